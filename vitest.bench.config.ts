@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+import { workspaceAliases } from './vitest.shared.js';
+
+/** `npm run bench`: benchmark files print their figures and ratios; run one at a time on a quiet core. */
+export default defineConfig({
+  resolve: { alias: workspaceAliases },
+  test: {
+    include: ['packages/*/src/**/*.bench.ts', 'examples/*/src/**/*.bench.ts'],
+    fileParallelism: false,
+    disableConsoleIntercept: true,
+    testTimeout: 600_000,
+  },
+});
