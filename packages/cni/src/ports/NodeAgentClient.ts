@@ -1,0 +1,18 @@
+import type { AgentPodAnswer } from '../models/AgentPodAnswer.js';
+
+/**
+ * Asks the node agent about pods (DESIGN.md, "Node agent protocol").
+ *
+ * Both methods are read-only and safe to retry.
+ */
+export interface NodeAgentClient {
+  /**
+   * The agent's answer for a pod, or null when the agent does not know it (HTTP 404).
+   * Throws `CniError` of kind `AgentUnavailable` when the agent cannot be reached or answers
+   * something that is not the protocol, naming the socket and the cause.
+   */
+  lookupPod(namespace: string, name: string): Promise<AgentPodAnswer | null>;
+
+  /** True when `GET /v1/healthz` answers `{"ok": true}`; never throws. */
+  healthy(): Promise<boolean>;
+}
