@@ -1,0 +1,8 @@
+import { registerExplainCommand } from '../commands/explain/registerExplainCommand.js';
+import type { SubcommandRegistrar } from './models/SubcommandRegistrar.js';
+
+/**
+ * Every subcommand of `podsgd`, in the order `--help` lists them. A new subcommand adds
+ * its registrar here; registrars load their implementation lazily.
+ */
+export const podsgdSubcommands: readonly SubcommandRegistrar[] = [registerExplainCommand];

@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { access, readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { HostFacts } from '@podsg/cni';
+
+/** Options of `NodeHostFacts`. */
+export interface NodeHostFactsOptions {
+  /** Where the kernel lists the namespace's links; `/sys/class/net` when absent (tests point it elsewhere). */
+  sysClassNet?: string;
+}
+
+/** A name that can only denote one entry of the links directory. */
+const LINK_NAME = /^[^/\s]{1,15}$/;
+
+/**
+ * `HostFacts` read from the kernel's sysfs (`/sys/class/net`) of the calling process's network
+ * namespace: cheap file reads, no process spawned. Note that sysfs shows the namespace that was
+ * current when it was mounted (`ip netns exec` remounts it for the target namespace).
+ */
+export class NodeHostFacts implements HostFacts {
+  readonly #sysClassNet: string;
+
+  constructor(options: NodeHostFactsOptions = {}) {
+    this.#sysClassNet = options.sysClassNet ?? '/sys/class/net';
+  }
+
+  /** `count` bytes from the operating system's CSPRNG. */
+  randomBytes(count: number): Uint8Array {
+    return new Uint8Array(randomBytes(count));
+  }
+
+  /**
+   * The MAC of every link that has one, lowercase. Links without a readable address (removed
+   * while we read) are skipped; a missing links directory yields no MACs.
+   */
+  async hostLinkMacs(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.#sysClassNet);
+    } catch {
+      return [];
+    }
+    const macs = await Promise.all(
+      names.map(async (name) => {
+        try {
+          return (await readFile(join(this.#sysClassNet, name, 'address'), 'utf8'))
+            .trim()
+            .toLowerCase();
+        } catch {
+          return '';
+        }
+      }),
+    );
+    return macs.filter((mac) => mac !== '');
+  }
+
+  /** Whether `/sys/class/net/<name>` exists; false for anything that is not a link name. */
+  async hostLinkExists(name: string): Promise<boolean> {
+    if (!LINK_NAME.test(name) || name === '.' || name === '..') return false;
+    try {
+      await access(join(this.#sysClassNet, name));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,156 @@
+import type { IncomingMessage } from 'node:http';
+import { CniError } from '@podsg/cni';
+import type { AgentPodAnswer, NodeAgentClient } from '@podsg/cni';
+import { parseAgentPodAnswer } from './calculations/parseAgentPodAnswer.js';
+
+/** Options of `UnixSocketNodeAgentClient`. */
+export interface UnixSocketNodeAgentClientOptions {
+  /** Path of the agent's unix socket (the network configuration's `agentSocket`). */
+  socketPath: string;
+  /** How long one request may take, connection included; 3 000 ms when absent. */
+  timeoutMs?: number;
+}
+
+/** An agent answer larger than this is not the protocol (a pod answer is a few hundred bytes). */
+const MAX_BODY_BYTES = 64 * 1024;
+
+interface RawAnswer {
+  status: number;
+  body: string;
+}
+
+/**
+ * `NodeAgentClient` speaking the DESIGN.md protocol: HTTP/1.1 over the node agent's unix socket.
+ *
+ * `node:http` is loaded on first use, so a `podsg-cni` run that never asks the agent (VERSION,
+ * a bad configuration) does not pay for it.
+ */
+export class UnixSocketNodeAgentClient implements NodeAgentClient {
+  readonly #socketPath: string;
+  readonly #timeoutMs: number;
+
+  constructor(options: UnixSocketNodeAgentClientOptions) {
+    this.#socketPath = options.socketPath;
+    this.#timeoutMs = options.timeoutMs ?? 3000;
+  }
+
+  /**
+   * `GET /v1/pods/{namespace}/{name}`: the answer, or null on 404. Throws `CniError` of kind
+   * `AgentUnavailable` when the socket does not answer in time or the agent answers 5xx
+   * (not ready), and `InvalidAgentAnswer` naming the field when the answer breaks the protocol.
+   */
+  async lookupPod(namespace: string, name: string): Promise<AgentPodAnswer | null> {
+    const path = `/v1/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
+    const source = `node agent ${this.#socketPath} for pod ${namespace}/${name}`;
+    const answer = await this.#get(path);
+    if (answer.status === 404) return null;
+    if (answer.status >= 500) {
+      throw new CniError(
+        'AgentUnavailable',
+        `${source} answered HTTP ${answer.status}: ${answer.body.slice(0, 200)}`,
+        { details: this.#socketPath },
+      );
+    }
+    if (answer.status !== 200) {
+      throw new CniError('InvalidAgentAnswer', `${source} answered HTTP ${answer.status}`, {
+        details: 'status',
+      });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(answer.body);
+    } catch (cause) {
+      throw new CniError('InvalidAgentAnswer', `${source}: the answer is not JSON`, {
+        details: '(body)',
+        cause,
+      });
+    }
+    return parseAgentPodAnswer(body, source);
+  }
+
+  /** True when `GET /v1/healthz` answers 200 `{"ok": true}`; never throws. */
+  async healthy(): Promise<boolean> {
+    try {
+      const answer = await this.#get('/v1/healthz');
+      if (answer.status !== 200) return false;
+      const body: unknown = JSON.parse(answer.body);
+      return typeof body === 'object' && body !== null && (body as { ok?: unknown }).ok === true;
+    } catch {
+      return false;
+    }
+  }
+
+  async #get(path: string): Promise<RawAnswer> {
+    const { request } = await import('node:http');
+    const unavailable = (cause: unknown): CniError =>
+      new CniError(
+        'AgentUnavailable',
+        `node agent at ${this.#socketPath} did not answer GET ${path}: ${
+          cause instanceof Error ? cause.message : String(cause)
+        }`,
+        { details: this.#socketPath, cause },
+      );
+    return new Promise<RawAnswer>((resolve, reject) => {
+      const req = request({
+        socketPath: this.#socketPath,
+        path,
+        method: 'GET',
+        headers: { accept: 'application/json', host: 'podsg-agent' },
+        // One request per plugin run: no keep-alive agent, so the process can exit at once.
+        agent: false,
+        timeout: this.#timeoutMs,
+      });
+      // `timeout` only covers socket idleness; this bounds the whole exchange.
+      const deadline = setTimeout(() => {
+        req.destroy(new Error(`timed out after ${this.#timeoutMs} ms`));
+      }, this.#timeoutMs);
+      const settle = (outcome: () => void): void => {
+        clearTimeout(deadline);
+        outcome();
+      };
+      req.on('timeout', () => {
+        req.destroy(new Error(`timed out after ${this.#timeoutMs} ms`));
+      });
+      req.on('error', (cause) => {
+        settle(() => {
+          reject(unavailable(cause));
+        });
+      });
+      req.on('response', (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_BODY_BYTES) {
+            settle(() => {
+              reject(
+                new CniError(
+                  'InvalidAgentAnswer',
+                  `node agent at ${this.#socketPath} answered GET ${path} with more than ${MAX_BODY_BYTES} bytes`,
+                  { details: '(body)' },
+                ),
+              );
+            });
+            req.destroy();
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('error', (cause) => {
+          settle(() => {
+            reject(unavailable(cause));
+          });
+        });
+        res.on('end', () => {
+          settle(() => {
+            resolve({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString('utf8'),
+            });
+          });
+        });
+      });
+      req.end();
+    });
+  }
+}
