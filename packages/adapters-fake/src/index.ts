@@ -1,1 +1,2 @@
-export {};
+export { VirtualClock } from './services/VirtualClock.js';
+export type { RunUntilIdleOptions } from './services/VirtualClock.js';
