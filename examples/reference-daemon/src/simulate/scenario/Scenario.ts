@@ -39,7 +39,11 @@ export interface TimelineStep {
   /** Simulated seconds since the start. */
   at: number;
   apply: Record<string, unknown>[];
-  delete: { kind: 'Pod' | 'SecurityGroupPolicy' | 'ServiceAccount'; namespace: string; name: string }[];
+  delete: {
+    kind: 'Pod' | 'SecurityGroupPolicy' | 'ServiceAccount';
+    namespace: string;
+    name: string;
+  }[];
   restartController: boolean;
   generatePods: GeneratePods | null;
 }
