@@ -37,7 +37,7 @@ type Json = Record<string, unknown>;
  */
 export function parseScenario(text: string, context: ScenarioContext): Scenario {
   const documents = parseAllDocuments(text);
-  if (Array.isArray(documents) === false || documents.length !== 1) {
+  if (documents.length !== 1) {
     throw new ScenarioError([{ path: '(file)', message: 'expected exactly one YAML document' }]);
   }
   const [document] = documents;
