@@ -58,20 +58,18 @@ function describeSelector(
     return {
       field,
       outcome: 'labels-unknown',
-      reason:
-        `labels of service account ${pod.namespace}/${pod.serviceAccountName} unknown ` +
-        '(no --service-account given): does not match',
+      reason: `labels of service account ${pod.serviceAccountName} unknown: does not match`,
       terms,
     };
   }
   const failedCount = terms.filter((term) => !term.matched).length;
   const reason = selector.matchesEverything
     ? `empty selector {} matches every ${subject}`
-    : failedCount === 0
-      ? terms.length === 1
-        ? 'its one term matched'
-        : `all ${terms.length} terms matched`
-      : `${failedCount} of ${terms.length} ${terms.length === 1 ? 'term' : 'terms'} failed`;
+    : terms.length === 1
+      ? `its one term ${failedCount === 0 ? 'matched' : 'failed'}`
+      : failedCount === 0
+        ? `all ${terms.length} terms matched`
+        : `${failedCount} of ${terms.length} terms failed`;
   return { field, outcome: selector.matches ? 'matched' : 'failed', reason, terms };
 }
 

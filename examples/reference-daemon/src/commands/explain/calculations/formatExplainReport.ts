@@ -38,8 +38,17 @@ export function formatExplainReport(report: ExplainReport): string {
   const others = report.policies.filter((policy) => !policy.applicable);
   lines.push('', `Policies in namespace ${pod.namespace}:`);
   if (applicable.length === 0) lines.push('  (none)');
+  // One width for names and one for terms across the section, so all columns line up.
   const nameWidth = Math.max(0, ...applicable.map((policy) => policy.name.length));
-  for (const policy of applicable) lines.push(...formatApplicablePolicy(policy, nameWidth));
+  const termWidth = Math.max(
+    0,
+    ...applicable.flatMap((policy) =>
+      policy.selectors.flatMap((selector) => selector.terms.map((term) => term.requirement.length)),
+    ),
+  );
+  for (const policy of applicable) {
+    lines.push(...formatApplicablePolicy(policy, nameWidth, termWidth));
+  }
 
   if (others.length > 0) {
     lines.push('', 'Policies in other namespaces (not applicable):');
@@ -96,7 +105,11 @@ export function formatExplainReport(report: ExplainReport): string {
   return lines.join('\n') + '\n';
 }
 
-function formatApplicablePolicy(policy: PolicyExplanation, nameWidth: number): string[] {
+function formatApplicablePolicy(
+  policy: PolicyExplanation,
+  nameWidth: number,
+  termWidth: number,
+): string[] {
   const verdict = policy.matched ? `${matchedMark} MATCH   ` : `${failedMark} NO MATCH`;
   const lines = [
     `  ${verdict}  ${policy.name.padEnd(nameWidth)}  ${policy.groupIds.join(', ')}`.trimEnd(),
@@ -109,14 +122,10 @@ function formatApplicablePolicy(policy: PolicyExplanation, nameWidth: number): s
   );
   policy.selectors.forEach((selector, index) => {
     lines.push(selectorRows[index] ?? '');
-    lines.push(
-      ...alignColumns(
-        selector.terms.map((term) => [
-          `          ${term.matched ? matchedMark : failedMark} ${term.requirement}`,
-          term.reason,
-        ]),
-      ),
-    );
+    for (const term of selector.terms) {
+      const mark = term.matched ? matchedMark : failedMark;
+      lines.push(`          ${mark} ${term.requirement.padEnd(termWidth)}  ${term.reason}`);
+    }
   });
   return lines;
 }

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { parseManifestText } from './parseManifestText.js';
+
+describe('parseManifestText', () => {
+  it('returns one entry per document with its 1-based number and first content line', () => {
+    const text = ['# comment', 'kind: A', '---', '', 'kind: B', '---', 'kind: C'].join('\n');
+    const documents = parseManifestText(text, 'f.yaml');
+    expect(documents.map((document) => [document.content, document.source])).toEqual([
+      [{ kind: 'A' }, { file: 'f.yaml', document: 1, line: 2 }],
+      [{ kind: 'B' }, { file: 'f.yaml', document: 2, line: 5 }],
+      [{ kind: 'C' }, { file: 'f.yaml', document: 3, line: 7 }],
+    ]);
+  });
+
+  it('drops empty documents but keeps the numbering of the others', () => {
+    const documents = parseManifestText('---\n# nothing\n---\nkind: B\n---\n', 'f.yaml');
+    expect(documents).toHaveLength(1);
+    expect(documents[0]?.source.document).toBe(2);
+  });
+
+  it('reports a YAML syntax error on its document without losing the others', () => {
+    const documents = parseManifestText('kind: A\n---\nkey: [unclosed\n---\nkind: C\n', 'f.yaml');
+    expect(documents).toHaveLength(3);
+    expect(documents[1]?.yamlError).toMatch(/./);
+    expect(documents[1]?.content).toBeUndefined();
+    expect(documents[2]?.content).toEqual({ kind: 'C' });
+  });
+
+  it('treats duplicate keys as an error, as the API server would', () => {
+    expect(parseManifestText('a: 1\na: 2\n', 'f.yaml')[0]?.yamlError).toMatch(/unique|duplicate/i);
+  });
+
+  it('expands kind: List items, each with its own line and item index', () => {
+    const text = [
+      'apiVersion: v1',
+      'kind: List',
+      'items:',
+      '  - kind: A',
+      '  - kind: B',
+      '    extra: 1',
+      '  - kind: C',
+    ].join('\n');
+    expect(
+      parseManifestText(text, 'l.yaml').map((d) => [d.content, d.source.line, d.source.item]),
+    ).toEqual([
+      [{ kind: 'A' }, 4, 0],
+      [{ kind: 'B', extra: 1 }, 5, 1],
+      [{ kind: 'C' }, 7, 2],
+    ]);
+  });
+
+  it('reads JSON, and YAML 1.1 booleans as Kubernetes does', () => {
+    expect(parseManifestText('{"kind": "Pod", "n": 1}', 'p.json')[0]?.content).toEqual({
+      kind: 'Pod',
+      n: 1,
+    });
+    expect(parseManifestText('on: yes\n', 'f.yaml')[0]?.content).toEqual({ true: true });
+  });
+
+  it('returns nothing for an empty file', () => {
+    expect(parseManifestText('', 'f.yaml')).toEqual([]);
+  });
+});
