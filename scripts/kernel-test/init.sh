@@ -29,7 +29,7 @@ done </lib/modules/podsg/load-order
 /usr/bin/ip link set lo up
 
 status=0
-node /podsg-ktest/in-vm-test.mjs || status=$?
+node /podsg-ktest/in-vm-test.js || status=$?
 if [ ! -e /tmp/ktest-summary ]; then
   echo "KTEST FAIL in-vm-test: exited with status $status before printing its summary"
   echo "kernel: 0 passed, 1 failed"

@@ -109,7 +109,7 @@ if [ ! -f "$entry/vmlinuz" ] || [ "$(cat "$entry/modules.wanted" 2>/dev/null)" !
   rm -rf "$staged"
   mkdir -p "$staged"
   cp "$work/kernel/boot/vmlinuz-$kver" "$staged/vmlinuz"
-  node "$here/kernel-modules.mjs" "$work/kernel/lib/modules/$kver" "$staged/modules" "${modules[@]}"
+  node "$here/kernel-modules.js" "$work/kernel/lib/modules/$kver" "$staged/modules" "${modules[@]}"
   echo "$package $version ($kver)" >"$staged/package"
   echo "${modules[*]}" >"$staged/modules.wanted"
   rm -rf "$entry" "$work/kernel"
@@ -167,7 +167,7 @@ if [ "$mode" = plugin ]; then
   trace="$work/trace"
   : >"$trace"
   if ! version_out=$(cd "$repo" && echo '{"cniVersion":"1.0.0"}' | CNI_COMMAND=VERSION PODSG_KTEST_TRACE="$trace" \
-    node --import "$here/trace-imports.mjs" "$plugin_bin" 2>&1); then
+    node --import "$here/trace-imports.js" "$plugin_bin" 2>&1); then
     echo "FAIL cni-bin/version-on-host: CNI_COMMAND=VERSION failed on the host: $version_out" >>"$host_checks"
   else
     echo "PASS cni-bin/version-on-host" >>"$host_checks"
@@ -187,7 +187,8 @@ if [ "$mode" = plugin ]; then
   done <"$work/packages"
   log "podsg-cni loads $(wc -l <"$trace") files; third-party packages: $(sed "s#^$repo/##" "$work/packages" | tr '\n' ' ')"
 fi
-cp "$here/in-vm-test.mjs" "$here/stub-agent.mjs" "$root/podsg-ktest/"
+cp "$here/in-vm-test.js" "$here/stub-agent.js" "$root/podsg-ktest/"
+echo '{ "type": "module" }' >"$root/podsg-ktest/package.json"
 
 (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$work/initramfs.gz"
 log "initramfs: $(du -sm "$root" | cut -f1) MB unpacked, $(du -m "$work/initramfs.gz" | cut -f1) MB gzip, built in $(since "$started")s"

@@ -1,15 +1,16 @@
+/* global console, process, URL */
 // In the VM: a stub podsg node agent. Serves the DESIGN.md agent protocol (HTTP/1.1 on a
 // unix socket) from a fixed table of pods, so the real podsg-cni can be run without a
 // cluster.
 //
-// usage: node stub-agent.mjs <socket path> <pods.json>
+// usage: node stub-agent.js <socket path> <pods.json>
 // pods.json: { "<namespace>/<name>": <agent answer>, … }
 import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 
 const [socketPath, podsFile] = process.argv.slice(2);
 if (!socketPath || !podsFile) {
-  console.error('usage: stub-agent.mjs <socket> <pods.json>');
+  console.error('usage: stub-agent.js <socket> <pods.json>');
   process.exit(2);
 }
 const pods = JSON.parse(readFileSync(podsFile, 'utf8'));

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global Buffer, console, process */
 // Host side: copy the named kernel modules and everything they depend on out of an
 // extracted Debian kernel package, decompressed, plus a `load-order` file (dependencies
 // first) that the VM's init feeds to busybox insmod.
@@ -7,14 +8,14 @@
 // dependencies come from each module's own `.modinfo` section (`depends=a,b`), which is
 // the data depmod reads too.
 //
-// usage: node kernel-modules.mjs <lib/modules/VERSION dir> <out dir> <module> [<module>…]
+// usage: node kernel-modules.js <lib/modules/VERSION dir> <out dir> <module> [<module>…]
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [moduleRoot, outDir, ...wanted] = process.argv.slice(2);
 if (!moduleRoot || !outDir || wanted.length === 0) {
-  console.error('usage: kernel-modules.mjs <lib/modules/VERSION> <out dir> <module>...');
+  console.error('usage: kernel-modules.js <lib/modules/VERSION> <out dir> <module>...');
   process.exit(2);
 }
 

@@ -1,3 +1,4 @@
+/* global console, process */
 // In the VM (run by init with the real node): drives the real podsg-cni against a stub
 // agent on a dummy trunk link and asserts the kernel state with `ip -j`, as DESIGN.md
 // ("Route plan", "CNI plugin and node agent") specifies. Prints `KTEST PASS name`,
@@ -18,7 +19,8 @@ const TRUNK = 'eth1';
 const MTU = 9001;
 const uptime = () => Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
 const startedAt = uptime();
-const mode = /(?:^|\s)ktest\.mode=(\S+)/.exec(readFileSync('/proc/cmdline', 'utf8'))?.[1] ?? 'plugin';
+const mode =
+  /(?:^|\s)ktest\.mode=(\S+)/.exec(readFileSync('/proc/cmdline', 'utf8'))?.[1] ?? 'plugin';
 
 // ---- reporting -------------------------------------------------------------------------
 
@@ -89,9 +91,18 @@ function assertVlanDevice(name, vlanId, mac) {
   const [link] = ipJson(['-d', 'link', 'show', 'dev', name]);
   expect(link, `${name} does not exist`);
   expect(link.address === mac.toLowerCase(), `${name} has MAC ${link.address}, want ${mac}`);
-  expect(link.linkinfo?.info_kind === 'vlan', `${name} kind is ${link.linkinfo?.info_kind}, want vlan`);
-  expect(link.linkinfo?.info_data?.id === vlanId, `${name} VLAN id ${link.linkinfo?.info_data?.id}, want ${vlanId}`);
-  expect(link.linkinfo?.info_data?.protocol === '802.1Q', `${name} protocol ${link.linkinfo?.info_data?.protocol}`);
+  expect(
+    link.linkinfo?.info_kind === 'vlan',
+    `${name} kind is ${link.linkinfo?.info_kind}, want vlan`,
+  );
+  expect(
+    link.linkinfo?.info_data?.id === vlanId,
+    `${name} VLAN id ${link.linkinfo?.info_data?.id}, want ${vlanId}`,
+  );
+  expect(
+    link.linkinfo?.info_data?.protocol === '802.1Q',
+    `${name} protocol ${link.linkinfo?.info_data?.protocol}`,
+  );
   expect(link.link === TRUNK, `${name} parent is ${link.link}, want ${TRUNK}`);
   expect(link.flags?.includes('UP'), `${name} is not up (flags ${show(link.flags)})`);
 }
@@ -103,7 +114,9 @@ function printVlanDevice(name) {
 }
 
 function findRoute(routes, want, where) {
-  const found = routes.find((route) => Object.entries(want).every(([key, value]) => route[key] === value));
+  const found = routes.find((route) =>
+    Object.entries(want).every(([key, value]) => route[key] === value),
+  );
   expect(found, `no route ${show(want)} in ${where}; have ${show(routes)}`);
 }
 
@@ -123,7 +136,20 @@ function selfCheck() {
   const name = 'vlan.eth.7';
   const mac = '0a:58:0a:00:07:0a';
   check('selfcheck/vlan-device-by-hand', () => {
-    must(IP, ['link', 'add', 'link', TRUNK, 'name', name, 'address', mac, 'type', 'vlan', 'id', '7']);
+    must(IP, [
+      'link',
+      'add',
+      'link',
+      TRUNK,
+      'name',
+      name,
+      'address',
+      mac,
+      'type',
+      'vlan',
+      'id',
+      '7',
+    ]);
     must(IP, ['link', 'set', name, 'up']);
     assertVlanDevice(name, 7, mac);
   });
@@ -247,11 +273,17 @@ async function startAgent() {
     trunkLink: TRUNK,
   };
   writeFileSync('/run/podsg/pods.json', JSON.stringify(answers));
-  const agent = spawn('node', ['/podsg-ktest/stub-agent.mjs', AGENT_SOCKET, '/run/podsg/pods.json'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const agent = spawn(
+    'node',
+    ['/podsg-ktest/stub-agent.js', AGENT_SOCKET, '/run/podsg/pods.json'],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   for (let i = 0; i < 300 && !existsSync(AGENT_SOCKET); i += 1) await sleep(100);
-  check('stub-agent/listening', () => expect(existsSync(AGENT_SOCKET), `no socket ${AGENT_SOCKET} after 30 s`));
+  check('stub-agent/listening', () =>
+    expect(existsSync(AGENT_SOCKET), `no socket ${AGENT_SOCKET} after 30 s`),
+  );
   return agent;
 }
 
@@ -273,27 +305,32 @@ function addAndAssert(pod) {
     expect(result, 'no ADD result');
     expect(result.cniVersion === '1.0.0', `cniVersion ${result.cniVersion}`);
     const names = (result.interfaces ?? []).map((i) => i.name);
-    for (const name of [veth, 'eth0', vlan]) expect(names.includes(name), `interfaces ${show(names)} lack ${name}`);
+    for (const name of [veth, 'eth0', vlan])
+      expect(names.includes(name), `interfaces ${show(names)} lack ${name}`);
     const podIf = result.interfaces.find((i) => i.name === 'eth0');
     expect(podIf.sandbox === `/var/run/netns/${pod.netns}`, `eth0 sandbox ${podIf.sandbox}`);
     const ips = (result.ips ?? []).map((i) => i.address);
     expect(ips.includes(`${p}/32`), `ips ${show(ips)} lack ${p}/32`);
   });
 
-  check(`${pod.label}/vlan-device`, () => assertVlanDevice(vlan, pod.branch.vlanId, pod.branch.ifAddress));
+  check(`${pod.label}/vlan-device`, () =>
+    assertVlanDevice(vlan, pod.branch.vlanId, pod.branch.ifAddress),
+  );
   printVlanDevice(vlan);
 
   check(`${pod.label}/table-${t}`, () => {
     const routes = ipJson(['route', 'show', 'table', String(t)]);
     findRoute(routes, { dst: pod.gateway, dev: vlan, scope: 'link' }, `table ${t}`);
     findRoute(routes, { dst: 'default', gateway: pod.gateway, dev: vlan }, `table ${t}`);
-    if (pod.mode === 'strict') findRoute(routes, { dst: p, dev: veth, scope: 'link' }, `table ${t}`);
+    if (pod.mode === 'strict')
+      findRoute(routes, { dst: p, dev: veth, scope: 'link' }, `table ${t}`);
   });
 
   check(`${pod.label}/main-table`, () => {
     const routes = ipJson(['route', 'show', 'table', 'main']);
     const inMain = routes.filter((route) => route.dst === p);
-    if (pod.mode === 'standard') findRoute(routes, { dst: p, dev: veth, scope: 'link' }, 'table main');
+    if (pod.mode === 'standard')
+      findRoute(routes, { dst: p, dev: veth, scope: 'link' }, 'table main');
     else expect(inMain.length === 0, `strict pod has a route in main: ${show(inMain)}`);
   });
 
@@ -310,7 +347,10 @@ function addAndAssert(pod) {
             { priority: 1536, src: p, table: t },
           ];
     for (const want of wanted) {
-      expect(rules.some((rule) => ruleMatches(rule, want)), `no rule ${show(want)}; have ${show(rules)}`);
+      expect(
+        rules.some((rule) => ruleMatches(rule, want)),
+        `no rule ${show(want)}; have ${show(rules)}`,
+      );
     }
   });
 
@@ -328,13 +368,20 @@ function addAndAssert(pod) {
     expect(link.mtu === MTU, `eth0 mtu ${link.mtu}, want ${MTU}`);
     expect(link.flags?.includes('UP'), 'eth0 is not up');
     const addrs = (link.addr_info ?? []).filter((a) => a.family === 'inet');
-    expect(addrs.some((a) => a.local === p && a.prefixlen === 32), `eth0 addresses ${show(addrs)} lack ${p}/32`);
+    expect(
+      addrs.some((a) => a.local === p && a.prefixlen === 32),
+      `eth0 addresses ${show(addrs)} lack ${p}/32`,
+    );
   });
 
   check(`${pod.label}/pod-routes`, () => {
     const routes = ipJson(['route', 'show'], pod.netns);
     findRoute(routes, { dst: '169.254.1.1', dev: 'eth0', scope: 'link' }, `netns ${pod.netns}`);
-    findRoute(routes, { dst: 'default', gateway: '169.254.1.1', dev: 'eth0' }, `netns ${pod.netns}`);
+    findRoute(
+      routes,
+      { dst: 'default', gateway: '169.254.1.1', dev: 'eth0' },
+      `netns ${pod.netns}`,
+    );
   });
 
   check(`${pod.label}/pod-neighbour`, () => {
@@ -376,7 +423,12 @@ function deleteTwice(pod, addResult) {
 }
 
 async function pluginTest() {
-  if (!check('plugin/present', () => expect(existsSync(PLUGIN), `${PLUGIN} is missing from the image`))) return;
+  if (
+    !check('plugin/present', () =>
+      expect(existsSync(PLUGIN), `${PLUGIN} is missing from the image`),
+    )
+  )
+    return;
   const agent = await startAgent();
   try {
     const results = new Map();
@@ -400,14 +452,21 @@ async function pluginTest() {
 
     check('unannotated/add-try-again', () => {
       must(IP, ['netns', 'add', unannotated.netns]);
-      const before = ipJson(['link', 'show']).map((l) => l.ifname).sort();
+      const before = ipJson(['link', 'show'])
+        .map((l) => l.ifname)
+        .sort();
       const add = runPlugin('ADD', unannotated);
       expect(add.status !== 0, `ADD succeeded: ${add.stdout.trim()}`);
       const error = JSON.parse(add.stdout);
       expect(error.code === 11, `error code ${error.code}, want 11: ${add.stdout.trim()}`);
-      const after = ipJson(['link', 'show']).map((l) => l.ifname).sort();
+      const after = ipJson(['link', 'show'])
+        .map((l) => l.ifname)
+        .sort();
       expect(show(after) === show(before), `links changed: ${show(before)} -> ${show(after)}`);
-      expect(ipJson(['link', 'show'], unannotated.netns).every((l) => l.ifname === 'lo'), 'pod netns got links');
+      expect(
+        ipJson(['link', 'show'], unannotated.netns).every((l) => l.ifname === 'lo'),
+        'pod netns got links',
+      );
     });
   } finally {
     agent.kill('SIGTERM');
@@ -423,14 +482,20 @@ async function pluginTest() {
 // ---- main ------------------------------------------------------------------------------
 
 try {
-  console.log(`KTEST INFO in-vm test (mode ${mode}) started at uptime ${startedAt}s, node ${process.version}`);
+  console.log(
+    `KTEST INFO in-vm test (mode ${mode}) started at uptime ${startedAt}s, node ${process.version}`,
+  );
   // Checks made on the host while building the image (e.g. the bin's import closure).
-  const hostChecks = existsSync('/podsg-ktest/host-checks') ? readFileSync('/podsg-ktest/host-checks', 'utf8') : '';
+  const hostChecks = existsSync('/podsg-ktest/host-checks')
+    ? readFileSync('/podsg-ktest/host-checks', 'utf8')
+    : '';
   for (const line of hostChecks.split('\n').filter(Boolean)) {
     const [, verdict, name, reason] = /^(PASS|FAIL) (\S+?):?(?: (.*))?$/.exec(line) ?? [];
     check(`host/${name ?? line}`, () => expect(verdict === 'PASS', reason ?? line));
   }
-  check('kernel/8021q-loaded', () => expect(existsSync('/sys/module/8021q'), '/sys/module/8021q is missing'));
+  check('kernel/8021q-loaded', () =>
+    expect(existsSync('/sys/module/8021q'), '/sys/module/8021q is missing'),
+  );
   check('kernel/trunk-link', () => {
     must(IP, ['link', 'add', TRUNK, 'type', 'dummy']);
     must(IP, ['link', 'set', TRUNK, 'mtu', String(MTU), 'up']);
@@ -440,10 +505,14 @@ try {
   if (mode !== 'selfcheck') await pluginTest();
 } catch (error) {
   failed += 1;
-  console.log(`KTEST FAIL in-vm-test: crashed: ${error instanceof Error ? error.stack : String(error)}`);
+  console.log(
+    `KTEST FAIL in-vm-test: crashed: ${error instanceof Error ? error.stack : String(error)}`,
+  );
 } finally {
   const done = uptime();
-  console.log(`KTEST INFO in-vm test took ${(done - startedAt).toFixed(2)}s; uptime at summary ${done}s`);
+  console.log(
+    `KTEST INFO in-vm test took ${(done - startedAt).toFixed(2)}s; uptime at summary ${done}s`,
+  );
   const summary = `kernel: ${passed} passed, ${failed} failed`;
   writeFileSync('/tmp/ktest-summary', summary + '\n');
   console.log(summary);

@@ -1,3 +1,4 @@
+/* global process */
 // Host side, preloaded with `node --import`: records every file a program loads (ES
 // modules through a resolve hook, CommonJS through require.cache at exit), one path per
 // line, into the file named by PODSG_KTEST_TRACE. run.sh uses it to copy into the VM
@@ -5,7 +6,6 @@
 // lean (no AWS SDK, no Kubernetes client).
 import { appendFileSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
-import { fileURLToPath } from 'node:url';
 
 const out = process.env.PODSG_KTEST_TRACE;
 if (out) {
