@@ -71,10 +71,14 @@ function runExecutable(
     child.stdin.on('error', () => undefined);
     child.on('error', (cause) => {
       reject(
-        new CniError('DelegateFailed', `delegate plugin ${executable} could not start: ${cause.message}`, {
-          details: pluginType,
-          cause,
-        }),
+        new CniError(
+          'DelegateFailed',
+          `delegate plugin ${executable} could not start: ${cause.message}`,
+          {
+            details: pluginType,
+            cause,
+          },
+        ),
       );
     });
     child.on('close', (code, signal) => {

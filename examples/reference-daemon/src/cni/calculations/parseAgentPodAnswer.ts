@@ -19,7 +19,9 @@ export function parseAgentPodAnswer(body: unknown, source: string): AgentPodAnsw
       details: field,
     });
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw invalid('(body)', 'must be a JSON object');
+    throw new CniError('InvalidAgentAnswer', `${source}: the answer must be a JSON object`, {
+      details: '(body)',
+    });
   }
   const { podUid, required, branch, trunkLink } = body as Record<string, unknown>;
   if (typeof podUid !== 'string' || podUid === '') {

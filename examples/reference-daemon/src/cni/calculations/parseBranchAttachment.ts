@@ -2,8 +2,7 @@ import type { BranchAttachment } from '@podsg/cni';
 
 /** The outcome of `parseBranchAttachment`: the branch, or the first field that is wrong and why. */
 export type BranchAttachmentParse =
-  | { ok: true; branch: BranchAttachment }
-  | { ok: false; field: string; problem: string };
+  { ok: true; branch: BranchAttachment } | { ok: false; field: string; problem: string };
 
 const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/i;
 const IPV4_OCTET = /^(?:0|[1-9]\d{0,2})$/;
@@ -98,13 +97,19 @@ export function parseBranchAttachment(value: unknown, at: string): BranchAttachm
     return fail('vlanId', `must be an integer 1..4094, got ${describe(vlanId)}`);
   }
   if (typeof ifAddress !== 'string' || !MAC.test(ifAddress)) {
-    return fail('ifAddress', `must be a MAC address like 0a:1b:2c:3d:4e:5f, got ${describe(ifAddress)}`);
+    return fail(
+      'ifAddress',
+      `must be a MAC address like 0a:1b:2c:3d:4e:5f, got ${describe(ifAddress)}`,
+    );
   }
   if (typeof privateIp !== 'string' || ipv4ToNumber(privateIp) === null) {
     return fail('privateIp', `must be an IPv4 address, got ${describe(privateIp)}`);
   }
   if (typeof subnetCidr !== 'string' || !isIpv4Subnet(subnetCidr)) {
-    return fail('subnetCidr', `must be an IPv4 subnet like 10.0.0.0/20, got ${describe(subnetCidr)}`);
+    return fail(
+      'subnetCidr',
+      `must be an IPv4 subnet like 10.0.0.0/20, got ${describe(subnetCidr)}`,
+    );
   }
   const branch: BranchAttachment = {
     vlanId,
@@ -121,7 +126,10 @@ export function parseBranchAttachment(value: unknown, at: string): BranchAttachm
   }
   if (subnetV6Cidr !== undefined && subnetV6Cidr !== '') {
     if (typeof subnetV6Cidr !== 'string' || !isIpv6Subnet(subnetV6Cidr)) {
-      return fail('subnetV6Cidr', `must be an IPv6 subnet like 2001:db8::/64, got ${describe(subnetV6Cidr)}`);
+      return fail(
+        'subnetV6Cidr',
+        `must be an IPv6 subnet like 2001:db8::/64, got ${describe(subnetV6Cidr)}`,
+      );
     }
     branch.subnetV6Cidr = subnetV6Cidr.toLowerCase();
   }
