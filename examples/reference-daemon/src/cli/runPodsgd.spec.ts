@@ -37,7 +37,9 @@ describe('runPodsgd', () => {
   });
 
   it("prints the package's version", async () => {
-    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    const manifest = JSON.parse(
+      readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+    );
     const { code, stdout } = await run(['--version']);
     expect(code).toBe(0);
     expect(stdout.trim()).toBe(manifest.version);
@@ -86,7 +88,14 @@ describe('runPodsgd', () => {
     expect(crashed.code).toBe(1);
     expect(crashed.stderr).toMatch(/^podsgd: unexpected error: TypeError: boom/);
 
-    const violated = await run(['probe'], [probe((setExitCode) => setExitCode(1))]);
+    const violated = await run(
+      ['probe'],
+      [
+        probe((setExitCode) => {
+          setExitCode(1);
+        }),
+      ],
+    );
     expect(violated).toEqual({ code: 1, stdout: '', stderr: '' });
   });
 });

@@ -27,7 +27,11 @@ const policiesText = [
     '{ serviceAccountSelector: { matchLabels: { access: database } }, ' +
       'securityGroups: { groupIds: [sg-0123456789abcdef0, sg-0fedcba9876543210] } }',
   ),
-  policy('all-elsewhere', '{ podSelector: {}, securityGroups: { groupIds: [sg-01234567] } }', 'ops'),
+  policy(
+    'all-elsewhere',
+    '{ podSelector: {}, securityGroups: { groupIds: [sg-01234567] } }',
+    'ops',
+  ),
 ].join('\n---\n');
 
 const pod: ExplainedPod = {

@@ -36,7 +36,9 @@ export function parseManifestText(text: string, file: string): ManifestDocument[
       documents.push({ source, content });
       return;
     }
-    const itemNodes = isMap(yamlDocument.contents) ? yamlDocument.contents.get('items', true) : null;
+    const itemNodes = isMap(yamlDocument.contents)
+      ? yamlDocument.contents.get('items', true)
+      : null;
     items.forEach((item, itemIndex) => {
       const node = isSeq(itemNodes) ? itemNodes.items[itemIndex] : undefined;
       const itemStart = isNode(node) && node.range ? node.range[0] : start;

@@ -61,7 +61,9 @@ describe('selectPod', () => {
       'pod.yaml: holds no object of kind Pod',
     );
     const two = cliError(() => pod('apiVersion: v1\nkind: Pod\n---\napiVersion: v1\nkind: Pod\n'));
-    expect(two.message).toMatch(/^pod\.yaml: holds 2 Pods \(pod\.yaml:1 \(document 1\), pod\.yaml:4/);
+    expect(two.message).toMatch(
+      /^pod\.yaml: holds 2 Pods \(pod\.yaml:1 \(document 1\), pod\.yaml:4/,
+    );
     expect(two.file).toBe('pod.yaml');
   });
 

@@ -42,7 +42,9 @@ describe('selectServiceAccount', () => {
   it('places an account without namespace in the default namespace', () => {
     const text = 'apiVersion: v1\nkind: ServiceAccount\nmetadata: { name: payments }\n';
     expect(select(text, 'shop').namespace).toBe('shop');
-    expect(() => select(text)).toThrow(/no ServiceAccount shop\/payments .* only default\/payments/);
+    expect(() => select(text)).toThrow(
+      /no ServiceAccount shop\/payments .* only default\/payments/,
+    );
   });
 
   it('refuses a file without the pod account, saying what it holds', () => {
