@@ -151,7 +151,7 @@ describe('formatExplainReport', () => {
   it('shows ignored documents, notes, the pod and its unknown service account', () => {
     expect(text).toContain('policies.yaml:50 (document 4)  v1 ConfigMap shop/x: not a SGP');
     expect(text).toContain('  ! labels of service account shop/default are unknown');
-    expect(text).toContain('Pod shop/web-1  (pod.yaml:1 (document 1))');
+    expect(text).toContain('Pod shop/web-1  from pod.yaml:1 (document 1)\n');
     expect(text).toContain('app=web, empty=""');
     expect(text).toContain('shop/default  labels unknown (no --service-account given)');
   });

@@ -20,7 +20,7 @@ export function formatExplainReport(report: ExplainReport): string {
   const { pod, serviceAccount } = report;
   const lines: string[] = [];
   const podName = `${pod.namespace}/${pod.name ?? '(unnamed)'}`;
-  lines.push(`Pod ${podName}  (${describeManifestSource(pod.source)})`);
+  lines.push(`Pod ${podName}  from ${describeManifestSource(pod.source)}`);
   lines.push(
     ...alignColumns([
       ['  labels:', formatLabels(pod.labels)],
@@ -29,7 +29,7 @@ export function formatExplainReport(report: ExplainReport): string {
         serviceAccount === null
           ? `${pod.namespace}/${pod.serviceAccountName}  labels unknown (no --service-account given)`
           : `${serviceAccount.namespace}/${serviceAccount.name}  ${formatLabels(serviceAccount.labels)}` +
-            `  (${describeManifestSource(serviceAccount.source)})`,
+            `  from ${describeManifestSource(serviceAccount.source)}`,
       ],
     ]),
   );
