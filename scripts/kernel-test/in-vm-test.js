@@ -48,6 +48,15 @@ function expect(condition, message) {
 
 const show = (value) => JSON.stringify(value);
 
+/** JSON from a command's stdout, or an error quoting what came instead. */
+function parseJson(text, what) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`${what} printed no JSON: ${text.trim() || '(empty)'}`);
+  }
+}
+
 // ---- commands --------------------------------------------------------------------------
 
 /** Runs a command to completion; never throws. */
@@ -299,7 +308,7 @@ function addAndAssert(pod) {
   check(`${pod.label}/add`, () => {
     const add = runPlugin('ADD', pod);
     expect(add.status === 0, describeFailure(add));
-    result = JSON.parse(add.stdout);
+    result = parseJson(add.stdout, 'ADD');
   });
   check(`${pod.label}/add-result`, () => {
     expect(result, 'no ADD result');
@@ -457,7 +466,7 @@ async function pluginTest() {
         .sort();
       const add = runPlugin('ADD', unannotated);
       expect(add.status !== 0, `ADD succeeded: ${add.stdout.trim()}`);
-      const error = JSON.parse(add.stdout);
+      const error = parseJson(add.stdout, 'ADD');
       expect(error.code === 11, `error code ${error.code}, want 11: ${add.stdout.trim()}`);
       const after = ipJson(['link', 'show'])
         .map((l) => l.ifname)

@@ -166,9 +166,13 @@ host_checks="$root/podsg-ktest/host-checks"
 if [ "$mode" = plugin ]; then
   trace="$work/trace"
   : >"$trace"
-  if ! version_out=$(cd "$repo" && echo '{"cniVersion":"1.0.0"}' | CNI_COMMAND=VERSION PODSG_KTEST_TRACE="$trace" \
-    node --import "$here/trace-imports.js" "$plugin_bin" 2>&1); then
-    echo "FAIL cni-bin/version-on-host: CNI_COMMAND=VERSION failed on the host: $version_out" >>"$host_checks"
+  version_status=0
+  version_out=$(cd "$repo" && echo '{"cniVersion":"1.0.0"}' | CNI_COMMAND=VERSION PODSG_KTEST_TRACE="$trace" \
+    node --import "$here/trace-imports.js" "$plugin_bin" 2>&1) || version_status=$?
+  if [ "$version_status" != 0 ]; then
+    echo "FAIL cni-bin/version-on-host: CNI_COMMAND=VERSION exited $version_status on the host: ${version_out:-(no output)}" \
+      | tr '\n' ' ' >>"$host_checks"
+    echo >>"$host_checks"
   else
     echo "PASS cni-bin/version-on-host" >>"$host_checks"
   fi
