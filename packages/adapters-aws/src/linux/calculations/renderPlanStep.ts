@@ -40,7 +40,7 @@ export type RenderedStep =
     };
 
 const GONE = /No such file or directory|No such process|Cannot find device|does not exist/;
-const EXISTS = /File exists|Address already assigned/;
+const EXISTS = /File exists|address already assigned/i;
 const NO_FAMILY = /Address family not supported/;
 
 function either(first: RegExp, second: RegExp): RegExp {
@@ -199,13 +199,22 @@ export function renderPlanStep(
       ];
       const deletion = step.op === 'rule.del';
       const alreadyDone = deletion ? GONE : EXISTS;
-      const commands = [line(words, alreadyDone)];
+      const address = from ?? to;
+      // `ip rule` does not take the family from a `to` address: IPv6 rules run under `ip -6`.
+      if (address !== undefined) {
+        const family = familyOf(address) === 6 ? 'inet6' : 'any';
+        return ip([{ words, family, alreadyDone }], step.ns, deletion);
+      }
       // A rule naming no address has no family; `ip rule` would make it IPv4 only. Apply it to
       // both families, and tolerate kernels without IPv6.
-      if (from === undefined && to === undefined) {
-        commands.push({ words, family: 'inet6', alreadyDone: either(alreadyDone, NO_FAMILY) });
-      }
-      return ip(commands, step.ns, deletion);
+      return ip(
+        [
+          line(words, alreadyDone),
+          { words, family: 'inet6', alreadyDone: either(alreadyDone, NO_FAMILY) },
+        ],
+        step.ns,
+        deletion,
+      );
     }
     case 'neigh.replace':
       return ip([
