@@ -49,12 +49,43 @@ export { CNI_ERROR_CODES, CniError } from './errors/CniError.js';
 export type { CniErrorKind } from './errors/CniError.js';
 
 // Calculations
-export { hostVethName } from './calculations/hostVethName.js';
-export { parseCniEnvironment } from './calculations/parseCniEnvironment.js';
-export { parseNetworkConfig } from './calculations/parseNetworkConfig.js';
-export { planNodeSetup } from './calculations/planNodeSetup.js';
-export { planPodNetwork } from './calculations/planPodNetwork.js';
+export { delegateNetworkConfig } from './calculations/delegateNetworkConfig.js';
+export { diffPlanAgainstSnapshot } from './calculations/diffPlanAgainstSnapshot.js';
+export { formatCniError } from './calculations/formatCniError.js';
+export { hostVethName, STRICT_MODE_VETH_PREFIX } from './calculations/hostVethName.js';
+export { parseCidr, parseIpAddress, parseMac } from './calculations/ipAddress.js';
+export type { Cidr, IpAddress } from './calculations/ipAddress.js';
+export { parseCniArgs, parseCniEnvironment } from './calculations/parseCniEnvironment.js';
+export {
+  cniVersionAtLeast,
+  parseNetworkConfig,
+  peekCniVersion,
+} from './calculations/parseNetworkConfig.js';
+export {
+  attachmentOfAlias,
+  findAttachmentOfHostVeth,
+  planGarbageCollection,
+} from './calculations/planGarbageCollection.js';
+export type { GarbageCollectionPlan } from './calculations/planGarbageCollection.js';
+export {
+  NODE_FIREWALL_TABLE,
+  NODE_PORT_MARK,
+  planNodeSetup,
+} from './calculations/planNodeSetup.js';
+export { planPodNetwork, vlanAttachmentAlias } from './calculations/planPodNetwork.js';
 export { planPodTeardown } from './calculations/planPodTeardown.js';
+export { BRANCH_GATEWAY_V6, POD_GATEWAY_V4, POD_GATEWAY_V6 } from './calculations/podAddressing.js';
+export { podNetworkResult } from './calculations/podNetworkResult.js';
+export { randomLocalMac } from './calculations/randomLocalMac.js';
+export { renderNftTable } from './calculations/renderNftTable.js';
+export { sha1Hex } from './calculations/sha1Hex.js';
+export { teardownInputFromPrevResult } from './calculations/teardownInputFromPrevResult.js';
+export type { PrevResultAttachment } from './calculations/teardownInputFromPrevResult.js';
+export {
+  branchRouteTable,
+  vlanDeviceName,
+  vlanIdOfDeviceName,
+} from './calculations/vlanDeviceName.js';
 
 // Services
 export { runCniCommand } from './services/runCniCommand.js';

@@ -19,6 +19,10 @@ export const CNI_ERROR_CODES = {
   NotFound: 104,
   CheckFailed: 105,
   InvalidAgentAnswer: 106,
+  /** A plan input (branch attachment, names, addresses) is malformed; the message names the field. */
+  InvalidPlanInput: 107,
+  /** A failure nothing above describes (a bug); the message carries the original error's. */
+  Unexpected: 199,
 } as const;
 
 /** A kind of CNI failure; see `CNI_ERROR_CODES`. */

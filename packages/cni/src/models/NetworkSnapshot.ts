@@ -12,6 +12,8 @@ export interface LinkState {
   parent?: string;
   /** 802.1Q id of a VLAN device. */
   vlanId?: number;
+  /** Interface alias (`ifalias`), when set. */
+  alias?: string;
 }
 
 /** An address on a link, as `ip/prefix`. */
@@ -37,6 +39,8 @@ export interface RuleState {
   to?: string;
   iif?: string;
   fwmark?: string;
+  /** Address family, when the reader knows it (`ip -4 rule` / `ip -6 rule`). */
+  family?: 4 | 6;
 }
 
 /** A neighbour (ARP/NDP) entry. */

@@ -34,6 +34,8 @@ export interface NodeSetupInput {
   primaryLink?: string;
   /** Host veth prefix of standard mode pods; default `eni`. */
   vethPrefix?: string;
+  /** Whether pods get IPv6 addresses too, so the rules are needed for both families. */
+  ipv6?: boolean;
 }
 
 /** The once-per-node setup: policy rules to apply, and in standard mode a firewall table. */

@@ -20,6 +20,11 @@ export interface PodNetworkInput {
     BranchAttachment,
     'vlanId' | 'ifAddress' | 'privateIp' | 'subnetCidr' | 'ipv6Addr' | 'subnetV6Cidr'
   >;
+  /**
+   * The CNI container id (`CNI_CONTAINERID`). When given, the VLAN device gets the alias
+   * `podsg:<containerId>:<ifName>` so GC can tell which attachment it belongs to.
+   */
+  containerId?: string;
 }
 
 /**
@@ -37,6 +42,12 @@ export interface PodTeardownInput {
   hostVeth?: string;
   mtu?: number;
   trunkLink?: string;
-  branch: Pick<BranchAttachment, 'vlanId' | 'privateIp' | 'ipv6Addr'> &
-    Partial<Pick<BranchAttachment, 'ifAddress' | 'subnetCidr' | 'subnetV6Cidr'>>;
+  /**
+   * `privateIp` may be absent when it cannot be recovered (DEL without `prevResult` of a strict
+   * mode pod whose veth is gone): the rules naming pod addresses are then not in the plan.
+   */
+  branch: Pick<BranchAttachment, 'vlanId'> &
+    Partial<
+      Pick<BranchAttachment, 'privateIp' | 'ipv6Addr' | 'ifAddress' | 'subnetCidr' | 'subnetV6Cidr'>
+    >;
 }

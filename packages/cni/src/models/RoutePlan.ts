@@ -20,7 +20,19 @@ export type PlanStep =
       mtu: number;
       peerMac: string;
     }
-  | { op: 'link.add.vlan'; ns: 'host'; name: string; parent: string; vlanId: number; mac: string }
+  | {
+      op: 'link.add.vlan';
+      ns: 'host';
+      name: string;
+      parent: string;
+      vlanId: number;
+      mac: string;
+      /**
+       * Optional interface alias (`ip link set … alias`), `podsg:<containerId>:<ifName>`, so GC can
+       * tell which attachment a VLAN device belongs to. Appliers that cannot set it may skip it.
+       */
+      alias?: string;
+    }
   | { op: 'link.set'; ns: Ns; name: string; up?: boolean; mtu?: number; mac?: string }
   | { op: 'link.del'; ns: Ns; name: string }
   | { op: 'addr.add'; ns: Ns; dev: string; cidr: string }
@@ -42,6 +54,11 @@ export type PlanStep =
       to?: string;
       iif?: string;
       fwmark?: string;
+      /**
+       * Address family of the rule. Absent: taken from `from`/`to`, else IPv4. Needed for rules
+       * that name no address (`iif …`, `fwmark …`, `lookup local`), which exist per family.
+       */
+      family?: 4 | 6;
     }
   | { op: 'neigh.replace'; ns: Ns; dev: string; ip: string; mac: string }
   | { op: 'sysctl.set'; ns: Ns; key: string; value: string };
