@@ -1,0 +1,221 @@
+// Runs the BUILT `podsg-cni` as the container runtime would: a real process, real environment and
+// stdin, real network namespaces, Debian's real `ptp` and `host-local` as the delegate, and a real
+// node agent on a unix socket. Every namespace it creates is throwaway and always removed.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentPodAnswer } from '@podsg/cni';
+import { NodeAgentServer } from '../agent/services/NodeAgentServer.js';
+import {
+  buildReferenceDaemon,
+  ip,
+  namespaceSkipReason,
+  netnsState,
+  podEnv,
+  podsgCniBin,
+  runPlugin,
+  withNamespaces,
+} from './podsg-cni.testkit.js';
+
+const netnsWhy = namespaceSkipReason();
+if (netnsWhy) console.warn(`skipped: podsg-cni namespace tests: ${netnsWhy}`);
+
+let workDir: string;
+let socketPath: string;
+let agent: NodeAgentServer | undefined;
+const agentPods = new Map<string, AgentPodAnswer>();
+
+beforeAll(async () => {
+  buildReferenceDaemon();
+  workDir = await mkdtemp(join(tmpdir(), 'podsg-cni-int-'));
+  socketPath = join(workDir, 'agent.sock');
+  agent = new NodeAgentServer({
+    socketPath,
+    log: { info: () => undefined, warn: () => undefined },
+    pods: { synced: true, answerFor: (ns, name) => agentPods.get(`${ns}/${name}`) ?? null },
+  });
+  await agent.start();
+}, 300_000);
+
+afterAll(async () => {
+  await agent?.close();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+const baseConfig = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  cniVersion: '1.0.0',
+  name: 'podsg-int',
+  type: 'podsg-cni',
+  podSGEnforcingMode: 'strict',
+  agentSocket: socketPath,
+  logFile: join(workDir, 'podsg-cni.log'),
+  delegate: {
+    type: 'ptp',
+    ipMasq: false,
+    ipam: { type: 'host-local', subnet: '10.22.0.0/24', dataDir: join(workDir, 'ipam') },
+  },
+  ...extra,
+});
+
+describe.skipIf(!!netnsWhy)('podsg-cni in network namespaces', () => {
+  it('delegates a pod that needs no branch to ptp + host-local: ADD, CHECK, DEL twice', async () => {
+    agentPods.set('default/plain', { podUid: 'uid-plain', required: false });
+    await withNamespaces(async ({ hostNs, podNs, podNetns }) => {
+      const hostBefore = netnsState(hostNs);
+      const config = baseConfig();
+
+      const add = await runPlugin(podEnv('ADD', 'plain', podNetns), JSON.stringify(config), hostNs);
+      expect(add.exitCode, add.stdout + add.stderr).toBe(0);
+      const ips = add.json.ips as { address: string }[];
+      expect(ips[0]?.address).toMatch(/^10\.22\.0\.\d+\/24$/);
+      const podIp = ips[0]!.address.split('/')[0]!;
+      const podAddrs = JSON.parse(ip('-n', podNs, '-j', 'addr', 'show', 'dev', 'eth0')) as {
+        addr_info: { local: string }[];
+      }[];
+      expect(podAddrs[0]?.addr_info.map((a) => a.local)).toContain(podIp);
+
+      const withPrev = JSON.stringify({ ...config, prevResult: add.json });
+      const check = await runPlugin(podEnv('CHECK', 'plain', podNetns), withPrev, hostNs);
+      expect(check.exitCode, check.stdout + check.stderr).toBe(0);
+
+      for (const attempt of [1, 2]) {
+        const del = await runPlugin(podEnv('DEL', 'plain', podNetns), withPrev, hostNs);
+        expect(del.exitCode, `DEL #${attempt}: ${del.stdout}${del.stderr}`).toBe(0);
+      }
+      expect(ip('-n', podNs, '-j', 'link', 'show')).not.toContain('"eth0"');
+      expect(netnsState(hostNs).links).toEqual(hostBefore.links);
+      // host-local gave the address back.
+      const leases = await readdir(join(workDir, 'ipam', 'podsg-int')).catch(() => []);
+      expect(leases.filter((name) => name.startsWith('10.'))).toEqual([]);
+    });
+
+    // Logged to logFile, one line per event with an ISO time; stdout held only the result.
+    const log = await readFile(join(workDir, 'podsg-cni.log'), 'utf8');
+    const lines = log.trim().split('\n');
+    expect(
+      lines.some((line) => /^\d{4}-\d\d-\d\dT[\d:.]+Z ADD c-plain default\/plain /.test(line)),
+    ).toBe(true);
+    expect(lines.some((line) => line.includes('DEL c-plain'))).toBe(true);
+  });
+
+  it('fails a branch pod cleanly at the VLAN step on a kernel without 8021q, leaving nothing behind', async () => {
+    agentPods.set('default/web', {
+      podUid: 'uid-web',
+      required: true,
+      branch: {
+        vlanId: 5,
+        ifAddress: '0a:1b:2c:3d:4e:5f',
+        privateIp: '10.0.5.21',
+        subnetCidr: '10.0.0.0/20',
+      },
+      trunkLink: 'trunk0',
+    });
+    await withNamespaces(async ({ hostNs, podNs, podNetns }) => {
+      // This kernel has neither dummy nor 8021q: a veth stands in for the trunk.
+      ip('-n', hostNs, 'link', 'add', 'trunk0', 'type', 'veth', 'peer', 'name', 'trunk0p');
+      ip('-n', hostNs, 'link', 'set', 'trunk0', 'up');
+      const hostBefore = netnsState(hostNs);
+      const podBefore = netnsState(podNs);
+
+      const add = await runPlugin(
+        podEnv('ADD', 'web', podNetns),
+        JSON.stringify(baseConfig()),
+        hostNs,
+      );
+      expect(add.exitCode).not.toBe(0);
+      expect(add.json).toMatchObject({ code: 101 });
+      expect(String(add.json.msg)).toMatch(/vlan/i);
+
+      expect(netnsState(hostNs)).toEqual(hostBefore);
+      expect(netnsState(podNs)).toEqual(podBefore);
+    });
+  });
+});
+
+describe('podsg-cni answers', () => {
+  it('code 11 (try again later) for a branch pod not annotated yet', async () => {
+    agentPods.set('default/waiting', {
+      podUid: 'uid-waiting',
+      required: true,
+      branch: null,
+      trunkLink: 'eth1',
+    });
+    const run = await runPlugin(
+      podEnv('ADD', 'waiting', '/var/run/netns/podsg-absent'),
+      JSON.stringify(baseConfig()),
+    );
+    expect(run.exitCode).not.toBe(0);
+    expect(run.json).toMatchObject({ cniVersion: '1.0.0', code: 11 });
+  });
+
+  it('code 7 naming the field for a bad network configuration', async () => {
+    const run = await runPlugin(
+      podEnv('ADD', 'plain', '/var/run/netns/podsg-absent'),
+      JSON.stringify(baseConfig({ mtu: 100_000 })),
+    );
+    expect(run.exitCode).not.toBe(0);
+    expect(run.json).toMatchObject({ code: 7 });
+    expect(String(run.json.msg)).toContain('mtu');
+  });
+
+  it('code 4 naming the variable for a bad environment', async () => {
+    const env = podEnv('ADD', 'plain', '/var/run/netns/podsg-absent');
+    delete env.CNI_IFNAME;
+    const run = await runPlugin(env, JSON.stringify(baseConfig()));
+    expect(run.exitCode).not.toBe(0);
+    expect(run.json).toMatchObject({ code: 4 });
+    expect(String(run.json.msg)).toContain('CNI_IFNAME');
+  });
+
+  it('VERSION lists the spec versions it speaks', async () => {
+    const run = await runPlugin({ CNI_COMMAND: 'VERSION' }, '{"cniVersion":"1.0.0"}');
+    expect(run.exitCode).toBe(0);
+    expect(run.json).toEqual({
+      cniVersion: '1.0.0',
+      supportedVersions: ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'],
+    });
+  });
+
+  it('starts lean: loads no DI container, YAML, CLI framework, AWS SDK or Kubernetes client', async () => {
+    // A module hook records every module the plugin resolves while it runs an ADD.
+    const trace = join(workDir, 'modules.txt');
+    const hooks = join(workDir, 'hooks.mjs');
+    const register = join(workDir, 'register.mjs');
+    await writeFile(
+      hooks,
+      `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const resolved = await next(specifier, context);
+  appendFileSync(${JSON.stringify(trace)}, resolved.url + '\\n');
+  return resolved;
+}\n`,
+    );
+    await writeFile(
+      register,
+      `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hooks}`)});\n`,
+    );
+    const run = await new Promise<number>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', register, podsgCniBin], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          ...podEnv('ADD', 'plain', '/var/run/netns/podsg-absent', { CNI_PATH: '/nonexistent' }),
+        },
+        stdio: ['pipe', 'ignore', 'inherit'],
+      });
+      child.on('error', reject);
+      child.on('close', (code) => {
+        resolve(code ?? -1);
+      });
+      child.stdin.end(JSON.stringify(baseConfig()));
+    });
+    expect(run).not.toBe(-1);
+    const modules = (await readFile(trace, 'utf8')).trim().split('\n');
+    expect(modules.some((url) => url.includes('/packages/cni/'))).toBe(true);
+    const heavy = modules.filter((url) =>
+      /inversify|reflect-metadata|\/yaml\/|commander|@aws-sdk|@kubernetes|@smithy/.test(url),
+    );
+    expect(heavy).toEqual([]);
+  });
+});

@@ -1,0 +1,180 @@
+// Shared by podsg-cni.int.spec.ts and podsg-cni.bench.ts: run the BUILT plugin as a real process,
+// and stand up throwaway network namespaces. Test code only; nothing in the plugin imports it.
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root. */
+export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+
+/** The committed shim that `node_modules/.bin/podsg-cni` links to; it runs `dist/bin/podsg-cni.js`. */
+export const podsgCniBin = join(repoRoot, 'examples/reference-daemon/bin/podsg-cni.js');
+
+/** Where Debian's `containernetworking-plugins` installs the reference plugins. */
+export const CNI_BIN_DIR = '/usr/lib/cni';
+
+function onPath(tool: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why the namespace tests cannot run here, or '' when they can. */
+export function namespaceSkipReason(): string {
+  if (process.getuid?.() !== 0) return 'not root: network namespaces need CAP_SYS_ADMIN';
+  if (!onPath('ip') || !onPath('nsenter')) return 'iproute2 or nsenter missing';
+  if (!existsSync(join(CNI_BIN_DIR, 'ptp')) || !existsSync(join(CNI_BIN_DIR, 'host-local'))) {
+    return `no ptp/host-local in ${CNI_BIN_DIR} (apt-get install -y containernetworking-plugins)`;
+  }
+  return '';
+}
+
+/** How a process run ended. */
+export interface ProcessRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as one JSON document; `{}` when it is not one. */
+  json: Record<string, unknown>;
+  /** Wall time from spawn to exit, in milliseconds. */
+  ms: number;
+}
+
+/**
+ * Runs `argv` with exactly `env` (plus PATH) and `stdin`, inside network namespace `netns` (via
+ * `ip netns exec`, which also remounts /sys for it) when one is given. Asynchronous on purpose:
+ * an agent served by the calling process must keep answering while the plugin runs.
+ */
+export function runProcess(
+  argv: readonly string[],
+  env: Record<string, string>,
+  stdin: string,
+  netns?: string,
+): Promise<ProcessRun> {
+  const full = netns === undefined ? argv : ['ip', 'netns', 'exec', netns, ...argv];
+  const [file = '', ...args] = full;
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(file, args, {
+      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - started;
+      let json: Record<string, unknown> = {};
+      try {
+        json = JSON.parse(stdout) as Record<string, unknown>;
+      } catch {
+        // Left empty: assertions on `json` then show what was printed instead.
+      }
+      resolve({ exitCode: code ?? -1, stdout, stderr, json, ms });
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(stdin);
+  });
+}
+
+/** Runs the built `podsg-cni` (see `runProcess`). */
+export function runPlugin(
+  env: Record<string, string>,
+  stdin: string,
+  netns?: string,
+): Promise<ProcessRun> {
+  return runProcess([process.execPath, podsgCniBin], env, stdin, netns);
+}
+
+/** `ip …`, synchronously, returning stdout. */
+export function ip(...args: string[]): string {
+  return execFileSync('ip', args, { encoding: 'utf8' });
+}
+
+/** Everything a plugin could leave behind in a namespace, as `ip -j` reports it. */
+export function netnsState(ns: string): Record<string, unknown> {
+  const read = (...args: string[]): unknown => JSON.parse(ip('-n', ns, '-j', ...args) || '[]');
+  return {
+    links: read('link', 'show'),
+    addresses: read('addr', 'show'),
+    routes: read('route', 'show', 'table', 'all'),
+    routes6: read('-6', 'route', 'show', 'table', 'all'),
+    rules: read('rule', 'show'),
+    rules6: read('-6', 'rule', 'show'),
+    neighbours: read('neigh', 'show'),
+  };
+}
+
+/** The two throwaway namespaces of `withNamespaces`. */
+export interface ThrowawayNamespaces {
+  /** Stands in for the node: the plugin runs in it. */
+  hostNs: string;
+  podNs: string;
+  /** `CNI_NETNS` of the pod. */
+  podNetns: string;
+}
+
+/** Runs `body` with a fresh node and pod namespace, both removed afterwards whatever happens. */
+export async function withNamespaces<T>(
+  body: (names: ThrowawayNamespaces) => Promise<T>,
+): Promise<T> {
+  const tag = randomBytes(3).toString('hex');
+  const hostNs = `podsg-t-node-${tag}`;
+  const podNs = `podsg-t-pod-${tag}`;
+  try {
+    ip('netns', 'add', hostNs);
+    ip('netns', 'add', podNs);
+    ip('-n', hostNs, 'link', 'set', 'lo', 'up');
+    ip('-n', podNs, 'link', 'set', 'lo', 'up');
+    return await body({ hostNs, podNs, podNetns: `/var/run/netns/${podNs}` });
+  } finally {
+    for (const ns of [podNs, hostNs]) {
+      try {
+        ip('netns', 'del', ns);
+      } catch {
+        // Never created.
+      }
+    }
+  }
+}
+
+/** The CNI environment of one pod operation, as containerd sets it. */
+export function podEnv(
+  command: string,
+  pod: string,
+  netns: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    CNI_COMMAND: command,
+    CNI_CONTAINERID: `c-${pod}`,
+    CNI_NETNS: netns,
+    CNI_IFNAME: 'eth0',
+    CNI_PATH: CNI_BIN_DIR,
+    CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=${pod};K8S_POD_UID=uid-${pod}`,
+    ...extra,
+  };
+}
+
+/** Builds the workspace (tsc -b) so the plugin run is the one that ships; warns on type errors. */
+export function buildReferenceDaemon(): void {
+  try {
+    execFileSync('npx', ['tsc', '-b', 'examples/reference-daemon'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 300_000,
+    });
+  } catch (error) {
+    // tsc still emits when a project has type errors; those fail `tsc -b` in CI on their own.
+    const { stdout } = error as { stdout?: Buffer };
+    const output = stdout?.toString('utf8') ?? String(error);
+    console.warn(`tsc -b examples/reference-daemon reported errors:\n${output}`);
+  }
+}

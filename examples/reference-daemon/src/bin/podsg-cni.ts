@@ -1,0 +1,100 @@
+// The `podsg-cni` CNI plugin. The container runtime runs it once per pod operation, so start-up
+// stays lean: only @podsg/cni, the Linux applier and node built-ins are loaded — no DI container,
+// no YAML, no SDK. stdout carries the CNI result and nothing else; logs go to `logFile`.
+import { readFileSync } from 'node:fs';
+import { Iproute2PodNetworkApplier } from '@podsg/adapters-aws/linux';
+import { CniError, runCniCommand } from '@podsg/cni';
+import type { CniRunnerPorts, CniRunOutcome, NetworkConfig } from '@podsg/cni';
+import { appendFileLog } from '../cni/appendFileLog.js';
+import { CniPathDelegatePluginRunner } from '../cni/CniPathDelegatePluginRunner.js';
+import { NodeHostFacts } from '../cni/NodeHostFacts.js';
+import { UnixSocketNodeAgentClient } from '../cni/UnixSocketNodeAgentClient.js';
+
+/** libcni's code for a failure that is nobody's input (`types.ErrInternal`). */
+const INTERNAL_ERROR_CODE = 999;
+
+async function readStdin(): Promise<string> {
+  try {
+    // One read call for the common case: the runtime's pipe with the whole configuration.
+    return readFileSync(0, 'utf8');
+  } catch (cause) {
+    // A non-blocking stdin (EAGAIN) must be read the asynchronous way; anything else is a failure.
+    if ((cause as NodeJS.ErrnoException).code !== 'EAGAIN') {
+      throw new CniError('IoFailure', 'cannot read the network configuration from stdin', {
+        cause,
+      });
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+}
+
+/** The version to answer an error in when the runner could not: the config's, if it has one. */
+function declaredCniVersion(stdin: string): string {
+  try {
+    const { cniVersion } = JSON.parse(stdin) as { cniVersion?: unknown };
+    return typeof cniVersion === 'string' ? cniVersion : '1.0.0';
+  } catch {
+    return '1.0.0';
+  }
+}
+
+function logPrefix(env: NodeJS.ProcessEnv): string {
+  const args = new Map(
+    (env.CNI_ARGS ?? '')
+      .split(';')
+      .map((pair) => pair.split('=', 2) as [string, string | undefined]),
+  );
+  const pod = `${args.get('K8S_POD_NAMESPACE') ?? '-'}/${args.get('K8S_POD_NAME') ?? '-'}`;
+  return `${env.CNI_COMMAND ?? '-'} ${(env.CNI_CONTAINERID ?? '-').slice(0, 12)} ${pod}`;
+}
+
+async function main(): Promise<CniRunOutcome> {
+  const started = process.hrtime.bigint();
+  let stdin = '';
+  let log: ((message: string) => void) | undefined;
+  try {
+    stdin = await readStdin();
+    const outcome = await runCniCommand(process.env, stdin, (config: NetworkConfig) => {
+      const ports: CniRunnerPorts = {
+        agent: new UnixSocketNodeAgentClient({ socketPath: config.agentSocket }),
+        applier: new Iproute2PodNetworkApplier(),
+        delegate: new CniPathDelegatePluginRunner(),
+        host: new NodeHostFacts(),
+      };
+      if (config.logFile !== undefined) {
+        log = appendFileLog({ path: config.logFile, prefix: logPrefix(process.env) });
+        ports.log = log;
+      }
+      return ports;
+    });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    log?.(
+      outcome.exitCode === 0
+        ? `ok in ${ms.toFixed(1)} ms`
+        : `failed with exit code ${outcome.exitCode} in ${ms.toFixed(1)} ms: ${outcome.stdout.trim()}`,
+    );
+    return outcome;
+  } catch (cause) {
+    // runCniCommand never throws; reading stdin can, and a bug must still answer in CNI form.
+    const error = CniError.is(cause)
+      ? { code: cause.code, msg: cause.message, details: cause.details ?? '' }
+      : {
+          code: INTERNAL_ERROR_CODE,
+          msg: `podsg-cni internal error: ${cause instanceof Error ? cause.message : String(cause)}`,
+          details: cause instanceof Error ? (cause.stack ?? '') : '',
+        };
+    log?.(`failed with code ${error.code}: ${error.msg}`);
+    return {
+      stdout: `${JSON.stringify({ cniVersion: declaredCniVersion(stdin), ...error })}\n`,
+      exitCode: 1,
+    };
+  }
+}
+
+const outcome = await main();
+process.stdout.write(outcome.stdout);
+// Exit now rather than when the event loop drains: stdout to a pipe or file is written
+// synchronously on Linux, and nothing else is left to do.
+process.exit(outcome.exitCode);
