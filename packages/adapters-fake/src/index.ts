@@ -1,2 +1,20 @@
 export { VirtualClock } from './services/VirtualClock.js';
 export type { RunUntilIdleOptions } from './services/VirtualClock.js';
+export { SeededRandom } from './services/SeededRandom.js';
+export { FakeEc2, kindOfEc2Code } from './services/FakeEc2.js';
+export { EC2_API_NAMES, isMutatingEc2Api } from './models/Ec2ApiName.js';
+export type { Ec2ApiName } from './models/Ec2ApiName.js';
+export type { Ec2Call, Ec2CallOutcome } from './models/Ec2Call.js';
+export type {
+  Ec2FaultRule,
+  Ec2ThrottleRule,
+  FakeEc2Options,
+  FakeSecurityGroupSpec,
+  FakeSubnetSpec,
+  InstanceNetworkLimits,
+} from './models/FakeEc2Options.js';
+export { FakeCluster } from './services/FakeCluster.js';
+export type { FakeClusterOptions } from './models/FakeClusterOptions.js';
+export type { FakeClusterEvent } from './models/FakeClusterEvent.js';
+export type { FakeNodeState } from './models/FakeNodeState.js';
+export type { FakePodState } from './models/FakePodState.js';

@@ -1,0 +1,30 @@
+import type { Clock } from '@podsg/allocator';
+
+/** Constructor options of `FakeCluster`. */
+export interface FakeClusterOptions {
+  /** Time for event stamps, termination and scheduling delays. */
+  clock: Clock;
+  /** Seed for generated UIDs and `generateName` suffixes; default 1. */
+  seed?: number;
+  /**
+   * The username the `ClusterApi` methods act as; default
+   * `system:serviceaccount:kube-system:podsg-controller`.
+   */
+  controllerUsername?: string;
+  /** Usernames the annotation webhook lets write `vpc.amazonaws.com/pod-eni`; default [controllerUsername]. */
+  controllerUsernames?: readonly string[];
+  /**
+   * Run the podsg webhooks on pod and policy writes (default true). False models a webhook
+   * that is not installed or failed open.
+   */
+  admission?: boolean;
+  /** Bind pending pods to nodes (default true). */
+  scheduler?: boolean;
+  /** Delay between a pod becoming schedulable and its binding; default 0 (next microtask). */
+  schedulingDelayMs?: number;
+  /**
+   * How long a deleted pod stays terminating before it is removed, at most its grace period;
+   * default 1000 ms.
+   */
+  podTerminationMs?: number;
+}

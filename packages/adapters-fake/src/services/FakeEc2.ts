@@ -1,0 +1,1093 @@
+import { AllocatorError } from '@podsg/allocator';
+import type {
+  AllocatorErrorKind,
+  Clock,
+  Instance,
+  NetworkInterface,
+  NetworkInterfaceApi,
+  NetworkInterfaceAttachment,
+  NetworkInterfaceFilter,
+  NetworkInterfaceType,
+  Subnet,
+  TrunkAssociation,
+} from '@podsg/allocator';
+import { TokenBucket } from '../internal/TokenBucket.js';
+import {
+  formatIpv4,
+  formatIpv6,
+  ipv4BlockContains,
+  ipv4BlocksOverlap,
+  parseIpv4Cidr,
+  parseIpv6Cidr,
+} from '../internal/ipAddresses.js';
+import type { Ipv4Block, Ipv6Block } from '../internal/ipAddresses.js';
+import { defaultInstanceLimits } from '../internal/defaultInstanceLimits.js';
+import { EC2_API_NAMES, isMutatingEc2Api } from '../models/Ec2ApiName.js';
+import type { Ec2ApiName } from '../models/Ec2ApiName.js';
+import type { Ec2Call } from '../models/Ec2Call.js';
+import type {
+  Ec2FaultRule,
+  Ec2ThrottleRule,
+  FakeEc2Options,
+  InstanceNetworkLimits,
+} from '../models/FakeEc2Options.js';
+import { SeededRandom } from './SeededRandom.js';
+
+/** EC2's documented request buckets: mutating actions 50 / 5 s⁻¹, non-mutating 100 / 20 s⁻¹. */
+const MUTATING_BUCKET: Ec2ThrottleRule = { capacity: 50, refillPerSecond: 5 };
+const DESCRIBE_BUCKET: Ec2ThrottleRule = { capacity: 100, refillPerSecond: 20 };
+
+const GROUP_ID = /^sg-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+const VLAN_MAX = 4094;
+
+interface SubnetRecord {
+  id: string;
+  vpcId: string;
+  cidr: string;
+  block: Ipv4Block;
+  ipv6Cidr: string | undefined;
+  ipv6Block: Ipv6Block | undefined;
+  ipv6Next: bigint;
+  used: Set<number>;
+  cursor: number;
+}
+
+interface InterfaceRecord {
+  id: string;
+  interfaceType: NetworkInterfaceType;
+  subnetId: string;
+  vpcId: string;
+  macAddress: string;
+  address: number;
+  ipv6Address: string | undefined;
+  groupIds: string[];
+  description: string;
+  tags: Record<string, string>;
+  attachment: NetworkInterfaceAttachment | null;
+  /** For a branch: its association; for a trunk: unused. */
+  associationId: string | null;
+  visibleAt: number;
+}
+
+interface InstanceRecord {
+  id: string;
+  instanceType: string;
+  subnetId: string;
+  limits: InstanceNetworkLimits;
+}
+
+interface TokenRecord {
+  request: string;
+  result: NetworkInterface | TrunkAssociation | null;
+}
+
+/**
+ * An in-memory EC2 region holding one VPC, faithful enough to exercise a controller:
+ * subnets hand out addresses and run out, security groups must exist in the VPC, instances
+ * have device-index slots capped by their type, trunks take branches under unique VLAN ids up
+ * to the type's branch limit, client tokens make create/associate/disassociate idempotent, and
+ * misuse gets EC2's error codes (in `AllocatorError.code`).
+ *
+ * Around the model sit the things that make real EC2 hard: per-API token buckets in clock
+ * time (`RequestLimitExceeded`), a seeded latency distribution, seeded fault injection (also
+ * after the mutation took effect), and eventual consistency of new interfaces in
+ * `listNetworkInterfaces`. Every call is logged for assertions (`calls()`).
+ */
+export class FakeEc2 implements NetworkInterfaceApi {
+  private readonly clock: Clock;
+  private readonly vpcId: string;
+  private readonly vpcBlock: Ipv4Block;
+  private readonly subnetRecords = new Map<string, SubnetRecord>();
+  private readonly groupVpcs = new Map<string, string>();
+  private readonly interfaceRecords = new Map<string, InterfaceRecord>();
+  private readonly instanceRecords = new Map<string, InstanceRecord>();
+  private readonly associationRecords = new Map<string, TrunkAssociation>();
+  /** trunk id → VLAN id → association id. */
+  private readonly trunkVlans = new Map<string, Map<number, string>>();
+  private readonly tokens = new Map<string, TokenRecord>();
+  private readonly macs = new Set<string>();
+  private readonly ids = new Set<string>();
+  private readonly buckets = new Map<Ec2ApiName, TokenBucket>();
+  private readonly callLog: Ec2Call[] = [];
+  private faultRules: readonly Ec2FaultRule[];
+  private readonly idRandom: SeededRandom;
+  private readonly latencyRandom: SeededRandom;
+  private readonly faultRandom: SeededRandom;
+  private readonly latency: { min: number; max: number };
+  private readonly visibilityDelayMs: number;
+  private readonly attachDelayMs: number;
+  private readonly interfaceQuota: number;
+  private readonly groupsPerInterface: number;
+  private readonly limitsOf: (instanceType: string) => InstanceNetworkLimits | undefined;
+
+  constructor(options: FakeEc2Options) {
+    this.clock = options.clock;
+    const seed = options.seed ?? 1;
+    const root = new SeededRandom(seed);
+    this.idRandom = root.fork('ids');
+    this.latencyRandom = root.fork('latency');
+    this.faultRandom = root.fork('faults');
+
+    const vpcBlock = parseIpv4Cidr(options.vpc.cidr);
+    if (vpcBlock === null) throw invalidOption('vpc.cidr', options.vpc.cidr);
+    if (!/^vpc-[0-9a-f]+$/.test(options.vpc.id)) throw invalidOption('vpc.id', options.vpc.id);
+    this.vpcId = options.vpc.id;
+    this.vpcBlock = vpcBlock;
+
+    options.subnets.forEach((spec, index) => {
+      const block = parseIpv4Cidr(spec.cidr);
+      if (!/^subnet-[0-9a-f]+$/.test(spec.id)) throw invalidOption(`subnets[${index}].id`, spec.id);
+      if (block === null || block.prefix > 28 || !ipv4BlockContains(vpcBlock, block)) {
+        throw invalidOption(
+          `subnets[${index}].cidr`,
+          spec.cidr,
+          'a /16 … /28 block inside the VPC',
+        );
+      }
+      if (this.subnetRecords.has(spec.id))
+        throw invalidOption(`subnets[${index}].id`, spec.id, 'unique');
+      for (const other of this.subnetRecords.values()) {
+        if (ipv4BlocksOverlap(other.block, block)) {
+          throw invalidOption(`subnets[${index}].cidr`, spec.cidr, `not overlapping ${other.id}`);
+        }
+      }
+      let ipv6Block: Ipv6Block | undefined;
+      if (spec.ipv6Cidr !== undefined) {
+        const parsed = parseIpv6Cidr(spec.ipv6Cidr);
+        if (parsed === null || parsed.prefix > 64) {
+          throw invalidOption(`subnets[${index}].ipv6Cidr`, spec.ipv6Cidr, 'an IPv6 /64 or wider');
+        }
+        ipv6Block = parsed;
+      }
+      this.subnetRecords.set(spec.id, {
+        id: spec.id,
+        vpcId: this.vpcId,
+        cidr: spec.cidr,
+        block,
+        ipv6Cidr: spec.ipv6Cidr,
+        ipv6Block,
+        ipv6Next: 0x10n,
+        used: new Set(),
+        cursor: 4,
+      });
+    });
+    options.securityGroups.forEach((spec, index) => {
+      const id = typeof spec === 'string' ? spec : spec.id;
+      const vpcId = typeof spec === 'string' ? this.vpcId : spec.vpcId;
+      if (!GROUP_ID.test(id)) throw invalidOption(`securityGroups[${index}]`, id);
+      this.groupVpcs.set(id, vpcId);
+    });
+
+    const latency = options.latencyMs ?? { min: 0, max: 0 };
+    if (!(latency.min >= 0) || !(latency.max >= latency.min)) {
+      throw invalidOption('latencyMs', JSON.stringify(latency), '0 ≤ min ≤ max');
+    }
+    this.latency = latency;
+    this.visibilityDelayMs = nonNegative('visibilityDelayMs', options.visibilityDelayMs ?? 0);
+    this.attachDelayMs = nonNegative('attachDelayMs', options.attachDelayMs ?? 500);
+    this.interfaceQuota = nonNegative('interfaceQuota', options.interfaceQuota ?? 5000);
+    this.groupsPerInterface = nonNegative('groupsPerInterface', options.groupsPerInterface ?? 5);
+    this.limitsOf = options.instanceLimits ?? defaultInstanceLimits;
+    this.faultRules = validateFaults(options.faults ?? []);
+
+    if (options.throttle !== false) {
+      const overrides = options.throttle ?? {};
+      for (const api of EC2_API_NAMES) {
+        const rule = overrides[api] ?? (isMutatingEc2Api(api) ? MUTATING_BUCKET : DESCRIBE_BUCKET);
+        if (!(rule.capacity >= 1) || !(rule.refillPerSecond >= 0)) {
+          throw invalidOption(`throttle.${api}`, JSON.stringify(rule), 'capacity ≥ 1, refill ≥ 0');
+        }
+        this.buckets.set(
+          api,
+          new TokenBucket(rule.capacity, rule.refillPerSecond, this.clock.now()),
+        );
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- NetworkInterfaceApi
+
+  /** DescribeInstances for one instance. */
+  describeInstance(instanceId: string): Promise<Instance> {
+    return this.call('DescribeInstances', () => this.instanceView(this.instanceRecord(instanceId)));
+  }
+
+  /** DescribeSubnets for one subnet. */
+  describeSubnet(subnetId: string): Promise<Subnet> {
+    return this.call('DescribeSubnets', () => this.subnetView(this.subnetRecord(subnetId)));
+  }
+
+  /** CreateNetworkInterface with tags, idempotent by client token. */
+  createNetworkInterface(request: {
+    subnetId: string;
+    groupIds: readonly string[];
+    description: string;
+    tags: Readonly<Record<string, string>>;
+    interfaceType: 'trunk' | 'branch';
+    clientToken: string;
+  }): Promise<NetworkInterface> {
+    return this.call('CreateNetworkInterface', () => {
+      const token = this.checkToken('CreateNetworkInterface', request.clientToken, {
+        subnetId: request.subnetId,
+        groupIds: [...request.groupIds].sort(),
+        description: request.description,
+        tags: sortedEntries(request.tags),
+        interfaceType: request.interfaceType,
+      });
+      if (token.replay !== null) return this.replayInterface(token.replay);
+      if (request.interfaceType !== 'trunk' && request.interfaceType !== 'branch') {
+        throw ec2Error(
+          'InvalidParameterValue',
+          `Value (${String(request.interfaceType)}) for parameter interfaceType is invalid`,
+        );
+      }
+      const subnet = this.subnetRecord(request.subnetId);
+      const groupIds = this.checkGroups(request.groupIds, subnet.vpcId);
+      checkDescription(request.description);
+      checkTags(request.tags);
+      if (this.interfaceRecords.size >= this.interfaceQuota) {
+        throw ec2Error(
+          'NetworkInterfaceLimitExceeded',
+          `The maximum number of network interfaces (${this.interfaceQuota}) has been reached`,
+        );
+      }
+      const record = this.newInterface(
+        subnet,
+        request.interfaceType,
+        groupIds,
+        request.description,
+        {
+          ...request.tags,
+        },
+      );
+      const view = this.interfaceView(record);
+      token.commit(view);
+      return view;
+    });
+  }
+
+  /** AttachNetworkInterface; the attachment completes after `attachDelayMs`. */
+  attachNetworkInterface(request: {
+    networkInterfaceId: string;
+    instanceId: string;
+    deviceIndex: number;
+  }): Promise<{ attachmentId: string }> {
+    return this.call('AttachNetworkInterface', () => {
+      const record = this.interfaceRecord(request.networkInterfaceId);
+      const instance = this.instanceRecord(request.instanceId);
+      if (record.interfaceType === 'branch') {
+        throw ec2Error(
+          'InvalidParameterValue',
+          `Branch network interface ${record.id} cannot be attached to an instance; associate it with a trunk`,
+        );
+      }
+      if (record.attachment !== null || record.associationId !== null) {
+        throw ec2Error('InvalidNetworkInterface.InUse', `Interface ${record.id} is in use`);
+      }
+      if (record.vpcId !== this.subnetRecord(instance.subnetId).vpcId) {
+        throw ec2Error(
+          'InvalidParameterCombination',
+          `Interface ${record.id} and instance ${instance.id} are in different VPCs`,
+        );
+      }
+      const index = request.deviceIndex;
+      if (!Number.isInteger(index) || index < 0) {
+        throw ec2Error(
+          'InvalidParameterValue',
+          `Value (${String(index)}) for parameter deviceIndex is invalid`,
+        );
+      }
+      const attached = this.attachedTo(instance.id);
+      if (index >= instance.limits.interfaces || attached.length >= instance.limits.interfaces) {
+        throw ec2Error(
+          'AttachmentLimitExceeded',
+          `Interface count ${attached.length + 1} exceeds the limit ${instance.limits.interfaces} for ${instance.instanceType}`,
+        );
+      }
+      if (attached.some((other) => other.attachment?.deviceIndex === index)) {
+        throw ec2Error(
+          'InvalidParameterValue',
+          `Instance ${instance.id} already has an interface attached at device index ${index}`,
+        );
+      }
+      if (record.interfaceType === 'trunk') {
+        if (!instance.limits.trunkCompatible) {
+          throw ec2Error(
+            'UnsupportedOperation',
+            `Instance type ${instance.instanceType} does not support trunk interfaces`,
+          );
+        }
+        if (attached.some((other) => other.interfaceType === 'trunk')) {
+          throw ec2Error(
+            'InvalidParameterValue',
+            `Instance ${instance.id} already has a trunk interface`,
+          );
+        }
+      }
+      const attachment: NetworkInterfaceAttachment = {
+        attachmentId: this.newId('eni-attach-'),
+        instanceId: instance.id,
+        deviceIndex: index,
+        status: 'attaching',
+        deleteOnTermination: false,
+      };
+      record.attachment = attachment;
+      const complete = (): void => {
+        if (record.attachment === attachment && attachment.status === 'attaching') {
+          attachment.status = 'attached';
+        }
+      };
+      if (this.attachDelayMs === 0) complete();
+      else void this.clock.sleep(this.attachDelayMs).then(complete);
+      return { attachmentId: attachment.attachmentId };
+    });
+  }
+
+  /** ModifyNetworkInterfaceAttribute: groups and/or delete-on-termination. */
+  modifyNetworkInterface(request: {
+    networkInterfaceId: string;
+    groupIds?: readonly string[];
+    attachment?: { attachmentId: string; deleteOnTermination: boolean };
+  }): Promise<void> {
+    return this.call('ModifyNetworkInterfaceAttribute', () => {
+      const record = this.interfaceRecord(request.networkInterfaceId);
+      if (request.groupIds === undefined && request.attachment === undefined) {
+        throw ec2Error(
+          'MissingParameter',
+          'ModifyNetworkInterfaceAttribute needs groupIds or attachment',
+        );
+      }
+      const groupIds =
+        request.groupIds === undefined
+          ? undefined
+          : this.checkGroups(request.groupIds, record.vpcId);
+      if (request.attachment !== undefined) {
+        if (record.attachment?.attachmentId !== request.attachment.attachmentId) {
+          throw ec2Error(
+            'InvalidAttachmentID.NotFound',
+            `The attachment ID '${request.attachment.attachmentId}' does not exist on ${record.id}`,
+          );
+        }
+        record.attachment.deleteOnTermination = request.attachment.deleteOnTermination;
+      }
+      if (groupIds !== undefined) record.groupIds = groupIds;
+    });
+  }
+
+  /** CreateTags on one interface. */
+  tagNetworkInterface(
+    networkInterfaceId: string,
+    tags: Readonly<Record<string, string>>,
+  ): Promise<void> {
+    return this.call('CreateTags', () => {
+      const record = this.interfaceRecord(networkInterfaceId);
+      checkTags(tags);
+      const merged = { ...record.tags, ...tags };
+      if (Object.keys(merged).length > 50) {
+        throw ec2Error('TagLimitExceeded', `Interface ${record.id} would have more than 50 tags`);
+      }
+      record.tags = merged;
+    });
+  }
+
+  /** AssociateTrunkInterface, idempotent by client token. */
+  associateTrunkInterface(request: {
+    trunkInterfaceId: string;
+    branchInterfaceId: string;
+    vlanId: number;
+    clientToken: string;
+  }): Promise<TrunkAssociation> {
+    return this.call('AssociateTrunkInterface', () => {
+      const token = this.checkToken('AssociateTrunkInterface', request.clientToken, {
+        trunk: request.trunkInterfaceId,
+        branch: request.branchInterfaceId,
+        vlanId: request.vlanId,
+      });
+      if (token.replay !== null) return { ...(token.replay as TrunkAssociation) };
+      const trunk = this.interfaceRecord(request.trunkInterfaceId);
+      const branch = this.interfaceRecord(request.branchInterfaceId);
+      if (trunk.interfaceType !== 'trunk') {
+        throw ec2Error('InvalidParameterValue', `Interface ${trunk.id} is not a trunk interface`);
+      }
+      if (branch.interfaceType !== 'branch') {
+        throw ec2Error('InvalidParameterValue', `Interface ${branch.id} is not a branch interface`);
+      }
+      const vlanId = request.vlanId;
+      if (!Number.isInteger(vlanId) || vlanId < 1 || vlanId > VLAN_MAX) {
+        throw ec2Error(
+          'InvalidParameterValue',
+          `Value (${String(vlanId)}) for parameter vlanId is invalid; it must be 1 … ${VLAN_MAX}`,
+        );
+      }
+      if (trunk.vpcId !== branch.vpcId) {
+        throw ec2Error(
+          'InvalidParameterCombination',
+          `Trunk ${trunk.id} and branch ${branch.id} are in different VPCs`,
+        );
+      }
+      const instance =
+        trunk.attachment === null
+          ? undefined
+          : this.instanceRecords.get(trunk.attachment.instanceId);
+      if (instance === undefined || trunk.attachment?.status !== 'attached') {
+        throw ec2Error(
+          'IncorrectState',
+          `Trunk interface ${trunk.id} is not attached to an instance`,
+        );
+      }
+      if (branch.associationId !== null) {
+        throw ec2Error(
+          'InvalidParameterValue',
+          `Branch interface ${branch.id} is already associated (${branch.associationId})`,
+        );
+      }
+      const vlans = this.vlansOf(trunk.id);
+      if (vlans.has(vlanId)) {
+        throw ec2Error(
+          'InvalidParameterValue',
+          `VLAN ${vlanId} is already in use on trunk ${trunk.id}`,
+        );
+      }
+      if (vlans.size >= instance.limits.branchInterfaces) {
+        throw ec2Error(
+          'BranchInterfaceLimitExceeded',
+          `Trunk ${trunk.id} on ${instance.instanceType} already has ${vlans.size} branches, the maximum`,
+        );
+      }
+      const association: TrunkAssociation = {
+        associationId: this.newId('trunk-assoc-'),
+        trunkInterfaceId: trunk.id,
+        branchInterfaceId: branch.id,
+        vlanId,
+      };
+      this.associationRecords.set(association.associationId, association);
+      vlans.set(vlanId, association.associationId);
+      branch.associationId = association.associationId;
+      token.commit(association);
+      return { ...association };
+    });
+  }
+
+  /** DisassociateTrunkInterface, idempotent by client token. */
+  disassociateTrunkInterface(request: {
+    associationId: string;
+    clientToken: string;
+  }): Promise<void> {
+    return this.call('DisassociateTrunkInterface', () => {
+      const token = this.checkToken('DisassociateTrunkInterface', request.clientToken, {
+        associationId: request.associationId,
+      });
+      if (token.replay !== null) return;
+      const association = this.associationRecords.get(request.associationId);
+      if (association === undefined) {
+        throw ec2Error(
+          'InvalidAssociationID.NotFound',
+          `The association ID '${request.associationId}' does not exist`,
+        );
+      }
+      this.removeAssociation(association);
+      token.commit(null);
+    });
+  }
+
+  /** DescribeTrunkInterfaceAssociations of one trunk, by VLAN id. */
+  describeTrunkInterfaceAssociations(trunkInterfaceId: string): Promise<TrunkAssociation[]> {
+    return this.call('DescribeTrunkInterfaceAssociations', () =>
+      [...this.vlansOf(trunkInterfaceId, false).values()]
+        .map((id) => this.associationRecords.get(id))
+        .filter((a): a is TrunkAssociation => a !== undefined)
+        .sort((a, b) => a.vlanId - b.vlanId)
+        .map((a) => ({ ...a })),
+    );
+  }
+
+  /** DeleteNetworkInterface; refuses attached and associated interfaces. */
+  deleteNetworkInterface(networkInterfaceId: string): Promise<void> {
+    return this.call('DeleteNetworkInterface', () => {
+      const record = this.interfaceRecord(networkInterfaceId);
+      if (record.attachment !== null || record.associationId !== null) {
+        throw ec2Error('InvalidNetworkInterface.InUse', `Interface ${record.id} is in use`);
+      }
+      if ((this.trunkVlans.get(record.id)?.size ?? 0) > 0) {
+        throw ec2Error(
+          'InvalidNetworkInterface.InUse',
+          `Trunk ${record.id} still has branches associated`,
+        );
+      }
+      this.removeInterface(record);
+    });
+  }
+
+  /** DescribeNetworkInterfaces with filters; new interfaces appear after the visibility delay. */
+  listNetworkInterfaces(filter: NetworkInterfaceFilter): Promise<NetworkInterface[]> {
+    return this.call('DescribeNetworkInterfaces', () => {
+      const now = this.clock.now();
+      const ids =
+        filter.networkInterfaceIds === undefined ? null : new Set(filter.networkInterfaceIds);
+      const out: NetworkInterface[] = [];
+      for (const record of this.interfaceRecords.values()) {
+        if (record.visibleAt > now) continue;
+        if (ids !== null && !ids.has(record.id)) continue;
+        if (filter.subnetId !== undefined && record.subnetId !== filter.subnetId) continue;
+        if (filter.vpcId !== undefined && record.vpcId !== filter.vpcId) continue;
+        if (filter.interfaceType !== undefined && record.interfaceType !== filter.interfaceType)
+          continue;
+        if (filter.tags !== undefined && !tagsMatch(record.tags, filter.tags)) continue;
+        const view = this.interfaceView(record);
+        if (filter.status !== undefined && view.status !== filter.status) continue;
+        out.push(view);
+      }
+      return out;
+    });
+  }
+
+  // ---------------------------------------------------------------- driving the model
+
+  /**
+   * Launches an instance with its primary interface (device index 0, delete on termination,
+   * attached at once) in `subnetId`, carrying `groupIds` (default: the first security group).
+   * Throws `AllocatorError` `Invalid` for an unknown type, `NotFound`/`LimitExceeded` as EC2.
+   */
+  addInstance(spec: {
+    instanceType: string;
+    subnetId: string;
+    instanceId?: string;
+    groupIds?: readonly string[];
+  }): Instance {
+    const limits = this.limitsOf(spec.instanceType);
+    if (limits === undefined) {
+      throw new AllocatorError(
+        'Invalid',
+        `addInstance: instanceType '${spec.instanceType}' is unknown`,
+      );
+    }
+    const subnet = this.subnetRecord(spec.subnetId);
+    const firstGroup = [...this.groupVpcs].find(([, vpc]) => vpc === subnet.vpcId)?.[0];
+    const groups = spec.groupIds ?? (firstGroup === undefined ? [] : [firstGroup]);
+    const groupIds = this.checkGroups(groups, subnet.vpcId);
+    const id = spec.instanceId ?? this.newId('i-');
+    if (!/^i-[0-9a-f]+$/.test(id) || this.instanceRecords.has(id)) {
+      throw new AllocatorError('Invalid', `addInstance: instanceId '${id}' is malformed or taken`);
+    }
+    this.ids.add(id);
+    if (subnet.used.size >= usableAddresses(subnet)) {
+      throw ec2Error(
+        'InsufficientFreeAddressesInSubnet',
+        `Subnet ${subnet.id} has no free address`,
+      );
+    }
+    const instance: InstanceRecord = {
+      id,
+      instanceType: spec.instanceType,
+      subnetId: subnet.id,
+      limits,
+    };
+    this.instanceRecords.set(id, instance);
+    const primary = this.newInterface(
+      subnet,
+      'interface',
+      groupIds,
+      'Primary network interface',
+      {},
+    );
+    primary.visibleAt = this.clock.now();
+    primary.attachment = {
+      attachmentId: this.newId('eni-attach-'),
+      instanceId: id,
+      deviceIndex: 0,
+      status: 'attached',
+      deleteOnTermination: true,
+    };
+    return this.instanceView(instance);
+  }
+
+  /**
+   * Terminates an instance: a trunk's branches are disassociated (they stay, `available`),
+   * attached interfaces with delete-on-termination are deleted, the others detached.
+   */
+  terminateInstance(instanceId: string): void {
+    const instance = this.instanceRecords.get(instanceId);
+    if (instance === undefined) {
+      throw new AllocatorError(
+        'NotFound',
+        `terminateInstance: instance ${instanceId} does not exist`,
+        {
+          code: 'InvalidInstanceID.NotFound',
+        },
+      );
+    }
+    for (const record of this.attachedTo(instanceId)) {
+      for (const associationId of [...this.vlansOf(record.id, false).values()]) {
+        const association = this.associationRecords.get(associationId);
+        if (association !== undefined) this.removeAssociation(association);
+      }
+      const deleteIt = record.attachment?.deleteOnTermination === true;
+      record.attachment = null;
+      if (deleteIt) this.removeInterface(record);
+    }
+    this.instanceRecords.delete(instanceId);
+  }
+
+  /** Adds a security group (to the fake's VPC unless `vpcId` is given). */
+  addSecurityGroup(groupId: string, vpcId: string = this.vpcId): void {
+    if (!GROUP_ID.test(groupId)) throw invalidOption('groupId', groupId);
+    this.groupVpcs.set(groupId, vpcId);
+  }
+
+  /** Removes a security group; interfaces that carry it keep it, as in EC2 it could not be deleted. */
+  deleteSecurityGroup(groupId: string): boolean {
+    return this.groupVpcs.delete(groupId);
+  }
+
+  /** Replaces the fault rules (e.g. to stop faults before checking a quiescent state). */
+  setFaults(faults: readonly Ec2FaultRule[]): void {
+    this.faultRules = validateFaults(faults);
+  }
+
+  // ---------------------------------------------------------------- inspection
+
+  /** Every call so far, in the order the fake processed them. */
+  calls(): Ec2Call[] {
+    return this.callLog.map((call) => ({ ...call }));
+  }
+
+  /** Calls per API (every outcome), for APIs called at least once. */
+  callCounts(outcome?: Ec2Call['outcome']): Partial<Record<Ec2ApiName, number>> {
+    const counts: Partial<Record<Ec2ApiName, number>> = {};
+    for (const call of this.callLog) {
+      if (outcome !== undefined && call.outcome !== outcome) continue;
+      counts[call.api] = (counts[call.api] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  /** Every interface that exists, visible or not, in creation order. */
+  interfaces(): NetworkInterface[] {
+    return [...this.interfaceRecords.values()].map((record) => this.interfaceView(record));
+  }
+
+  /** Every trunk association, in creation order. */
+  associations(): TrunkAssociation[] {
+    return [...this.associationRecords.values()].map((a) => ({ ...a }));
+  }
+
+  /** Every running instance with its attached interfaces. */
+  instances(): Instance[] {
+    return [...this.instanceRecords.values()].map((instance) => this.instanceView(instance));
+  }
+
+  /** Free addresses left in a subnet (what `availableIpAddressCount` reports). */
+  subnetFreeAddresses(subnetId: string): number {
+    const subnet = this.subnetRecords.get(subnetId);
+    if (subnet === undefined) {
+      throw new AllocatorError(
+        'NotFound',
+        `subnetFreeAddresses: subnet ${subnetId} does not exist`,
+      );
+    }
+    return usableAddresses(subnet) - subnet.used.size;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private async call<T>(api: Ec2ApiName, operation: () => T): Promise<T> {
+    const { min, max } = this.latency;
+    if (max > 0) await this.clock.sleep(min === max ? min : this.latencyRandom.uniform(min, max));
+    const at = this.clock.now();
+    const bucket = this.buckets.get(api);
+    if (bucket !== undefined && !bucket.tryTake(at)) {
+      this.callLog.push({ api, at, outcome: 'throttled', code: 'RequestLimitExceeded' });
+      throw new AllocatorError('Throttled', `${api}: Request limit exceeded.`, {
+        code: 'RequestLimitExceeded',
+      });
+    }
+    const fault = this.drawFault(api);
+    const afterEffect = fault !== null && fault.after && isMutatingEc2Api(api);
+    if (fault !== null && !afterEffect) {
+      this.callLog.push({ api, at, outcome: 'fault', code: fault.code });
+      throw faultError(api, fault.code, false);
+    }
+    let result: T;
+    try {
+      result = operation();
+    } catch (error) {
+      this.callLog.push({
+        api,
+        at,
+        outcome: 'error',
+        code: AllocatorError.is(error) ? (error.code ?? error.kind) : 'Unknown',
+      });
+      throw error;
+    }
+    if (fault !== null) {
+      this.callLog.push({ api, at, outcome: 'fault', code: fault.code, afterEffect: true });
+      throw faultError(api, fault.code, true);
+    }
+    this.callLog.push({ api, at, outcome: 'ok' });
+    return result;
+  }
+
+  private drawFault(api: Ec2ApiName): { code: string; after: boolean } | null {
+    for (const rule of this.faultRules) {
+      if (rule.api !== '*' && rule.api !== api) continue;
+      if (this.faultRandom.next() < rule.rate) {
+        const code =
+          rule.code ?? (this.faultRandom.next() < 0.5 ? 'InternalError' : 'ServiceUnavailable');
+        return { code, after: rule.after === true };
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Client-token bookkeeping: a token seen before with the same request replays its result;
+   * with another request it is `IdempotentParameterMismatch`. `commit` records a success.
+   */
+  private checkToken(
+    api: Ec2ApiName,
+    clientToken: string,
+    request: unknown,
+  ): {
+    replay: NetworkInterface | TrunkAssociation | null;
+    commit: (result: NetworkInterface | TrunkAssociation | null) => void;
+  } {
+    if (
+      typeof clientToken !== 'string' ||
+      clientToken.length === 0 ||
+      clientToken.length > 64 ||
+      !/^[\x20-\x7e]+$/.test(clientToken)
+    ) {
+      throw ec2Error(
+        'InvalidParameterValue',
+        `Value (${String(clientToken)}) for parameter clientToken is invalid: 1 … 64 ASCII characters`,
+      );
+    }
+    const key = `${api}\u0000${clientToken}`;
+    const serial = JSON.stringify(request);
+    const seen = this.tokens.get(key);
+    if (seen !== undefined) {
+      if (seen.request !== serial) {
+        throw ec2Error(
+          'IdempotentParameterMismatch',
+          `Client token ${clientToken} was already used with different parameters for ${api}`,
+        );
+      }
+      // A disassociate replay has no result to return; signal replay with a sentinel object.
+      return { replay: seen.result ?? REPLAYED, commit: () => undefined };
+    }
+    return {
+      replay: null,
+      commit: (result) => this.tokens.set(key, { request: serial, result }),
+    };
+  }
+
+  private replayInterface(snapshot: NetworkInterface | TrunkAssociation): NetworkInterface {
+    const original = snapshot as NetworkInterface;
+    const record = this.interfaceRecords.get(original.networkInterfaceId);
+    return record === undefined ? structuredClone(original) : this.interfaceView(record);
+  }
+
+  private newInterface(
+    subnet: SubnetRecord,
+    interfaceType: NetworkInterfaceType,
+    groupIds: string[],
+    description: string,
+    tags: Record<string, string>,
+  ): InterfaceRecord {
+    const address = allocateAddress(subnet);
+    let ipv6Address: string | undefined;
+    if (subnet.ipv6Block !== undefined) {
+      ipv6Address = formatIpv6(subnet.ipv6Block.base + subnet.ipv6Next);
+      subnet.ipv6Next += 1n;
+    }
+    const record: InterfaceRecord = {
+      id: this.newId('eni-'),
+      interfaceType,
+      subnetId: subnet.id,
+      vpcId: subnet.vpcId,
+      macAddress: this.newMac(),
+      address,
+      ipv6Address,
+      groupIds,
+      description,
+      tags,
+      attachment: null,
+      associationId: null,
+      visibleAt: this.clock.now() + this.visibilityDelayMs,
+    };
+    this.interfaceRecords.set(record.id, record);
+    return record;
+  }
+
+  private removeInterface(record: InterfaceRecord): void {
+    this.interfaceRecords.delete(record.id);
+    this.subnetRecords.get(record.subnetId)?.used.delete(record.address);
+    this.trunkVlans.delete(record.id);
+  }
+
+  private removeAssociation(association: TrunkAssociation): void {
+    this.associationRecords.delete(association.associationId);
+    this.trunkVlans.get(association.trunkInterfaceId)?.delete(association.vlanId);
+    const branch = this.interfaceRecords.get(association.branchInterfaceId);
+    if (branch?.associationId === association.associationId) branch.associationId = null;
+  }
+
+  private vlansOf(trunkId: string, create = true): Map<number, string> {
+    let vlans = this.trunkVlans.get(trunkId);
+    if (vlans === undefined) {
+      vlans = new Map();
+      if (create) this.trunkVlans.set(trunkId, vlans);
+    }
+    return vlans;
+  }
+
+  private attachedTo(instanceId: string): InterfaceRecord[] {
+    return [...this.interfaceRecords.values()]
+      .filter((r) => r.attachment?.instanceId === instanceId)
+      .sort((a, b) => (a.attachment?.deviceIndex ?? 0) - (b.attachment?.deviceIndex ?? 0));
+  }
+
+  private checkGroups(groupIds: readonly string[], vpcId: string): string[] {
+    if (!Array.isArray(groupIds) || groupIds.length === 0) {
+      throw ec2Error('MissingParameter', 'At least one security group id is required');
+    }
+    const unique = [...new Set(groupIds)].sort();
+    if (unique.length > this.groupsPerInterface) {
+      throw ec2Error(
+        'SecurityGroupsPerInterfaceLimitExceeded',
+        `${unique.length} security groups exceed the limit of ${this.groupsPerInterface} per interface`,
+      );
+    }
+    for (const id of unique) {
+      const groupVpc = this.groupVpcs.get(id);
+      if (groupVpc === undefined) {
+        throw ec2Error('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
+      }
+      if (groupVpc !== vpcId) {
+        throw ec2Error(
+          'InvalidParameterCombination',
+          `Security group ${id} belongs to ${groupVpc}, not ${vpcId}`,
+        );
+      }
+    }
+    return unique;
+  }
+
+  private interfaceRecord(id: string): InterfaceRecord {
+    const record = this.interfaceRecords.get(id);
+    if (record === undefined) {
+      throw ec2Error(
+        'InvalidNetworkInterfaceID.NotFound',
+        `The networkInterface ID '${String(id)}' does not exist`,
+      );
+    }
+    return record;
+  }
+
+  private instanceRecord(id: string): InstanceRecord {
+    const record = this.instanceRecords.get(id);
+    if (record === undefined) {
+      throw ec2Error(
+        'InvalidInstanceID.NotFound',
+        `The instance ID '${String(id)}' does not exist`,
+      );
+    }
+    return record;
+  }
+
+  private subnetRecord(id: string): SubnetRecord {
+    const record = this.subnetRecords.get(id);
+    if (record === undefined) {
+      throw ec2Error('InvalidSubnetID.NotFound', `The subnet ID '${String(id)}' does not exist`);
+    }
+    return record;
+  }
+
+  private interfaceView(record: InterfaceRecord): NetworkInterface {
+    const view: NetworkInterface = {
+      networkInterfaceId: record.id,
+      interfaceType: record.interfaceType,
+      status: record.attachment !== null || record.associationId !== null ? 'in-use' : 'available',
+      subnetId: record.subnetId,
+      vpcId: record.vpcId,
+      macAddress: record.macAddress,
+      privateIpAddress: formatIpv4(record.address),
+      groupIds: [...record.groupIds],
+      description: record.description,
+      tags: { ...record.tags },
+    };
+    if (record.ipv6Address !== undefined) view.ipv6Address = record.ipv6Address;
+    if (record.attachment !== null) view.attachment = { ...record.attachment };
+    return view;
+  }
+
+  private instanceView(instance: InstanceRecord): Instance {
+    return {
+      instanceId: instance.id,
+      instanceType: instance.instanceType,
+      subnetId: instance.subnetId,
+      vpcId: this.subnetRecord(instance.subnetId).vpcId,
+      networkInterfaces: this.attachedTo(instance.id).map((r) => this.interfaceView(r)),
+    };
+  }
+
+  private subnetView(subnet: SubnetRecord): Subnet {
+    const view: Subnet = {
+      subnetId: subnet.id,
+      vpcId: subnet.vpcId,
+      cidrBlock: subnet.cidr,
+      availableIpAddressCount: usableAddresses(subnet) - subnet.used.size,
+    };
+    if (subnet.ipv6Cidr !== undefined) view.ipv6CidrBlock = subnet.ipv6Cidr;
+    return view;
+  }
+
+  private newId(prefix: string): string {
+    for (;;) {
+      const id = `${prefix}${this.idRandom.hex(17)}`;
+      if (!this.ids.has(id)) {
+        this.ids.add(id);
+        return id;
+      }
+    }
+  }
+
+  private newMac(): string {
+    for (;;) {
+      const hex = this.idRandom.hex(10);
+      const mac = `02:${hex.match(/../g)?.join(':') ?? ''}`;
+      if (!this.macs.has(mac)) {
+        this.macs.add(mac);
+        return mac;
+      }
+    }
+  }
+}
+
+/** A replayed disassociate returns nothing; this marks "seen" without a result. */
+const REPLAYED: TrunkAssociation = Object.freeze({
+  associationId: '',
+  trunkInterfaceId: '',
+  branchInterfaceId: '',
+  vlanId: 0,
+}) as TrunkAssociation;
+
+/** AWS reserves the first four addresses and the last one of every subnet. */
+function usableAddresses(subnet: SubnetRecord): number {
+  return subnet.block.size - 5;
+}
+
+function allocateAddress(subnet: SubnetRecord): number {
+  const size = subnet.block.size;
+  if (subnet.used.size >= size - 5) {
+    throw ec2Error('InsufficientFreeAddressesInSubnet', `Subnet ${subnet.id} has no free address`);
+  }
+  // Next free offset after the last one handed out, wrapping round: like EC2, a released
+  // address is not handed out again at once.
+  for (;;) {
+    if (subnet.cursor >= size - 1) subnet.cursor = 4;
+    const address = subnet.block.base + subnet.cursor;
+    subnet.cursor++;
+    if (!subnet.used.has(address)) {
+      subnet.used.add(address);
+      return address;
+    }
+  }
+}
+
+function tagsMatch(
+  tags: Readonly<Record<string, string>>,
+  wanted: Readonly<Record<string, string | true>>,
+): boolean {
+  for (const [key, value] of Object.entries(wanted)) {
+    if (!Object.hasOwn(tags, key)) return false;
+    if (value !== true && tags[key] !== value) return false;
+  }
+  return true;
+}
+
+function checkTags(tags: Readonly<Record<string, string>>): void {
+  const entries = Object.entries(tags);
+  if (entries.length > 50)
+    throw ec2Error('TagLimitExceeded', `${entries.length} tags exceed the limit of 50`);
+  for (const [key, value] of entries) {
+    if (key.length === 0 || key.length > 128) {
+      throw ec2Error('InvalidParameterValue', `Tag key '${key}' must be 1 … 128 characters`);
+    }
+    if (key.toLowerCase().startsWith('aws:')) {
+      throw ec2Error('InvalidParameterValue', `Tag key '${key}' uses the reserved prefix aws:`);
+    }
+    if (typeof value !== 'string' || value.length > 256) {
+      throw ec2Error(
+        'InvalidParameterValue',
+        `Tag value of '${key}' must be a string of at most 256 characters`,
+      );
+    }
+  }
+}
+
+function checkDescription(description: string): void {
+  if (typeof description !== 'string' || description.length > 255) {
+    throw ec2Error(
+      'InvalidParameterValue',
+      'description must be a string of at most 255 characters',
+    );
+  }
+}
+
+function sortedEntries(record: Readonly<Record<string, string>>): [string, string][] {
+  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The `AllocatorError` kind EC2's error code maps to. */
+export function kindOfEc2Code(code: string): AllocatorErrorKind {
+  if (code === 'RequestLimitExceeded' || code === 'Throttling') return 'Throttled';
+  if (code === 'InternalError' || code === 'ServiceUnavailable' || code === 'Unavailable')
+    return 'Transient';
+  if (code === 'UnauthorizedOperation' || code === 'AuthFailure') return 'Unauthorized';
+  if (code.endsWith('.NotFound')) return 'NotFound';
+  if (code.endsWith('LimitExceeded') || code === 'InsufficientFreeAddressesInSubnet')
+    return 'LimitExceeded';
+  return 'InvalidParameter';
+}
+
+function ec2Error(code: string, message: string): AllocatorError {
+  return new AllocatorError(kindOfEc2Code(code), `${code}: ${message}`, { code });
+}
+
+function faultError(api: Ec2ApiName, code: string, afterEffect: boolean): AllocatorError {
+  const kind = kindOfEc2Code(code);
+  return new AllocatorError(
+    kind === 'InvalidParameter' ? 'Transient' : kind,
+    `${api}: injected ${code}${afterEffect ? ' (after the request took effect)' : ''}`,
+    { code },
+  );
+}
+
+function invalidOption(field: string, value: string, expected?: string): AllocatorError {
+  return new AllocatorError(
+    'Invalid',
+    `FakeEc2 option ${field}: '${value}' is invalid${expected === undefined ? '' : `; expected ${expected}`}`,
+  );
+}
+
+function nonNegative(field: string, value: number): number {
+  if (!(value >= 0)) throw invalidOption(field, String(value), 'a number ≥ 0');
+  return value;
+}
+
+function validateFaults(faults: readonly Ec2FaultRule[]): readonly Ec2FaultRule[] {
+  faults.forEach((rule, index) => {
+    if (rule.api !== '*' && !EC2_API_NAMES.includes(rule.api)) {
+      throw invalidOption(
+        `faults[${index}].api`,
+        String(rule.api),
+        `'*' or one of ${EC2_API_NAMES.join(', ')}`,
+      );
+    }
+    if (!(rule.rate >= 0 && rule.rate <= 1)) {
+      throw invalidOption(`faults[${index}].rate`, String(rule.rate), 'a probability in [0, 1]');
+    }
+  });
+  return faults.map((rule) => ({ ...rule }));
+}
