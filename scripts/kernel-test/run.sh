@@ -68,7 +68,7 @@ resolve_package() {
     echo "$PODSG_KERNEL_PACKAGE"
     return
   }
-  apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }'
+  apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }' || true
 }
 package=$(resolve_package)
 if [ -z "$package" ]; then
@@ -77,7 +77,7 @@ if [ -z "$package" ]; then
   package=$(resolve_package)
 fi
 version=
-[ -n "$package" ] && version=$(apt-cache show --no-all-versions "$package" 2>/dev/null | awk '/^Version:/ { print $2; exit }')
+[ -n "$package" ] && version=$(apt-cache show --no-all-versions "$package" 2>/dev/null | awk '/^Version:/ { print $2; exit }' || true)
 
 if [ -n "$package" ] && [ -n "$version" ]; then
   entry="$cache/${package}_${version}"
@@ -96,9 +96,13 @@ if [ ! -f "$entry/vmlinuz" ] || [ "$(cat "$entry/modules.wanted" 2>/dev/null)" !
   if [ -z "$deb" ]; then
     log "downloading $package=$version"
     if ! (cd "$cache/debs" && apt-get download -q "$package=$version" 2>"$work/apt.err"); then
+      [ -z "${PODSG_KTEST_APT_UPDATED:-}" ] || die "apt-get download $package=$version failed: $(cat "$work/apt.err")"
+      # A stale package index names a version the mirror no longer has: refresh, start over.
       log "apt-get download failed ($(tail -n 1 "$work/apt.err")); running apt-get update and retrying"
       apt-get update -qq >/dev/null 2>&1 || true
-      (cd "$cache/debs" && apt-get download -q "$package=$version") || die "apt-get download $package=$version failed"
+      exec 9>&-
+      rm -rf "$work"
+      PODSG_KTEST_APT_UPDATED=1 exec bash "$0" "$@"
     fi
     deb=$(find "$cache/debs" -maxdepth 1 -name "${package}_*.deb" | head -n 1)
   fi
