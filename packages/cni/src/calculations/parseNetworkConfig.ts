@@ -4,7 +4,6 @@ import { SUPPORTED_CNI_VERSIONS } from '../models/NetworkConfig.js';
 import type {
   CniAttachmentRef,
   CniVersion,
-  DelegateConfig,
   NetworkConfig,
 } from '../models/NetworkConfig.js';
 
