@@ -3,8 +3,7 @@ import type { InstanceNetworkLimits } from '../models/FakeEc2Options.js';
 
 // TODO: import `instanceLimits` directly once `@podsg/allocator` exports it.
 const lookup = (allocator as unknown as Record<string, unknown>)['instanceLimits'] as
-  | ((instanceType: string) => InstanceNetworkLimits)
-  | undefined;
+  ((instanceType: string) => InstanceNetworkLimits) | undefined;
 
 /** The limits table of `@podsg/allocator`; undefined for an unknown type. */
 export function defaultInstanceLimits(instanceType: string): InstanceNetworkLimits | undefined {

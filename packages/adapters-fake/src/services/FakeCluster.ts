@@ -185,10 +185,11 @@ export class FakeCluster implements ClusterApi {
       if (!isJsonObject(event.involvedObject) || typeof event.involvedObject.name !== 'string') {
         throw new AllocatorError('Invalid', 'recordEvent: involvedObject.name is missing');
       }
-      if (event.type !== 'Normal' && event.type !== 'Warning') {
+      const type: unknown = event.type;
+      if (type !== 'Normal' && type !== 'Warning') {
         throw new AllocatorError(
           'Invalid',
-          `recordEvent: type '${String(event.type)}' is not Normal or Warning`,
+          `recordEvent: type '${String(type)}' is not Normal or Warning`,
         );
       }
       this.pushEvent(event, this.controllerUsername);
@@ -219,7 +220,7 @@ export class FakeCluster implements ClusterApi {
     if (manifest['kind'] !== undefined && manifest['kind'] !== 'Pod') {
       throw new AllocatorError(
         'Invalid',
-        `createPod: kind is '${String(manifest['kind'])}', not Pod`,
+        `createPod: kind is ${JSON.stringify(manifest['kind'])}, not Pod`,
       );
     }
     let pod = structuredClone(manifest);
@@ -380,7 +381,7 @@ export class FakeCluster implements ClusterApi {
       if (!PHASES.includes(phase)) {
         throw new AllocatorError(
           'Invalid',
-          `setPodPhase ${namespace}/${name}: phase '${String(phase)}' is unknown`,
+          `setPodPhase ${namespace}/${name}: phase '${phase}' is unknown`,
         );
       }
       const status = objectAt(record.manifest, 'status') ?? {};
@@ -468,7 +469,7 @@ export class FakeCluster implements ClusterApi {
     let changed = false;
     for (const [key, value] of Object.entries(labels)) {
       if (value === null ? key in node.labels : node.labels[key] !== value) changed = true;
-      if (value === null) delete node.labels[key];
+      if (value === null) Reflect.deleteProperty(node.labels, key);
       else node.labels[key] = value;
     }
     if (!changed) return;
@@ -676,7 +677,7 @@ export class FakeCluster implements ClusterApi {
       action();
       return Promise.resolve();
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
@@ -704,7 +705,7 @@ export class FakeCluster implements ClusterApi {
     const current = stringMapAt(metadata, 'annotations');
     const next = { ...current };
     for (const [key, value] of Object.entries(annotations)) {
-      if (value === null) delete next[key];
+      if (value === null) Reflect.deleteProperty(next, key);
       else if (typeof value === 'string') next[key] = value;
       else
         throw new AllocatorError(
@@ -730,7 +731,7 @@ export class FakeCluster implements ClusterApi {
     for (const key of Object.keys(next))
       if (current[key] !== next[key]) record.annotatedAt[key] = now;
     for (const key of Object.keys(record.annotatedAt))
-      if (!(key in next)) delete record.annotatedAt[key];
+      if (!(key in next)) Reflect.deleteProperty(record.annotatedAt, key);
     this.touch(record);
   }
 

@@ -235,10 +235,11 @@ export class FakeEc2 implements NetworkInterfaceApi {
         interfaceType: request.interfaceType,
       });
       if (token.replay !== null) return this.replayInterface(token.replay);
-      if (request.interfaceType !== 'trunk' && request.interfaceType !== 'branch') {
+      const interfaceType: unknown = request.interfaceType;
+      if (interfaceType !== 'trunk' && interfaceType !== 'branch') {
         throw ec2Error(
           'InvalidParameterValue',
-          `Value (${String(request.interfaceType)}) for parameter interfaceType is invalid`,
+          `Value (${String(interfaceType)}) for parameter interfaceType is invalid`,
         );
       }
       const subnet = this.subnetRecord(request.subnetId);
@@ -759,7 +760,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
     ) {
       throw ec2Error(
         'InvalidParameterValue',
-        `Value (${String(clientToken)}) for parameter clientToken is invalid: 1 … 64 ASCII characters`,
+        `Value (${clientToken}) for parameter clientToken is invalid: 1 … 64 ASCII characters`,
       );
     }
     const key = `${api}\u0000${clientToken}`;
@@ -848,7 +849,8 @@ export class FakeEc2 implements NetworkInterfaceApi {
   }
 
   private checkGroups(groupIds: readonly string[], vpcId: string): string[] {
-    if (!Array.isArray(groupIds) || groupIds.length === 0) {
+    const given: unknown = groupIds;
+    if (!Array.isArray(given) || groupIds.length === 0) {
       throw ec2Error('MissingParameter', 'At least one security group id is required');
     }
     const unique = [...new Set(groupIds)].sort();
@@ -878,7 +880,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
     if (record === undefined) {
       throw ec2Error(
         'InvalidNetworkInterfaceID.NotFound',
-        `The networkInterface ID '${String(id)}' does not exist`,
+        `The networkInterface ID '${id}' does not exist`,
       );
     }
     return record;
@@ -887,10 +889,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
   private instanceRecord(id: string): InstanceRecord {
     const record = this.instanceRecords.get(id);
     if (record === undefined) {
-      throw ec2Error(
-        'InvalidInstanceID.NotFound',
-        `The instance ID '${String(id)}' does not exist`,
-      );
+      throw ec2Error('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
     }
     return record;
   }
@@ -898,7 +897,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
   private subnetRecord(id: string): SubnetRecord {
     const record = this.subnetRecords.get(id);
     if (record === undefined) {
-      throw ec2Error('InvalidSubnetID.NotFound', `The subnet ID '${String(id)}' does not exist`);
+      throw ec2Error('InvalidSubnetID.NotFound', `The subnet ID '${id}' does not exist`);
     }
     return record;
   }
@@ -970,7 +969,7 @@ const REPLAYED: TrunkAssociation = Object.freeze({
   trunkInterfaceId: '',
   branchInterfaceId: '',
   vlanId: 0,
-}) as TrunkAssociation;
+});
 
 /** AWS reserves the first four addresses and the last one of every subnet. */
 function usableAddresses(subnet: SubnetRecord): number {
@@ -1081,7 +1080,7 @@ function validateFaults(faults: readonly Ec2FaultRule[]): readonly Ec2FaultRule[
     if (rule.api !== '*' && !EC2_API_NAMES.includes(rule.api)) {
       throw invalidOption(
         `faults[${index}].api`,
-        String(rule.api),
+        rule.api,
         `'*' or one of ${EC2_API_NAMES.join(', ')}`,
       );
     }
