@@ -7,8 +7,8 @@ import {
   type ScenarioEc2Api,
   type ScenarioNode,
   type TimelineStep,
-} from './Scenario.js';
-import { ScenarioError, type ScenarioIssue } from './ScenarioError.js';
+} from '../models/Scenario.js';
+import { ScenarioError, type ScenarioIssue } from '../models/ScenarioError.js';
 import { parseDuration } from './parseDuration.js';
 
 /** What the parser needs to know beyond the file itself. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ScenarioError } from './ScenarioError.js';
+import { ScenarioError } from '../models/ScenarioError.js';
 import { parseScenario } from './parseScenario.js';
 
 const context = {

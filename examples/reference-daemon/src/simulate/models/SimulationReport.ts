@@ -1,0 +1,71 @@
+/** A pod of the simulation, as `podsgd simulate --json` reports it; times are simulated seconds. */
+export interface SimulatedPodReport {
+  namespace: string;
+  name: string;
+  uid: string;
+  /** The node it was bound to; null while pending. */
+  node: string | null;
+  /** The groups of its branch interface, or the groups its policies resolve to when it has none. */
+  groupIds: string[];
+  /** Its branch interface (element 0 of its annotation); null for pods that got none. */
+  branch: { eniId: string; vlanId: number; privateIp: string; ifAddress: string } | null;
+  createdAt: number;
+  scheduledAt: number | null;
+  annotatedAt: number | null;
+  /** When it was deleted; null for pods alive at the end. */
+  removedAt: number | null;
+}
+
+/** A network interface at the end of the simulation. */
+export interface SimulatedInterfaceReport {
+  id: string;
+  kind: 'trunk' | 'branch' | 'primary';
+  status: string;
+  groupIds: string[];
+  subnetId: string;
+  /** VLAN id of a branch's trunk association; 0 when it has none. */
+  vlanId: number;
+  /** Trunk of a branch's association, or the instance a trunk or primary interface is attached to. */
+  trunkId: string;
+  tags: Record<string, string>;
+}
+
+/** A Kubernetes event recorded during the simulation. */
+export interface SimulatedEventReport {
+  at: number;
+  /** `Kind/namespace/name` or `Kind/name`. */
+  object: string;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+/** Percentiles of seconds from pod creation to its branch annotation. */
+export interface ReadySeconds {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/** The JSON report of `podsgd simulate` (DESIGN.md, "Scenario files"). */
+export interface SimulationReport {
+  scenario: { cluster: string; strategy: 'podsg' | 'baseline'; seed: number; until: number };
+  pods: SimulatedPodReport[];
+  networkInterfaces: SimulatedInterfaceReport[];
+  /** Requests EC2 received, per API, whatever their outcome. */
+  ec2Calls: Record<string, number>;
+  /** Requests EC2 refused with RequestLimitExceeded. */
+  ec2Throttled: number;
+  /** Requests to mutating APIs (all but Describe*), whatever their outcome. */
+  ec2MutatingCalls: number;
+  /** Over pods that needed and got a branch interface. */
+  podReadySeconds: ReadySeconds;
+  /** Pods alive at the end that need a branch interface and have none. */
+  podsWaitingForBranch: number;
+  /** Branch interfaces at the end owned by no live pod, neither cooling down nor held for reuse. */
+  leakedInterfaces: number;
+  /** Invariant violations seen during or after the run; empty when all held. */
+  violations: string[];
+  events: SimulatedEventReport[];
+}
