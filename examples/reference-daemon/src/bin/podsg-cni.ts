@@ -1,12 +1,13 @@
 // The `podsg-cni` CNI plugin. The container runtime runs it once per pod operation, so start-up
-// stays lean: only @podsg/cni, the Linux applier and node built-ins are loaded — no DI container,
-// no YAML, no SDK. stdout carries the CNI result and nothing else; logs go to `logFile`.
+// stays lean: only @podsg/cni and node built-ins load up front, the Linux applier and node:http on
+// first use; never a DI container, YAML, a CLI framework or an SDK. stdout carries the CNI result
+// and nothing else; logs go to `logFile`.
 import { readFileSync } from 'node:fs';
-import { Iproute2PodNetworkApplier } from '@podsg/adapters-aws/linux';
 import { CniError, runCniCommand } from '@podsg/cni';
 import type { CniRunnerPorts, CniRunOutcome, NetworkConfig } from '@podsg/cni';
 import { appendFileLog } from '../cni/appendFileLog.js';
 import { CniPathDelegatePluginRunner } from '../cni/CniPathDelegatePluginRunner.js';
+import { LazyPodNetworkApplier } from '../cni/LazyPodNetworkApplier.js';
 import { NodeHostFacts } from '../cni/NodeHostFacts.js';
 import { UnixSocketNodeAgentClient } from '../cni/UnixSocketNodeAgentClient.js';
 
@@ -59,7 +60,11 @@ async function main(): Promise<CniRunOutcome> {
     const outcome = await runCniCommand(process.env, stdin, (config: NetworkConfig) => {
       const ports: CniRunnerPorts = {
         agent: new UnixSocketNodeAgentClient({ socketPath: config.agentSocket }),
-        applier: new Iproute2PodNetworkApplier(),
+        // Loaded only when the kernel is touched: VERSION and delegated pods never need it.
+        applier: new LazyPodNetworkApplier(async () => {
+          const { Iproute2PodNetworkApplier } = await import('@podsg/adapters-aws/linux');
+          return new Iproute2PodNetworkApplier();
+        }),
         delegate: new CniPathDelegatePluginRunner(),
         host: new NodeHostFacts(),
       };

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { access, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HostFacts } from '@podsg/cni';
@@ -24,9 +24,20 @@ export class NodeHostFacts implements HostFacts {
     this.#sysClassNet = options.sysClassNet ?? '/sys/class/net';
   }
 
-  /** `count` bytes from the operating system's CSPRNG. */
+  /**
+   * `count` bytes from the kernel's CSPRNG (`/dev/urandom`, the source `crypto.randomBytes` uses
+   * too), read directly: loading node:crypto would cost every plugin run start-up time.
+   */
   randomBytes(count: number): Uint8Array {
-    return new Uint8Array(randomBytes(count));
+    const bytes = new Uint8Array(count);
+    const fd = openSync('/dev/urandom', 'r');
+    try {
+      let filled = 0;
+      while (filled < count) filled += readSync(fd, bytes, filled, count - filled, null);
+    } finally {
+      closeSync(fd);
+    }
+    return bytes;
   }
 
   /**
