@@ -14,7 +14,9 @@ describe('hostVethName', () => {
   });
 
   it('never exceeds the kernel limit of 15 characters', () => {
-    expect(hostVethName('strict', 'a-very-long-namespace', 'pod-'.repeat(60), 'eni')).toHaveLength(15);
+    expect(hostVethName('strict', 'a-very-long-namespace', 'pod-'.repeat(60), 'eni')).toHaveLength(
+      15,
+    );
   });
 
   it('differs between pods and between namespaces', () => {

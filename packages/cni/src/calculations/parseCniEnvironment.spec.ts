@@ -55,7 +55,9 @@ describe('parseCniEnvironment', () => {
     ['GC', 'CNI_PATH'],
     ['STATUS', 'CNI_PATH'],
   ])('%s without %s is code 4 naming the variable', (command, variable) => {
-    const error = thrown(() => parseCniEnvironment({ ...addEnv, CNI_COMMAND: command, [variable]: '' }));
+    const error = thrown(() =>
+      parseCniEnvironment({ ...addEnv, CNI_COMMAND: command, [variable]: '' }),
+    );
     expect(error.code).toBe(4);
     expect(error.message).toContain(variable);
     expect(error.details).toBe(variable);
@@ -66,7 +68,9 @@ describe('parseCniEnvironment', () => {
     expect(del.netns).toBeUndefined();
     expect(parseCniEnvironment({ CNI_COMMAND: 'VERSION' }).command).toBe('VERSION');
     for (const command of ['GC', 'STATUS']) {
-      expect(parseCniEnvironment({ CNI_COMMAND: command, CNI_PATH: '/opt/cni/bin' }).command).toBe(command);
+      expect(parseCniEnvironment({ CNI_COMMAND: command, CNI_PATH: '/opt/cni/bin' }).command).toBe(
+        command,
+      );
     }
   });
 

@@ -40,7 +40,10 @@ describe('parseNetworkConfig', () => {
     expect(config.podSGEnforcingMode).toBe('standard');
     expect(config.mtu).toBe(1500);
     expect(config.logFile).toBe('/var/log/podsg-cni.log');
-    expect(config.delegate).toEqual({ type: 'ptp', ipam: { type: 'host-local', subnet: '10.22.0.0/16' } });
+    expect(config.delegate).toEqual({
+      type: 'ptp',
+      ipam: { type: 'host-local', subnet: '10.22.0.0/16' },
+    });
   });
 
   it('is code 6 when stdin is not a JSON object', () => {
@@ -64,7 +67,9 @@ describe('parseNetworkConfig', () => {
     expect(thrown(() => parse({ ...base, cniVersion: '0.3.1' }, 'CHECK')).code).toBe(1);
     expect(parse({ ...base, cniVersion: '0.4.0' }, 'CHECK').cniVersion).toBe('0.4.0');
     for (const command of ['GC', 'STATUS'] as const) {
-      expect(thrown(() => parse({ ...base, cniVersion: '1.0.0' }, command).cniVersion).message).toContain(command);
+      expect(
+        thrown(() => parse({ ...base, cniVersion: '1.0.0' }, command).cniVersion).message,
+      ).toContain(command);
       expect(parse({ ...base, cniVersion: '1.1.0' }, command).cniVersion).toBe('1.1.0');
     }
   });
@@ -104,7 +109,14 @@ describe('parseNetworkConfig', () => {
     const prevResult = { cniVersion: '1.1.0', interfaces: [] };
     const attachments = [{ containerID: 'c1', ifname: 'eth0' }];
     const config = parse(
-      { ...base, cniVersion: '1.1.0', prevResult, runtimeConfig: { mac: 'x' }, args: { a: 1 }, 'cni.dev/attachments': attachments },
+      {
+        ...base,
+        cniVersion: '1.1.0',
+        prevResult,
+        runtimeConfig: { mac: 'x' },
+        args: { a: 1 },
+        'cni.dev/attachments': attachments,
+      },
       'GC',
     );
     expect(config.prevResult).toEqual(prevResult);

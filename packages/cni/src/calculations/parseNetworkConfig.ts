@@ -1,11 +1,7 @@
 import { CniError } from '../errors/CniError.js';
 import type { CniCommand } from '../models/CniEnvironment.js';
 import { SUPPORTED_CNI_VERSIONS } from '../models/NetworkConfig.js';
-import type {
-  CniAttachmentRef,
-  CniVersion,
-  NetworkConfig,
-} from '../models/NetworkConfig.js';
+import type { CniAttachmentRef, CniVersion, NetworkConfig } from '../models/NetworkConfig.js';
 
 type JsonObject = Record<string, unknown>;
 

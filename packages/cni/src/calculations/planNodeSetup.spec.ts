@@ -27,7 +27,11 @@ describe('planNodeSetup', () => {
       'iifname "eni*" ct mark & 0x80 == 0x80 meta mark set meta mark | 0x80',
       'iifname "vlan*" ct mark & 0x80 == 0x80 meta mark set meta mark | 0x80',
     ]);
-    expect(setup.firewall?.chains[0]).toMatchObject({ hook: 'prerouting', priority: -150, policy: 'accept' });
+    expect(setup.firewall?.chains[0]).toMatchObject({
+      hook: 'prerouting',
+      priority: -150,
+      policy: 'accept',
+    });
   });
 
   it('renders the table as one atomic nft script that also works when the table is absent', () => {
@@ -39,11 +43,15 @@ describe('planNodeSetup', () => {
       'table inet podsg {',
     ]);
     expect(script).toContain('type filter hook prerouting priority -150; policy accept;');
-    expect(script).toContain('iifname "eth0" fib daddr . iif type local ct mark set ct mark | 0x80 comment');
+    expect(script).toContain(
+      'iifname "eth0" fib daddr . iif type local ct mark set ct mark | 0x80 comment',
+    );
   });
 
   it('refuses a primary link or prefix that could not be a name', () => {
-    expect(() => planNodeSetup({ mode: 'standard', primaryLink: 'eth0" accept' })).toThrow(/primaryLink/);
+    expect(() => planNodeSetup({ mode: 'standard', primaryLink: 'eth0" accept' })).toThrow(
+      /primaryLink/,
+    );
     expect(() => planNodeSetup({ mode: 'standard', vethPrefix: 'x*' })).toThrow(/vethPrefix/);
   });
 });

@@ -27,7 +27,15 @@ describe('planPodNetwork', () => {
   it('wires a strict-mode IPv4 pod exactly as DESIGN.md describes', () => {
     const H = `vlan${hash}`;
     expect(planPodNetwork(strictInput).steps).toEqual([
-      { op: 'link.add.veth', ns: 'pod', name: 'eth0', peerName: H, peerNs: 'host', mtu: 9001, peerMac: '0e:11:22:33:44:55' },
+      {
+        op: 'link.add.veth',
+        ns: 'pod',
+        name: 'eth0',
+        peerName: H,
+        peerNs: 'host',
+        mtu: 9001,
+        peerMac: '0e:11:22:33:44:55',
+      },
       { op: 'link.set', ns: 'host', name: H, up: true },
       { op: 'link.set', ns: 'pod', name: 'eth0', up: true },
       { op: 'addr.add', ns: 'pod', dev: 'eth0', cidr: '10.0.4.17/32' },
@@ -37,10 +45,31 @@ describe('planPodNetwork', () => {
       { op: 'route.replace', ns: 'host', dst: '10.0.4.17/32', dev: H, table: 103, scope: 'link' },
       { op: 'rule.add', ns: 'host', priority: 10, iif: 'vlan.eth.3', table: 103, family: 4 },
       { op: 'rule.add', ns: 'host', priority: 10, iif: H, table: 103, family: 4 },
-      { op: 'link.add.vlan', ns: 'host', name: 'vlan.eth.3', parent: 'eth1', vlanId: 3, mac: '02:1a:2b:3c:4d:5e' },
+      {
+        op: 'link.add.vlan',
+        ns: 'host',
+        name: 'vlan.eth.3',
+        parent: 'eth1',
+        vlanId: 3,
+        mac: '02:1a:2b:3c:4d:5e',
+      },
       { op: 'link.set', ns: 'host', name: 'vlan.eth.3', up: true },
-      { op: 'route.replace', ns: 'host', dst: '10.0.0.1/32', dev: 'vlan.eth.3', table: 103, scope: 'link' },
-      { op: 'route.replace', ns: 'host', dst: 'default', via: '10.0.0.1', dev: 'vlan.eth.3', table: 103 },
+      {
+        op: 'route.replace',
+        ns: 'host',
+        dst: '10.0.0.1/32',
+        dev: 'vlan.eth.3',
+        table: 103,
+        scope: 'link',
+      },
+      {
+        op: 'route.replace',
+        ns: 'host',
+        dst: 'default',
+        via: '10.0.0.1',
+        dev: 'vlan.eth.3',
+        table: 103,
+      },
     ]);
   });
 
@@ -48,28 +77,92 @@ describe('planPodNetwork', () => {
     const H = `eni${hash}`;
     const steps = planPodNetwork({ ...strictInput, mode: 'standard' }).steps;
     expect(steps[0]).toMatchObject({ op: 'link.add.veth', peerName: H });
-    expect(steps.filter((s) => s.ns === 'host' && s.op !== 'link.set' && s.op !== 'link.add.vlan')).toEqual([
+    expect(
+      steps.filter((s) => s.ns === 'host' && s.op !== 'link.set' && s.op !== 'link.add.vlan'),
+    ).toEqual([
       { op: 'route.replace', ns: 'host', dst: '10.0.4.17/32', dev: H, scope: 'link' },
       { op: 'rule.add', ns: 'host', priority: 512, to: '10.0.4.17/32', table: 'main' },
       { op: 'rule.add', ns: 'host', priority: 1536, from: '10.0.4.17/32', table: 103 },
-      { op: 'route.replace', ns: 'host', dst: '10.0.0.1/32', dev: 'vlan.eth.3', table: 103, scope: 'link' },
-      { op: 'route.replace', ns: 'host', dst: 'default', via: '10.0.0.1', dev: 'vlan.eth.3', table: 103 },
+      {
+        op: 'route.replace',
+        ns: 'host',
+        dst: '10.0.0.1/32',
+        dev: 'vlan.eth.3',
+        table: 103,
+        scope: 'link',
+      },
+      {
+        op: 'route.replace',
+        ns: 'host',
+        dst: 'default',
+        via: '10.0.0.1',
+        dev: 'vlan.eth.3',
+        table: 103,
+      },
     ]);
   });
 
   it('adds the IPv6 family with /128, fe80::1 in the pod and fe80:ec2::1 on the VLAN', () => {
     const steps = planPodNetwork({
       ...strictInput,
-      branch: { ...strictInput.branch, ipv6Addr: '2600:1F14:0:0::17', subnetV6Cidr: '2600:1f14::/64' },
+      branch: {
+        ...strictInput.branch,
+        ipv6Addr: '2600:1F14:0:0::17',
+        subnetV6Cidr: '2600:1f14::/64',
+      },
     }).steps;
     const H = `vlan${hash}`;
-    expect(steps).toContainEqual({ op: 'addr.add', ns: 'pod', dev: 'eth0', cidr: '2600:1f14::17/128' });
-    expect(steps).toContainEqual({ op: 'route.replace', ns: 'pod', dst: 'fe80::1/128', dev: 'eth0', scope: 'link' });
-    expect(steps).toContainEqual({ op: 'route.replace', ns: 'pod', dst: 'default', via: 'fe80::1', dev: 'eth0' });
-    expect(steps).toContainEqual({ op: 'neigh.replace', ns: 'pod', dev: 'eth0', ip: 'fe80::1', mac: '0e:11:22:33:44:55' });
-    expect(steps).toContainEqual({ op: 'route.replace', ns: 'host', dst: '2600:1f14::17/128', dev: H, table: 103, scope: 'link' });
-    expect(steps).toContainEqual({ op: 'rule.add', ns: 'host', priority: 10, iif: H, table: 103, family: 6 });
-    expect(steps).toContainEqual({ op: 'route.replace', ns: 'host', dst: 'default', via: 'fe80:ec2::1', dev: 'vlan.eth.3', table: 103 });
+    expect(steps).toContainEqual({
+      op: 'addr.add',
+      ns: 'pod',
+      dev: 'eth0',
+      cidr: '2600:1f14::17/128',
+    });
+    expect(steps).toContainEqual({
+      op: 'route.replace',
+      ns: 'pod',
+      dst: 'fe80::1/128',
+      dev: 'eth0',
+      scope: 'link',
+    });
+    expect(steps).toContainEqual({
+      op: 'route.replace',
+      ns: 'pod',
+      dst: 'default',
+      via: 'fe80::1',
+      dev: 'eth0',
+    });
+    expect(steps).toContainEqual({
+      op: 'neigh.replace',
+      ns: 'pod',
+      dev: 'eth0',
+      ip: 'fe80::1',
+      mac: '0e:11:22:33:44:55',
+    });
+    expect(steps).toContainEqual({
+      op: 'route.replace',
+      ns: 'host',
+      dst: '2600:1f14::17/128',
+      dev: H,
+      table: 103,
+      scope: 'link',
+    });
+    expect(steps).toContainEqual({
+      op: 'rule.add',
+      ns: 'host',
+      priority: 10,
+      iif: H,
+      table: 103,
+      family: 6,
+    });
+    expect(steps).toContainEqual({
+      op: 'route.replace',
+      ns: 'host',
+      dst: 'default',
+      via: 'fe80:ec2::1',
+      dev: 'vlan.eth.3',
+      table: 103,
+    });
     // IPv4 is still wired alongside.
     expect(steps).toContainEqual({ op: 'addr.add', ns: 'pod', dev: 'eth0', cidr: '10.0.4.17/32' });
   });
@@ -81,7 +174,9 @@ describe('planPodNetwork', () => {
   });
 
   it('tags the VLAN device with the attachment when the container id is known', () => {
-    const vlan = planPodNetwork({ ...strictInput, containerId: 'abc123' }).steps.find((s) => s.op === 'link.add.vlan');
+    const vlan = planPodNetwork({ ...strictInput, containerId: 'abc123' }).steps.find(
+      (s) => s.op === 'link.add.vlan',
+    );
     expect(vlan).toMatchObject({ alias: 'podsg:abc123:eth0' });
   });
 
@@ -94,7 +189,10 @@ describe('planPodNetwork', () => {
     ['branch.privateIp', { branch: { ...strictInput.branch, privateIp: '10.1.0.5' } }],
     ['branch.subnetCidr', { branch: { ...strictInput.branch, subnetCidr: '10.0.0.0' } }],
     ['branch.ipv6Addr', { branch: { ...strictInput.branch, ipv6Addr: '10.0.0.1' } }],
-    ['branch.subnetV6Cidr', { branch: { ...strictInput.branch, ipv6Addr: '2600::1', subnetV6Cidr: 'x' } }],
+    [
+      'branch.subnetV6Cidr',
+      { branch: { ...strictInput.branch, ipv6Addr: '2600::1', subnetV6Cidr: 'x' } },
+    ],
     ['hostVethMac', { hostVethMac: 'zz:11:22:33:44:55' }],
     ['mtu', { mtu: 100 }],
     ['trunkLink', { trunkLink: 'eth1; rm -rf /' }],
@@ -105,7 +203,7 @@ describe('planPodNetwork', () => {
   ] as const)('refuses a bad %s with InvalidPlanInput naming it', (field, change) => {
     let error: unknown;
     try {
-      planPodNetwork({ ...strictInput, ...change } as PodNetworkInput);
+      planPodNetwork({ ...strictInput, ...change });
     } catch (e) {
       error = e;
     }

@@ -203,7 +203,11 @@ export class InMemoryKernel implements PodNetworkApplier {
         break;
       case 'rule.add':
       case 'rule.del': {
-        const rule: RuleState = { priority: step.priority, table: step.table, family: familyOf(step) };
+        const rule: RuleState = {
+          priority: step.priority,
+          table: step.table,
+          family: familyOf(step),
+        };
         if (step.from !== undefined) rule.from = step.from;
         if (step.to !== undefined) rule.to = step.to;
         if (step.iif !== undefined) rule.iif = step.iif;
