@@ -1,0 +1,24 @@
+/**
+ * The client token of a branch's CreateNetworkInterface: the same for every retry of one pod's
+ * allocation (so a lost response never yields a second interface, even across a restart), new
+ * only when the controller itself deleted what the previous token created (`generation`).
+ * EC2 accepts up to 64 ASCII characters.
+ */
+export function branchCreateToken(podUid: string, generation: number): string {
+  return `podsg-b-${podUid}-${generation}`.slice(0, 64);
+}
+
+/** The client token of a branch's association under a VLAN id: retries of one choice are idempotent. */
+export function branchAssociateToken(branchInterfaceId: string, vlanId: number): string {
+  return `podsg-a-${branchInterfaceId}-${vlanId}`.slice(0, 64);
+}
+
+/** The client token of a disassociation. */
+export function branchDisassociateToken(associationId: string): string {
+  return `podsg-d-${associationId}`.slice(0, 64);
+}
+
+/** The client token of a node's trunk creation, new for each attempt after a rollback. */
+export function trunkCreateToken(instanceId: string, generation: number): string {
+  return `podsg-t-${instanceId}-${generation}`.slice(0, 64);
+}

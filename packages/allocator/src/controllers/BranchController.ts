@@ -1,0 +1,2004 @@
+import { EventEmitter } from 'node:events';
+import type TE from 'typed-emitter';
+import { PolicyIndex } from '@podsg/policy';
+import { backoffDelay } from '../calculations/backoffDelay.js';
+import {
+  branchAssociateToken,
+  branchCreateToken,
+  branchDisassociateToken,
+  trunkCreateToken,
+} from '../calculations/branchClientTokens.js';
+import { decodePodEniAnnotation } from '../calculations/decodePodEniAnnotation.js';
+import { encodePodEniAnnotation } from '../calculations/encodePodEniAnnotation.js';
+import { groupSetKey } from '../calculations/groupSetKey.js';
+import { highestFreeDeviceIndex } from '../calculations/highestFreeDeviceIndex.js';
+import { instanceLimits } from '../calculations/instanceLimits.js';
+import { resolveControllerOptions } from '../calculations/resolveControllerOptions.js';
+import { AllocatorError } from '../errors/AllocatorError.js';
+import type {
+  BranchControllerEvents,
+  BranchEventDetail,
+  DeletionReason,
+  PodRef,
+} from '../models/BranchControllerEvents.js';
+import type {
+  BranchControllerOptions,
+  ResolvedBranchControllerOptions,
+} from '../models/BranchControllerOptions.js';
+import type { BranchState } from '../models/BranchState.js';
+import type { ClusterChange, ClusterNode, ClusterPod } from '../models/ClusterObjects.js';
+import type { ControllerInspection, NodeView, BranchView } from '../models/ControllerInspection.js';
+import type { ControllerStats } from '../models/ControllerStats.js';
+import type { NetworkInterface, Subnet } from '../models/NetworkInterface.js';
+import type { CallPriority, Ec2ApiName } from '../models/RateLimit.js';
+import { MUTATING_EC2_APIS } from '../models/RateLimit.js';
+import {
+  BRANCH_DESCRIPTION,
+  HAS_TRUNK_ATTACHED_LABEL,
+  NODE_TAG,
+  POD_ENI_ANNOTATION,
+  POD_ENI_RESOURCE,
+  POD_UID_TAG,
+  TRUNK_DESCRIPTION,
+  TRUNK_ENI_ID_TAG,
+  VLAN_ID_TAG,
+  clusterTagKey,
+} from '../models/wellKnownNames.js';
+import type { Clock } from '../ports/Clock.js';
+import type { ClusterApi } from '../ports/ClusterApi.js';
+import type { NetworkInterfaceApi } from '../ports/NetworkInterfaceApi.js';
+import { DeadlineQueue } from '../services/DeadlineQueue.js';
+import { NodeLedger } from '../services/NodeLedger.js';
+import { RequestLimiter } from '../services/RequestLimiter.js';
+import { WorkerPool } from '../services/WorkerPool.js';
+import type { TaskPriority } from '../services/WorkerPool.js';
+import { BranchRecord, NodeRecord, PodRecord } from './records.js';
+
+/** The ports and options of a `BranchController`. */
+export interface BranchControllerDependencies {
+  readonly networkInterfaces: NetworkInterfaceApi;
+  readonly cluster: ClusterApi;
+  readonly clock: Clock;
+  readonly options: BranchControllerOptions;
+}
+
+type Timed =
+  | { readonly kind: 'branch'; readonly branch: BranchRecord; readonly stamp: number }
+  | { readonly kind: 'pod'; readonly pod: PodRecord; readonly stamp: number }
+  | { readonly kind: 'node'; readonly node: NodeRecord; readonly stamp: number }
+  | { readonly kind: 'gc' };
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type Counters = Mutable<Omit<ControllerStats, 'calls' | 'throttledByApi'>>;
+
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+const TRUNK_POLL_FIRST_MS = 500;
+const TRUNK_POLL_MAX_MS = 5_000;
+
+/**
+ * The control loop of security groups for pods. It makes opted-in nodes trunk-capable, gives
+ * each scheduled pod that requests `vpc.amazonaws.com/pod-eni` a branch interface with the
+ * groups its SecurityGroupPolicies resolve to, annotates the pod, and on release cools the
+ * interface down, holds it for reuse by a pod with the same groups, and deletes it after
+ * `recycleSeconds` or when the capacity is needed.
+ *
+ * State lives in EC2 (tags, associations) and in pod annotations; memory is a cache that
+ * `start()` rebuilds. Ownership of an in-use interface is decided by pod annotations; tags only
+ * serve discovery and adoption. Decisions about one node's capacity and VLAN ids are taken
+ * synchronously on its ledger, so they are serialised without locks.
+ *
+ * Recovery choices: an associated branch whose pod is gone (or whose pod's annotation names
+ * another interface) restarts a full cooldown, then follows the normal path (held, then deleted
+ * after `recycleSeconds`); an unassociated one is deleted. A branch tagged for a live,
+ * unannotated pod on the same node is adopted (associated if needed, then annotated).
+ *
+ * @example
+ * ```ts
+ * const controller = new BranchController({ networkInterfaces, cluster, clock,
+ *   options: { clusterName: 'demo' } });
+ * controller.events.on('allocated', (d) => console.log(d.pod.name, d.eniId, d.vlanId));
+ * await controller.start();
+ * // …
+ * await controller.stop();
+ * ```
+ */
+export class BranchController {
+  /** Typed events for embedding programs (see `BranchControllerEvents`). */
+  readonly events: TE.default<BranchControllerEvents> =
+    new EventEmitter() as TE.default<BranchControllerEvents>;
+
+  /** The options in force, defaults and strategy presets applied. */
+  readonly options: ResolvedBranchControllerOptions;
+
+  readonly #ec2: NetworkInterfaceApi;
+  readonly #cluster: ClusterApi;
+  readonly #clock: Clock;
+  readonly #abort = new AbortController();
+  readonly #signal = this.#abort.signal;
+  readonly #limiter: RequestLimiter;
+  readonly #pool: WorkerPool;
+  readonly #deadlines = new DeadlineQueue<Timed>();
+  readonly #clusterTag: string;
+
+  readonly #policies = new PolicyIndex();
+  readonly #serviceAccounts = new Map<string, Readonly<Record<string, string>>>();
+  readonly #pods = new Map<string, PodRecord>();
+  readonly #branches = new Map<string, BranchRecord>();
+  readonly #nodes = new Map<string, NodeRecord>();
+  readonly #groupSets = new Map<string, readonly string[]>();
+  readonly #labelSets = new Map<string, Readonly<Record<string, string>>>();
+  readonly #strings = new Map<string, string>();
+  readonly #subnets = new Map<string, Promise<Subnet>>();
+  readonly #warnedUnrequested = new Set<string>();
+  /** Branches whose `podsg.io/pod-uid` tag is stale after a reuse. */
+  readonly #retag = new Set<BranchRecord>();
+  #tagging = false;
+  /** Pods whose failed allocation waits on a requeue deadline (no task runs for them). */
+  readonly #parked = new Set<PodRecord>();
+  /** In-use branches whose interface was missing from EC2's list at recovery, to verify. */
+  readonly #unverified = new Set<BranchRecord>();
+  /** Interfaces seen `available` and unmanaged in the last sweep. */
+  #availableLastSweep = new Set<string>();
+
+  #started = false;
+  #rebuilding = false;
+  #buffered: ClusterChange[] = [];
+  #unwatch: (() => void) | null = null;
+  #seq = 0;
+  #pendingSideCalls = 0;
+  #timerRunning = false;
+  #timerWake: (() => void) | null = null;
+  #timerAbort: AbortController | null = null;
+  #sleepingUntil = Infinity;
+  #idleWaiters: (() => void)[] = [];
+
+  readonly #calls: Partial<Record<Ec2ApiName, number>> = {};
+  readonly #throttledByApi: Partial<Record<Ec2ApiName, number>> = {};
+  readonly #counters: Counters = {
+    mutatingCalls: 0,
+    tagCalls: 0,
+    throttled: 0,
+    retries: 0,
+    created: 0,
+    reused: 0,
+    adopted: 0,
+    deleted: 0,
+    allocationFailures: 0,
+  };
+
+  /**
+   * @throws AllocatorError of kind `Invalid` naming the bad option (e.g. `cooldownSeconds` < 30)
+   */
+  constructor(dependencies: BranchControllerDependencies) {
+    this.options = resolveControllerOptions(dependencies.options);
+    this.#ec2 = dependencies.networkInterfaces;
+    this.#cluster = dependencies.cluster;
+    this.#clock = dependencies.clock;
+    this.#clusterTag = clusterTagKey(this.options.clusterName);
+    this.#limiter = new RequestLimiter(this.#clock, this.options.rateLimits, this.#signal);
+    this.#pool = new WorkerPool(
+      this.options.workers,
+      (error: unknown) => {
+        this.#reportTaskError(error);
+      },
+      () => {
+        this.#notifyIdle();
+      },
+    );
+  }
+
+  // ───────────────────────────── public API ─────────────────────────────
+
+  /**
+   * Lists the cluster and this cluster's interfaces in EC2, rebuilds every record (in-use from
+   * pod annotations, cooldowns for branches of dead pods, adoption of unannotated branches of
+   * live pods, deletion of unassociated orphans), then follows the cluster's watch. Resolves
+   * once the state is rebuilt; node preparation and allocation continue in the background.
+   *
+   * @throws AllocatorError `Invalid` when called twice or after `stop()`; port errors of the
+   *   initial listings
+   */
+  async start(): Promise<void> {
+    if (this.#started || this.#signal.aborted) {
+      throw new AllocatorError('Invalid', 'BranchController.start() may be called once');
+    }
+    this.#started = true;
+    this.#rebuilding = true;
+    try {
+      const snapshot = await this.#cluster.list();
+      this.#checkpoint();
+      this.#unwatch = this.#cluster.watch((change) => {
+        if (this.#signal.aborted) return;
+        if (this.#rebuilding) this.#buffered.push(change);
+        else this.#apply(change);
+      });
+      for (const raw of snapshot.securityGroupPolicies) this.#upsertPolicy(raw);
+      for (const account of snapshot.serviceAccounts) {
+        this.#serviceAccounts.set(
+          `${account.namespace}/${account.name}`,
+          this.#internLabels(account.labels),
+        );
+      }
+      for (const node of snapshot.nodes) this.#upsertNodeRecord(node);
+      const interfaces = await this.#call('DescribeNetworkInterfaces', 'critical', () =>
+        this.#ec2.listNetworkInterfaces(this.#ownedFilter()),
+      );
+      await this.#rebuild(snapshot.pods, interfaces);
+    } finally {
+      this.#rebuilding = false;
+    }
+    const buffered = this.#buffered;
+    this.#buffered = [];
+    for (const change of buffered) this.#apply(change);
+    for (const node of this.#nodes.values()) this.#considerNode(node);
+    if (this.options.gcIntervalMs > 0) {
+      this.#schedule(this.#clock.now() + this.options.gcIntervalMs, { kind: 'gc' });
+    }
+    this.#notifyIdle();
+  }
+
+  /**
+   * Stops at once, like a crash that loses nothing: unsubscribes, aborts every wait and timer
+   * and drops queued work. Calls already sent may still complete in EC2; their results are
+   * ignored, and the next `start()` reconciles them. Leaves no timer behind.
+   */
+  stop(): Promise<void> {
+    if (!this.#signal.aborted) {
+      this.#abort.abort(new AllocatorError('Aborted', 'the branch controller stopped'));
+      this.#unwatch?.();
+      this.#unwatch = null;
+      this.#pool.clear();
+      this.#deadlines.clear();
+      this.#retag.clear();
+      this.#timerAbort?.abort();
+      this.#timerWake?.();
+      this.#notifyIdle();
+    }
+    return Promise.resolve();
+  }
+
+  /**
+   * Whether no work is running or queued: no task in the worker pool, no background tag
+   * rewrite, no pending cluster call, not rebuilding. Pods waiting for capacity and future
+   * deadlines (cooldowns, holds, requeues, sweeps) do not count; see `nextDeadline()`.
+   */
+  idle(): boolean {
+    return (
+      !this.#rebuilding &&
+      this.#pool.running === 0 &&
+      this.#pool.queued === 0 &&
+      this.#retag.size === 0 &&
+      !this.#tagging &&
+      this.#pendingSideCalls === 0
+    );
+  }
+
+  /** Resolves the next time `idle()` is true (at once when it is, or after `stop()`). */
+  whenIdle(): Promise<void> {
+    if (this.idle() || this.#signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** The clock time of the earliest pending cooldown, hold, requeue or sweep; null when none. */
+  nextDeadline(): number | null {
+    return this.#deadlines.peekTime() ?? null;
+  }
+
+  /** Counters: EC2 calls per API, mutating calls, background tag calls, throttles, outcomes. */
+  stats(): ControllerStats {
+    return {
+      ...this.#counters,
+      calls: { ...this.#calls },
+      throttledByApi: { ...this.#throttledByApi },
+    };
+  }
+
+  /** A read-only snapshot of nodes and branches, for invariant checks. */
+  inspect(): ControllerInspection {
+    const nodes: NodeView[] = [];
+    for (const node of this.#nodes.values()) {
+      const ledger = node.ledger;
+      nodes.push({
+        name: node.name,
+        instanceId: node.instanceId,
+        instanceType: node.instanceType,
+        status: node.status,
+        trunkInterfaceId: node.trunkId,
+        capacity: ledger?.capacity ?? 0,
+        counts: {
+          creating: ledger?.count('creating') ?? 0,
+          'in-use': ledger?.count('in-use') ?? 0,
+          cooling: ledger?.count('cooling') ?? 0,
+          held: ledger?.count('held') ?? 0,
+          deleting: ledger?.count('deleting') ?? 0,
+        },
+        waiting: node.waiting
+          .slice(node.head)
+          .filter((pod) => pod.status === 'waiting' && pod.node === node)
+          .map((pod) => `${pod.namespace}/${pod.name}`),
+      });
+    }
+    const branches: BranchView[] = [];
+    const seen = new Set<BranchRecord>();
+    const view = (branch: BranchRecord): void => {
+      if (seen.has(branch)) return;
+      seen.add(branch);
+      branches.push({
+        eniId: branch.eniId,
+        node: branch.node.name,
+        state: branch.state,
+        vlanId: branch.vlanId,
+        groupIds: this.#groupIds(branch.groupKey),
+        fallbackGroups: branch.fallback,
+        pod:
+          branch.pod === null
+            ? null
+            : { namespace: branch.pod.namespace, name: branch.pod.name, uid: branch.pod.uid },
+        deadline: branch.deadline === 0 ? null : branch.deadline,
+      });
+    };
+    for (const branch of this.#branches.values()) view(branch);
+    for (const pod of this.#pods.values()) if (pod.branch !== null) view(pod.branch);
+    return { nodes, branches };
+  }
+
+  // ───────────────────────────── watch ─────────────────────────────
+
+  #apply(change: ClusterChange): void {
+    try {
+      switch (change.kind) {
+        case 'Pod':
+          if (change.type === 'upsert') this.#onPodUpsert(change.pod);
+          else this.#onPodDelete(change.pod);
+          break;
+        case 'Node':
+          if (change.type === 'upsert') this.#considerNode(this.#upsertNodeRecord(change.node));
+          else this.#onNodeDelete(change.node);
+          break;
+        case 'ServiceAccount': {
+          const { namespace, name, labels } = change.serviceAccount;
+          const key = `${namespace}/${name}`;
+          if (change.type === 'upsert') this.#serviceAccounts.set(key, this.#internLabels(labels));
+          else this.#serviceAccounts.delete(key);
+          this.#reconcileNamespace(namespace, name);
+          break;
+        }
+        case 'SecurityGroupPolicy':
+          if (change.type === 'upsert') this.#upsertPolicy(change.policy);
+          else this.#policies.remove(change.namespace, change.name);
+          this.#reconcileNamespace(change.namespace, null);
+          break;
+      }
+    } catch (error) {
+      this.#warn(`could not apply a ${change.kind} ${change.type}`, error);
+    }
+  }
+
+  #upsertPolicy(raw: unknown): void {
+    try {
+      this.#policies.upsert(raw as Parameters<PolicyIndex['upsert']>[0]);
+    } catch (error) {
+      const metadata = (raw as { metadata?: { namespace?: unknown; name?: unknown } } | null)
+        ?.metadata;
+      const name = typeof metadata?.name === 'string' ? metadata.name : '<unnamed>';
+      const namespace = typeof metadata?.namespace === 'string' ? metadata.namespace : '';
+      this.#event(
+        { kind: 'SecurityGroupPolicy', namespace, name },
+        'Warning',
+        'InvalidSecurityGroupPolicy',
+        error instanceof Error ? error.message : String(error),
+      );
+    }
+  }
+
+  #onPodUpsert(pod: ClusterPod): void {
+    const terminal = pod.phase === 'Succeeded' || pod.phase === 'Failed';
+    let record = this.#pods.get(pod.uid);
+    if (record === undefined) {
+      if (terminal) return;
+      if (!pod.requestsPodEni) {
+        this.#warnIfUnrequested(pod);
+        return;
+      }
+      if (pod.hostNetwork) return;
+      record = this.#newPodRecord(pod);
+      this.#pods.set(pod.uid, record);
+    } else {
+      const labels = this.#internLabels(pod.labels);
+      const identityChanged =
+        labels !== record.labels || pod.serviceAccountName !== record.serviceAccountName;
+      record.labels = labels;
+      record.serviceAccountName = this.#intern(pod.serviceAccountName);
+      if (terminal) {
+        this.#release(record);
+        return;
+      }
+      if (identityChanged && record.status === 'allocated') this.#reconcileGroups(record);
+      if (record.status === 'failed' && record.failedAt !== pod.resourceVersion) {
+        record.status = 'idle';
+        record.requeues = 0;
+        record.failedAt = null;
+      }
+    }
+    if (record.status === 'idle' && pod.nodeName !== null) {
+      this.#enqueue(record, this.#nodeRecord(pod.nodeName));
+    }
+  }
+
+  #onPodDelete(pod: ClusterPod): void {
+    this.#warnedUnrequested.delete(pod.uid);
+    const record = this.#pods.get(pod.uid);
+    if (record !== undefined) this.#release(record);
+  }
+
+  #warnIfUnrequested(pod: ClusterPod): void {
+    if (this.#warnedUnrequested.has(pod.uid) || pod.hostNetwork) return;
+    const resolution = this.#policies.resolve(
+      { namespace: pod.namespace, labels: pod.labels },
+      this.#serviceAccountLabels(pod.namespace, pod.serviceAccountName),
+    );
+    if (resolution.groupIds.length === 0) return;
+    this.#warnedUnrequested.add(pod.uid);
+    this.#event(
+      { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid },
+      'Warning',
+      'SecurityGroupsNotApplied',
+      `Pod matches SecurityGroupPolicy ${resolution.policies.map((p) => p.name).join(', ')} ` +
+        `but does not request ${POD_ENI_RESOURCE} (did the webhook fail open?); ` +
+        `groups [${resolution.groupIds.join(', ')}] are not applied`,
+    );
+  }
+
+  #newPodRecord(pod: ClusterPod): PodRecord {
+    return new PodRecord(
+      pod.uid,
+      this.#intern(pod.namespace),
+      pod.name,
+      this.#internLabels(pod.labels),
+      this.#intern(pod.serviceAccountName),
+    );
+  }
+
+  // ───────────────────────────── nodes ─────────────────────────────
+
+  #nodeRecord(name: string): NodeRecord {
+    let node = this.#nodes.get(name);
+    if (node === undefined) {
+      node = new NodeRecord(name);
+      this.#nodes.set(name, node);
+    }
+    return node;
+  }
+
+  #upsertNodeRecord(clusterNode: ClusterNode): NodeRecord {
+    const node = this.#nodeRecord(clusterNode.name);
+    node.uid = clusterNode.uid;
+    node.instanceId = clusterNode.instanceId;
+    node.instanceType = clusterNode.instanceType;
+    node.optedIn = Object.hasOwn(clusterNode.labels, HAS_TRUNK_ATTACHED_LABEL);
+    if (node.ledger === null && node.optedIn && clusterNode.instanceType !== null) {
+      try {
+        const limits = instanceLimits(clusterNode.instanceType);
+        node.limits = limits;
+        if (limits.trunkCompatible) {
+          node.ledger = new NodeLedger<BranchRecord>(limits.branchInterfaces, limits.maxVlanId);
+        }
+      } catch {
+        node.limits = null;
+      }
+    }
+    return node;
+  }
+
+  /** Starts preparing a node when it newly qualifies; reports it once when it cannot. */
+  #considerNode(node: NodeRecord): void {
+    if (this.#rebuilding || this.#signal.aborted) return;
+    if (node.status !== 'pending' && node.status !== 'unsupported') return;
+    if (!node.optedIn) return;
+    if (node.ledger === null || node.instanceId === null) {
+      node.status = 'unsupported';
+      if (!node.unsupportedReported) {
+        node.unsupportedReported = true;
+        const type = node.instanceType ?? '<unknown>';
+        const reason =
+          node.instanceId === null
+            ? 'the node has no EC2 instance id'
+            : node.limits === null
+              ? `instance type ${type} is not in the EC2 limits table`
+              : `instance type ${type} does not support trunk interfaces`;
+        this.events.emit('nodeUnsupported', {
+          node: node.name,
+          instanceType: node.instanceType,
+          reason,
+        });
+        this.#event(
+          { kind: 'Node', name: node.name, uid: node.uid },
+          'Warning',
+          'Unsupported',
+          `Node cannot take branch interfaces: ${reason}`,
+        );
+      }
+      return;
+    }
+    node.status = 'preparing';
+    this.#submit('critical', () => this.#prepareNode(node));
+  }
+
+  async #prepareNode(node: NodeRecord): Promise<void> {
+    const ledger = node.ledger;
+    const instanceId = node.instanceId;
+    if (ledger === null || instanceId === null) return;
+    try {
+      if (!node.trunkSettled) await this.#ensureTrunk(node, instanceId, ledger.capacity);
+      if (node.subnetId !== null && node.subnetCidr === '') {
+        const subnet = await this.#subnet(node.subnetId);
+        node.subnetCidr = subnet.cidrBlock;
+        node.subnetV6Cidr = subnet.ipv6CidrBlock ?? '';
+      }
+      await this.#clusterCall(() =>
+        this.#cluster.setNodeCapacity(node.name, POD_ENI_RESOURCE, ledger.capacity),
+      );
+      node.status = 'ready';
+      node.prepFailures = 0;
+      this.events.emit('trunkReady', {
+        node: node.name,
+        trunkInterfaceId: node.trunkId ?? '',
+        capacity: ledger.capacity,
+      });
+      this.#pump(node);
+    } catch (error) {
+      if (this.#signal.aborted) return;
+      const failure = asAllocatorError(error);
+      node.status = 'failed';
+      node.prepFailures += 1;
+      const willRetry = node.prepFailures <= this.options.requeues;
+      this.events.emit('trunkFailed', { node: node.name, error: failure, willRetry });
+      if (willRetry) {
+        node.stamp += 1;
+        this.#schedule(this.#clock.now() + this.#requeueDelay(node.prepFailures), {
+          kind: 'node',
+          node,
+          stamp: node.stamp,
+        });
+      }
+    }
+  }
+
+  /** Finds or creates, attaches and settles the node's trunk. */
+  async #ensureTrunk(node: NodeRecord, instanceId: string, _capacity: number): Promise<void> {
+    let instance = await this.#call('DescribeInstances', 'critical', () =>
+      this.#ec2.describeInstance(instanceId),
+    );
+    const primary =
+      instance.networkInterfaces.find((eni) => eni.attachment?.deviceIndex === 0) ??
+      instance.networkInterfaces[0];
+    node.primaryGroupIds = [...(primary?.groupIds ?? [])].sort();
+    node.subnetId = primary?.subnetId ?? instance.subnetId;
+    let trunk = instance.networkInterfaces.find((eni) => eni.interfaceType === 'trunk');
+    if (trunk === undefined) {
+      trunk = await this.#createAndAttachTrunk(node, instanceId, instance.networkInterfaces);
+    }
+    node.trunkId = trunk.networkInterfaceId;
+    // Poll until attached, bounded by the attach timeout.
+    const deadline = this.#clock.now() + this.options.trunkAttachTimeoutMs;
+    let delay = TRUNK_POLL_FIRST_MS;
+    let attachment = trunk.attachment;
+    while (attachment?.status !== 'attached') {
+      if (this.#clock.now() + delay > deadline) {
+        throw new AllocatorError(
+          'Transient',
+          `trunk ${trunk.networkInterfaceId} of node ${node.name} is not attached after ` +
+            `${this.options.trunkAttachTimeoutMs / 1000} s (attachment.status ` +
+            `${attachment?.status ?? 'none'})`,
+        );
+      }
+      await this.#sleep(delay);
+      delay = Math.min(delay * 2, TRUNK_POLL_MAX_MS);
+      instance = await this.#call('DescribeInstances', 'critical', () =>
+        this.#ec2.describeInstance(instanceId),
+      );
+      attachment = instance.networkInterfaces.find(
+        (eni) => eni.networkInterfaceId === node.trunkId,
+      )?.attachment;
+    }
+    if (!attachment.deleteOnTermination) {
+      const { attachmentId } = attachment;
+      await this.#call('ModifyNetworkInterfaceAttribute', 'critical', () =>
+        this.#ec2.modifyNetworkInterface({
+          networkInterfaceId: trunk.networkInterfaceId,
+          attachment: { attachmentId, deleteOnTermination: true },
+        }),
+      );
+    }
+    node.trunkSettled = true;
+  }
+
+  async #createAndAttachTrunk(
+    node: NodeRecord,
+    instanceId: string,
+    attached: readonly NetworkInterface[],
+  ): Promise<NetworkInterface> {
+    const limits = node.limits;
+    if (limits === null) throw new AllocatorError('UnsupportedInstanceType', node.name);
+    let trunk: NetworkInterface | undefined;
+    let trunkId = node.spareTrunkId;
+    try {
+      if (trunkId === null) {
+        const created = await this.#call('CreateNetworkInterface', 'critical', () =>
+          this.#ec2.createNetworkInterface({
+            subnetId: node.subnetId ?? '',
+            groupIds: node.primaryGroupIds,
+            description: TRUNK_DESCRIPTION,
+            tags: { [this.#clusterTag]: 'owned', [NODE_TAG]: node.name },
+            interfaceType: 'trunk',
+            clientToken: trunkCreateToken(instanceId, node.trunkGeneration),
+          }),
+        );
+        trunk = created;
+        trunkId = created.networkInterfaceId;
+      }
+      const deviceIndex = highestFreeDeviceIndex(
+        attached.flatMap((eni) =>
+          eni.attachment === undefined ? [] : [eni.attachment.deviceIndex],
+        ),
+        limits.interfaces,
+      );
+      if (deviceIndex === null) {
+        throw new AllocatorError(
+          'LimitExceeded',
+          `node ${node.name} (${limits.instanceType}) has no free device index for a trunk ` +
+            `(interfaces limit ${limits.interfaces})`,
+        );
+      }
+      const attachTo = trunkId;
+      const { attachmentId } = await this.#call('AttachNetworkInterface', 'critical', () =>
+        this.#ec2.attachNetworkInterface({
+          networkInterfaceId: attachTo,
+          instanceId,
+          deviceIndex,
+        }),
+      );
+      node.spareTrunkId = null;
+      const base: NetworkInterface = trunk ?? {
+        networkInterfaceId: attachTo,
+        interfaceType: 'trunk',
+        status: 'in-use',
+        subnetId: node.subnetId ?? '',
+        vpcId: '',
+        macAddress: '',
+        privateIpAddress: '',
+        groupIds: [...node.primaryGroupIds],
+        description: TRUNK_DESCRIPTION,
+        tags: {},
+      };
+      return {
+        ...base,
+        attachment: {
+          attachmentId,
+          instanceId,
+          deviceIndex,
+          status: 'attaching',
+          deleteOnTermination: false,
+        },
+      };
+    } catch (error) {
+      if (this.#signal.aborted) throw error;
+      const failure = asAllocatorError(error);
+      if (trunkId !== null) {
+        // Roll back: an unattached trunk is useless and would leak.
+        const rollbackId = trunkId;
+        node.spareTrunkId = null;
+        node.trunkGeneration += 1;
+        try {
+          await this.#call('DeleteNetworkInterface', 'critical', () =>
+            this.#ec2.deleteNetworkInterface(rollbackId),
+          );
+          this.events.emit('deleted', { node: node.name, eniId: rollbackId, reason: 'rollback' });
+        } catch (deleteError) {
+          if (!AllocatorError.is(deleteError, 'NotFound')) {
+            this.#warn(`could not roll back trunk ${rollbackId} of node ${node.name}`, deleteError);
+          }
+        }
+      }
+      this.#event(
+        { kind: 'Node', name: node.name, uid: node.uid },
+        'Warning',
+        'TrunkENICreationFailed',
+        `Failed to create or attach the trunk interface: ${describeError(failure)}`,
+      );
+      throw failure;
+    }
+  }
+
+  #onNodeDelete(clusterNode: ClusterNode): void {
+    const node = this.#nodes.get(clusterNode.name);
+    if (node === undefined) return;
+    this.#nodes.delete(clusterNode.name);
+    node.stamp += 1;
+    node.status = 'unsupported';
+    for (const pod of node.waiting.slice(node.head)) {
+      if (pod.node === node && pod.status === 'waiting') {
+        pod.status = 'idle';
+        pod.node = null;
+      }
+    }
+    node.waiting = [];
+    node.head = 0;
+    // Its branches die with the instance's trunk; delete what is left (EC2 keeps branches).
+    for (const branch of [...this.#branches.values()]) {
+      if (branch.node !== node) continue;
+      if (branch.pod !== null) {
+        branch.pod.branch = null;
+        branch.pod.status = 'released';
+        this.#pods.delete(branch.pod.uid);
+        branch.pod = null;
+      }
+      if (branch.state !== 'deleting' && branch.state !== 'creating') {
+        this.#startDelete(branch, 'node-gone', 'maintenance');
+      }
+    }
+  }
+
+  // ───────────────────────────── allocation ─────────────────────────────
+
+  #enqueue(pod: PodRecord, node: NodeRecord): void {
+    pod.status = 'waiting';
+    pod.node = node;
+    pod.seq = ++this.#seq;
+    node.waiting.push(pod);
+    this.#pump(node);
+  }
+
+  /**
+   * Serves a node's queue in order: a pod takes a held branch of its group set (no EC2 call),
+   * else a free slot (create + associate), else waits; held branches of other group sets are
+   * deleted to make room for waiting pods.
+   */
+  #pump(node: NodeRecord): void {
+    const ledger = node.ledger;
+    if (node.status !== 'ready' || ledger === null || this.#rebuilding || this.#signal.aborted) {
+      return;
+    }
+    const queue = node.waiting;
+    let blocked = 0;
+    const wanted = new Set<string>();
+    let index = node.head;
+    for (; index < queue.length; index++) {
+      const pod = queue[index]!;
+      if (pod.status !== 'waiting' || pod.node !== node) {
+        if (index === node.head) node.head += 1;
+        continue;
+      }
+      const { groupKey, fallback } = this.#resolve(pod, node);
+      if (this.options.reuse) {
+        const held = ledger.peekHeld(groupKey);
+        if (held !== undefined) {
+          this.#takeHeld(pod, held, fallback);
+          if (index === node.head) node.head += 1;
+          continue;
+        }
+      }
+      if (blocked === 0) {
+        const vlanId = ledger.reserve();
+        if (vlanId !== null) {
+          if (index === node.head) node.head += 1;
+          const branch = new BranchRecord(node, vlanId, groupKey, 'creating');
+          branch.fallback = fallback;
+          branch.pod = pod;
+          pod.branch = branch;
+          pod.status = 'allocating';
+          pod.requeues = 0;
+          this.#submit('critical', () => this.#allocate(pod, branch));
+          continue;
+        }
+      }
+      blocked += 1;
+      wanted.add(groupKey);
+    }
+    if (node.head > 64 && node.head * 2 > queue.length) {
+      node.waiting = queue.slice(node.head);
+      node.head = 0;
+    }
+    // Make room: delete held branches nobody waiting wants, one per blocked pod not yet covered.
+    let freeing = ledger.count('deleting');
+    while (blocked > freeing) {
+      const victim = ledger.heldVictim(wanted);
+      if (victim === undefined) break;
+      this.#startDelete(victim, 'capacity', 'critical');
+      freeing += 1;
+    }
+  }
+
+  #takeHeld(pod: PodRecord, branch: BranchRecord, fallback: boolean): void {
+    const ledger = branch.node.ledger!;
+    ledger.move(branch, 'in-use');
+    branch.stamp += 1;
+    branch.deadline = 0;
+    branch.pod = pod;
+    branch.fallback = fallback;
+    pod.branch = branch;
+    pod.status = 'allocating';
+    pod.requeues = 0;
+    this.#submit('critical', () => this.#annotateReused(pod, branch));
+  }
+
+  async #annotateReused(pod: PodRecord, branch: BranchRecord): Promise<void> {
+    const detail = this.#detail(pod, branch);
+    this.#event(
+      this.#podRef(pod),
+      'Normal',
+      'SecurityGroupRequested',
+      this.#requestedMessage(branch),
+    );
+    try {
+      await this.#annotate(pod, branch);
+    } catch (error) {
+      if (this.#signal.aborted) return;
+      if (this.#podGone(error) || released(pod)) {
+        // Never reached the pod: back to the held pool without a cooldown.
+        this.#unbind(pod, branch);
+        this.#toHeldOrDelete(branch);
+        return;
+      }
+      this.#unbind(pod, branch);
+      this.#toHeldOrDelete(branch);
+      this.#allocationFailed(pod, asAllocatorError(error));
+      return;
+    }
+    if (released(pod)) {
+      this.#coolDown(branch, detail);
+      return;
+    }
+    pod.status = 'allocated';
+    this.#counters.reused += 1;
+    this.events.emit('reused', detail);
+    this.events.emit('allocated', { ...detail, reused: true });
+    this.#event(this.#podRef(pod), 'Normal', 'ResourceAllocated', this.#allocatedMessage(branch));
+    if (branch.taggedUid !== pod.uid && this.options.retagOnReuse) this.#queueRetag(branch);
+    this.#reconcileGroups(pod);
+  }
+
+  /**
+   * Creates (idempotently, by client token), associates and annotates a pod's branch; resumes
+   * where a requeued attempt stopped, and finishes adoptions (interfaces created for the pod
+   * before a restart) the same way.
+   */
+  async #allocate(pod: PodRecord, branch: BranchRecord): Promise<void> {
+    const node = branch.node;
+    const ledger = node.ledger!;
+    try {
+      const trunkId = node.trunkId ?? (await this.#waitForTrunk(node));
+      if (branch.eniId === null) {
+        if (released(pod)) {
+          this.#unbind(pod, branch);
+          ledger.unreserve(branch.vlanId);
+          this.#pump(node);
+          return;
+        }
+        if (pod.requeues === 0) {
+          this.#event(
+            this.#podRef(pod),
+            'Normal',
+            'SecurityGroupRequested',
+            this.#requestedMessage(branch),
+          );
+        }
+        const groupIds = this.#groupIds(branch.groupKey);
+        const created = await this.#call('CreateNetworkInterface', 'critical', () =>
+          this.#ec2.createNetworkInterface({
+            subnetId: node.subnetId ?? '',
+            groupIds,
+            description: BRANCH_DESCRIPTION,
+            tags: {
+              [this.#clusterTag]: 'owned',
+              [POD_UID_TAG]: pod.uid,
+              [NODE_TAG]: node.name,
+              [TRUNK_ENI_ID_TAG]: trunkId,
+              [VLAN_ID_TAG]: String(branch.vlanId),
+            },
+            interfaceType: 'branch',
+            clientToken: branchCreateToken(pod.uid, pod.generation),
+          }),
+        );
+        this.#fillFromInterface(branch, created);
+        branch.taggedUid = pod.uid;
+        this.#branches.set(created.networkInterfaceId, branch);
+        this.#counters.created += 1;
+      }
+      const eniId = branch.eniId;
+      if (eniId === null) return;
+      if (released(pod) && branch.associationId === null) {
+        this.#unbind(pod, branch);
+        this.#startDelete(branch, 'orphan', 'maintenance');
+        return;
+      }
+      while (branch.associationId === null) {
+        const vlanId = branch.vlanId;
+        try {
+          const association = await this.#call('AssociateTrunkInterface', 'critical', () =>
+            this.#ec2.associateTrunkInterface({
+              trunkInterfaceId: trunkId,
+              branchInterfaceId: eniId,
+              vlanId,
+              clientToken: branchAssociateToken(eniId, vlanId),
+            }),
+          );
+          branch.associationId = association.associationId;
+        } catch (error) {
+          if (this.#signal.aborted) throw error;
+          if (AllocatorError.is(error, 'NotFound')) {
+            // The interface vanished (deleted out of band): the next attempt creates a new one.
+            this.#branches.delete(eniId);
+            branch.eniId = null;
+            pod.generation += 1;
+            throw error;
+          }
+          if (!AllocatorError.is(error, 'InvalidParameter')) throw error;
+          // The VLAN id is taken by something we do not know, or the branch is already
+          // associated (a lost response of an earlier attempt): ask the trunk.
+          const existing = await this.#findAssociation(trunkId, eniId);
+          if (existing !== null && ledger.rebind(branch, existing.vlanId)) {
+            branch.associationId = existing.associationId;
+            break;
+          }
+          if (existing !== null || ledger.revlan(branch) === null) throw error;
+        }
+      }
+      if (node.subnetCidr === '' && node.subnetId !== null) {
+        const subnet = await this.#subnet(node.subnetId);
+        node.subnetCidr = subnet.cidrBlock;
+        node.subnetV6Cidr = subnet.ipv6CidrBlock ?? '';
+      }
+      branch.subnetCidr = node.subnetCidr;
+      branch.subnetV6Cidr = node.subnetV6Cidr;
+      if (released(pod)) {
+        this.#unbind(pod, branch);
+        this.#toHeldOrDelete(branch);
+        return;
+      }
+      await this.#annotate(pod, branch);
+    } catch (error) {
+      if (this.#signal.aborted) return;
+      if (this.#podGone(error)) {
+        pod.status = 'released';
+        this.#pods.delete(pod.uid);
+      }
+      if (released(pod)) {
+        this.#unbind(pod, branch);
+        if (branch.associationId !== null) this.#toHeldOrDelete(branch);
+        else if (branch.eniId !== null) this.#startDelete(branch, 'orphan', 'maintenance');
+        else {
+          ledger.unreserve(branch.vlanId);
+          this.#pump(node);
+        }
+        return;
+      }
+      this.#retryAllocation(pod, branch, asAllocatorError(error));
+      return;
+    }
+    const detail = this.#detail(pod, branch);
+    ledger.move(branch, 'in-use');
+    if (released(pod)) {
+      // Released while the annotation was written: the pod may have used it, cool it down.
+      this.#coolDown(branch, detail);
+      return;
+    }
+    pod.status = 'allocated';
+    if (branch.adopted) {
+      this.#counters.adopted += 1;
+      this.events.emit('adopted', detail);
+    }
+    this.events.emit('allocated', { ...detail, reused: false });
+    this.#event(this.#podRef(pod), 'Normal', 'ResourceAllocated', this.#allocatedMessage(branch));
+    this.#reconcileGroups(pod);
+  }
+
+  /** Requeues a failed allocation with backoff, keeping what was done; gives up after `requeues`. */
+  #retryAllocation(pod: PodRecord, branch: BranchRecord, error: AllocatorError): void {
+    this.#counters.allocationFailures += 1;
+    const node = branch.node;
+    if (pod.status !== 'released' && pod.requeues < this.options.requeues) {
+      pod.requeues += 1;
+      pod.stamp += 1;
+      this.events.emit('allocationFailed', {
+        pod: this.#podRef(pod),
+        node: node.name,
+        error,
+        willRetry: true,
+      });
+      this.#parked.add(pod);
+      this.#schedule(this.#clock.now() + this.#requeueDelay(pod.requeues), {
+        kind: 'pod',
+        pod,
+        stamp: pod.stamp,
+      });
+      return;
+    }
+    // Give up: undo what exists so the capacity is not stuck, until the pod changes.
+    this.#unbind(pod, branch);
+    if (branch.eniId !== null) {
+      pod.generation += 1;
+      this.#startDelete(branch, 'orphan', 'maintenance');
+    } else {
+      node.ledger?.unreserve(branch.vlanId);
+    }
+    if (pod.status !== 'released') {
+      this.#allocationFailed(pod, error);
+    }
+    this.#pump(node);
+  }
+
+  #allocationFailed(pod: PodRecord, error: AllocatorError): void {
+    pod.status = 'failed';
+    pod.failedAt = '';
+    const node = pod.node?.name ?? '';
+    this.events.emit('allocationFailed', { pod: this.#podRef(pod), node, error, willRetry: false });
+    this.#event(
+      this.#podRef(pod),
+      'Warning',
+      'BranchAllocationFailed',
+      `Failed to allocate a branch interface: ${describeError(error)}`,
+    );
+  }
+
+  /** Writes the pod's annotation; throws `PodGone` when the pod (with this UID) is gone. */
+  async #annotate(pod: PodRecord, branch: BranchRecord): Promise<void> {
+    const annotation = encodePodEniAnnotation([this.#attachment(branch)]);
+    try {
+      await this.#clusterCall(() =>
+        this.#cluster.annotatePod(
+          { namespace: pod.namespace, name: pod.name, uid: pod.uid },
+          { [POD_ENI_ANNOTATION]: annotation },
+        ),
+      );
+    } catch (error) {
+      if (AllocatorError.is(error, 'NotFound') || AllocatorError.is(error, 'Conflict')) {
+        throw new PodGone(error);
+      }
+      throw error;
+    }
+  }
+
+  #attachment(branch: BranchRecord): Parameters<typeof encodePodEniAnnotation>[0][number] {
+    return {
+      eniId: branch.eniId ?? '',
+      ifAddress: branch.macAddress,
+      privateIp: branch.privateIp,
+      ipv6Addr: branch.ipv6Address,
+      vlanId: branch.vlanId,
+      subnetCidr: branch.subnetCidr || branch.node.subnetCidr,
+      subnetV6Cidr: branch.subnetV6Cidr || branch.node.subnetV6Cidr,
+      associationID: branch.associationId ?? '',
+    };
+  }
+
+  async #findAssociation(
+    trunkId: string,
+    eniId: string,
+  ): Promise<{ associationId: string; vlanId: number } | null> {
+    const associations = await this.#call('DescribeTrunkInterfaceAssociations', 'critical', () =>
+      this.#ec2.describeTrunkInterfaceAssociations(trunkId),
+    );
+    const found = associations.find((a) => a.branchInterfaceId === eniId);
+    return found === undefined
+      ? null
+      : { associationId: found.associationId, vlanId: found.vlanId };
+  }
+
+  // ───────────────────────────── release, hold, delete ─────────────────────────────
+
+  #release(pod: PodRecord): void {
+    this.#pods.delete(pod.uid);
+    const previous = pod.status;
+    pod.status = 'released';
+    pod.stamp += 1;
+    if (previous === 'allocated' && pod.branch !== null) {
+      const branch = pod.branch;
+      const detail = this.#detail(pod, branch);
+      this.#unbind(pod, branch);
+      this.#coolDown(branch, detail);
+    } else if (
+      previous === 'allocating' &&
+      pod.branch !== null &&
+      pod.branch.state === 'creating'
+    ) {
+      // A requeued allocation waits on a deadline: finish it here, nothing runs for it.
+      const branch = pod.branch;
+      if (this.#parked.delete(pod)) {
+        this.#unbind(pod, branch);
+        if (branch.associationId !== null) this.#toHeldOrDelete(branch);
+        else if (branch.eniId !== null) this.#startDelete(branch, 'orphan', 'maintenance');
+        else {
+          branch.node.ledger?.unreserve(branch.vlanId);
+          this.#pump(branch.node);
+        }
+      }
+    }
+  }
+
+  #unbind(pod: PodRecord, branch: BranchRecord): void {
+    if (pod.branch === branch) pod.branch = null;
+    if (branch.pod === pod) branch.pod = null;
+  }
+
+  /** In-use → cooling for `cooldownSeconds`. */
+  #coolDown(branch: BranchRecord, detail: BranchEventDetail): void {
+    const ledger = branch.node.ledger;
+    if (branch.pod !== null) this.#unbind(branch.pod, branch);
+    if (ledger !== null && branch.state === 'in-use') ledger.move(branch, 'cooling');
+    this.#retag.delete(branch);
+    branch.stamp += 1;
+    branch.deadline = this.#clock.now() + this.options.cooldownMs;
+    this.#schedule(branch.deadline, { kind: 'branch', branch, stamp: branch.stamp });
+    this.events.emit('released', detail);
+  }
+
+  /** A branch no pod used (or that cooled down) goes to the held pool, or is deleted (baseline). */
+  #toHeldOrDelete(branch: BranchRecord): void {
+    const ledger = branch.node.ledger;
+    if (ledger === null || !this.options.reuse || this.options.recycleMs === 0) {
+      this.#startDelete(branch, this.options.reuse ? 'recycled' : 'cooldown', 'maintenance');
+      return;
+    }
+    ledger.move(branch, 'held');
+    branch.stamp += 1;
+    branch.deadline = this.#clock.now() + this.options.recycleMs;
+    this.#schedule(branch.deadline, { kind: 'branch', branch, stamp: branch.stamp });
+    this.events.emit('held', {
+      node: branch.node.name,
+      eniId: branch.eniId ?? '',
+      vlanId: branch.vlanId,
+      groupIds: this.#groupIds(branch.groupKey),
+    });
+    this.#pump(branch.node);
+  }
+
+  #startDelete(branch: BranchRecord, reason: DeletionReason, priority: TaskPriority): void {
+    const ledger = branch.node.ledger;
+    if (branch.state !== 'deleting') {
+      if (ledger !== null) ledger.move(branch, 'deleting');
+      else branch.state = 'deleting';
+    }
+    this.#retag.delete(branch);
+    branch.stamp += 1;
+    branch.deadline = 0;
+    this.#submit(priority, () => this.#deleteBranch(branch, reason, priority));
+  }
+
+  async #deleteBranch(
+    branch: BranchRecord,
+    reason: DeletionReason,
+    priority: TaskPriority,
+  ): Promise<void> {
+    const callPriority: CallPriority = priority;
+    const eniId = branch.eniId;
+    try {
+      if (branch.associationId !== null) {
+        const associationId = branch.associationId;
+        try {
+          await this.#call('DisassociateTrunkInterface', callPriority, () =>
+            this.#ec2.disassociateTrunkInterface({
+              associationId,
+              clientToken: branchDisassociateToken(associationId),
+            }),
+          );
+        } catch (error) {
+          if (!AllocatorError.is(error, 'NotFound')) throw error;
+        }
+        branch.associationId = null;
+      }
+      this.#freeSlot(branch);
+      if (eniId !== null) {
+        try {
+          await this.#call('DeleteNetworkInterface', callPriority, () =>
+            this.#ec2.deleteNetworkInterface(eniId),
+          );
+        } catch (error) {
+          if (!AllocatorError.is(error, 'NotFound')) throw error;
+        }
+        this.#branches.delete(eniId);
+        this.#counters.deleted += 1;
+        this.events.emit('deleted', { node: branch.node.name, eniId, reason });
+      }
+    } catch (error) {
+      if (this.#signal.aborted) return;
+      branch.deleteFailures += 1;
+      this.#warn(`could not delete branch ${eniId ?? '?'} (${reason})`, error);
+      // Retry later, bounded; after that the garbage collector's sweeps take over.
+      if (branch.deleteFailures <= this.options.requeues) {
+        branch.stamp += 1;
+        this.#schedule(this.#clock.now() + this.#requeueDelay(branch.deleteFailures), {
+          kind: 'branch',
+          branch,
+          stamp: branch.stamp,
+        });
+      } else if (eniId !== null && branch.associationId === null) {
+        this.#branches.delete(eniId);
+      }
+    }
+  }
+
+  /** Frees the slot and VLAN of a disassociated branch and serves the node's queue. */
+  #freeSlot(branch: BranchRecord): void {
+    if (branch.vlanId === 0) return;
+    branch.node.ledger?.free(branch);
+    branch.vlanId = 0;
+    this.#pump(branch.node);
+  }
+
+  // ───────────────────────────── groups ─────────────────────────────
+
+  #serviceAccountLabels(
+    namespace: string,
+    serviceAccountName: string,
+  ): Readonly<Record<string, string>> | null {
+    if (!this.#policies.needsServiceAccount(namespace)) return null;
+    return this.#serviceAccounts.get(`${namespace}/${serviceAccountName}`) ?? null;
+  }
+
+  /** The pod's group set now: its policies' groups, else the node's primary groups (fallback). */
+  #resolve(pod: PodRecord, node: NodeRecord): { groupKey: string; fallback: boolean } {
+    const resolution = this.#policies.resolve(
+      { namespace: pod.namespace, labels: pod.labels },
+      this.#serviceAccountLabels(pod.namespace, pod.serviceAccountName),
+    );
+    if (resolution.groupIds.length > 0) {
+      return { groupKey: this.#internGroups(resolution.groupIds), fallback: false };
+    }
+    return { groupKey: this.#internGroups(node.primaryGroupIds), fallback: true };
+  }
+
+  #reconcileNamespace(namespace: string, serviceAccountName: string | null): void {
+    for (const pod of this.#pods.values()) {
+      if (pod.namespace !== namespace || pod.status !== 'allocated') continue;
+      if (serviceAccountName !== null && pod.serviceAccountName !== serviceAccountName) continue;
+      this.#reconcileGroups(pod);
+    }
+  }
+
+  /** Applies a changed resolution to the pod's interface (one modify in flight per branch). */
+  #reconcileGroups(pod: PodRecord): void {
+    const branch = pod.branch;
+    if (pod.status !== 'allocated' || branch === null || branch.modifying) return;
+    const { groupKey, fallback } = this.#resolve(pod, branch.node);
+    if (groupKey === branch.groupKey) {
+      branch.fallback = fallback;
+      return;
+    }
+    branch.modifying = true;
+    this.#submit('critical', () => this.#modifyGroups(pod, branch, groupKey, fallback));
+  }
+
+  async #modifyGroups(
+    pod: PodRecord,
+    branch: BranchRecord,
+    groupKey: string,
+    fallback: boolean,
+  ): Promise<void> {
+    const eniId = branch.eniId;
+    if (eniId === null) return;
+    const previousGroupIds = this.#groupIds(branch.groupKey);
+    const groupIds = this.#groupIds(groupKey);
+    try {
+      await this.#call('ModifyNetworkInterfaceAttribute', 'critical', () =>
+        this.#ec2.modifyNetworkInterface({ networkInterfaceId: eniId, groupIds }),
+      );
+    } catch (error) {
+      branch.modifying = false;
+      if (this.#signal.aborted) return;
+      this.#warn(`could not update the groups of ${eniId}`, error);
+      this.#event(
+        this.#podRef(pod),
+        'Warning',
+        'SecurityGroupsUpdateFailed',
+        `Failed to apply [${groupIds.join(', ')}] to ${eniId}: ${describeError(asAllocatorError(error))}`,
+      );
+      return;
+    }
+    branch.modifying = false;
+    branch.node.ledger?.regroup(branch, groupKey);
+    branch.fallback = fallback;
+    if (branch.pod === pod && pod.status === 'allocated') {
+      this.events.emit('groupsUpdated', { ...this.#detail(pod, branch), previousGroupIds });
+      if (fallback) {
+        this.#event(
+          this.#podRef(pod),
+          'Warning',
+          'SecurityGroupsRemoved',
+          `No SecurityGroupPolicy matches the pod any more; ${eniId} keeps the node's primary ` +
+            `groups [${groupIds.join(', ')}]`,
+        );
+      } else {
+        this.#event(
+          this.#podRef(pod),
+          'Normal',
+          'SecurityGroupsUpdated',
+          `Security groups of ${eniId} changed from [${previousGroupIds.join(', ')}] to ` +
+            `[${groupIds.join(', ')}]`,
+        );
+      }
+      // Another change may have landed meanwhile.
+      this.#reconcileGroups(pod);
+    }
+  }
+
+  // ───────────────────────────── background tag lane ─────────────────────────────
+
+  #queueRetag(branch: BranchRecord): void {
+    this.#retag.add(branch);
+    if (!this.#tagging) void this.#tagLoop();
+  }
+
+  /** Rewrites stale pod-uid tags one at a time, only with spare CreateTags tokens. */
+  async #tagLoop(): Promise<void> {
+    this.#tagging = true;
+    try {
+      while (this.#retag.size > 0 && !this.#signal.aborted) {
+        const branch = this.#retag.values().next().value as BranchRecord;
+        this.#retag.delete(branch);
+        const pod = branch.pod;
+        const eniId = branch.eniId;
+        if (branch.state !== 'in-use' || pod === null || eniId === null) continue;
+        if (branch.taggedUid === pod.uid) continue;
+        const uid = pod.uid;
+        try {
+          await this.#call('CreateTags', 'background', () =>
+            this.#ec2.tagNetworkInterface(eniId, { [POD_UID_TAG]: uid }),
+          );
+          branch.taggedUid = uid;
+        } catch (error) {
+          if (this.#signal.aborted) return;
+          this.#warn(`could not rewrite the pod-uid tag of ${eniId}`, error);
+        }
+      }
+    } finally {
+      this.#tagging = false;
+      this.#notifyIdle();
+    }
+  }
+
+  // ───────────────────────────── recovery ─────────────────────────────
+
+  async #rebuild(
+    pods: readonly ClusterPod[],
+    interfaces: readonly NetworkInterface[],
+  ): Promise<void> {
+    const byId = new Map<string, NetworkInterface>();
+    for (const eni of interfaces) byId.set(eni.networkInterfaceId, eni);
+    this.#rebuildTrunks(interfaces);
+    const claimed = new Set<string>();
+    /** Live, scheduled pods needing a branch and not (validly) annotated, by UID. */
+    const unannotated = new Map<string, { pod: PodRecord; nodeName: string }>();
+    // 1. Live pods with an annotation own the interface it names (annotation wins over tags).
+    for (const clusterPod of pods) {
+      if (clusterPod.phase === 'Succeeded' || clusterPod.phase === 'Failed') continue;
+      const annotation = clusterPod.annotations[POD_ENI_ANNOTATION];
+      if (!clusterPod.requestsPodEni && annotation === undefined) {
+        this.#warnIfUnrequested(clusterPod);
+        continue;
+      }
+      if (clusterPod.hostNetwork) continue;
+      const pod = this.#newPodRecord(clusterPod);
+      this.#pods.set(pod.uid, pod);
+      if (clusterPod.nodeName === null) continue;
+      const attachment = annotation === undefined ? null : safeDecode(annotation);
+      if (attachment === null || claimed.has(attachment.eniId)) {
+        if (annotation !== undefined) {
+          this.#warn(
+            `pod ${pod.namespace}/${pod.name} has an unusable ${POD_ENI_ANNOTATION} annotation`,
+          );
+        }
+        unannotated.set(pod.uid, { pod, nodeName: clusterPod.nodeName });
+        continue;
+      }
+      claimed.add(attachment.eniId);
+      const node = this.#nodeRecord(clusterPod.nodeName);
+      const eni = byId.get(attachment.eniId);
+      const groupKey =
+        eni === undefined ? this.#resolve(pod, node).groupKey : this.#internGroups(eni.groupIds);
+      const branch = new BranchRecord(node, attachment.vlanId, groupKey, 'in-use');
+      branch.eniId = attachment.eniId;
+      branch.associationId = attachment.associationID;
+      branch.macAddress = attachment.ifAddress;
+      branch.privateIp = attachment.privateIp;
+      branch.ipv6Address = attachment.ipv6Addr;
+      branch.subnetCidr = this.#intern(attachment.subnetCidr);
+      branch.subnetV6Cidr = this.#intern(attachment.subnetV6Cidr);
+      branch.taggedUid = eni?.tags[POD_UID_TAG] ?? null;
+      branch.pod = pod;
+      // The list may lag behind (visibility delay): trust the annotation, verify in sweeps.
+      if (eni === undefined) this.#unverified.add(branch);
+      if (node.ledger !== null && !node.ledger.adopt(branch)) {
+        this.#warn(
+          `VLAN ${attachment.vlanId} of ${attachment.eniId} (pod ${pod.namespace}/${pod.name}) ` +
+            `is out of range or taken twice on node ${node.name}`,
+        );
+      }
+      if (node.subnetCidr === '') {
+        node.subnetCidr = branch.subnetCidr;
+        node.subnetV6Cidr = branch.subnetV6Cidr;
+      }
+      pod.node = node;
+      pod.branch = branch;
+      pod.status = 'allocated';
+      this.#branches.set(attachment.eniId, branch);
+    }
+    // 2. Branches no annotation names: adopt for their live pod, else cool down or delete.
+    const associated: NetworkInterface[] = [];
+    const adoptions: { pod: PodRecord; eni: NetworkInterface; node: NodeRecord }[] = [];
+    for (const eni of interfaces) {
+      if (eni.interfaceType !== 'branch' || claimed.has(eni.networkInterfaceId)) continue;
+      const node = this.#nodes.get(eni.tags[NODE_TAG] ?? '');
+      const candidate = this.#adoptionCandidate(unannotated, eni, node);
+      if (candidate !== undefined && node !== undefined) {
+        unannotated.delete(candidate.uid);
+        adoptions.push({ pod: candidate, eni, node });
+      } else if (eni.status === 'available' || node?.ledger == null) {
+        this.#deleteUnknown(eni, node ?? null, 'orphan');
+      } else {
+        associated.push(eni);
+      }
+    }
+    // 3. Learn the associations we need (one describe per trunk concerned).
+    const trunkIds = new Set<string>();
+    for (const eni of associated) trunkIds.add(this.#trunkOf(eni));
+    for (const { eni } of adoptions)
+      if (eni.status !== 'available') trunkIds.add(this.#trunkOf(eni));
+    const associations = await this.#describeAssociations(trunkIds);
+    for (const eni of associated) {
+      const node = this.#nodes.get(eni.tags[NODE_TAG] ?? '')!;
+      const association = associations.get(eni.networkInterfaceId);
+      const branch =
+        association === undefined
+          ? null
+          : this.#recordFromInterface(eni, node, association, 'cooling');
+      if (branch === null) {
+        this.#deleteUnknown(eni, node, 'orphan', association?.associationId);
+        continue;
+      }
+      // Its pod may have died just before the restart: a full cooldown before reuse.
+      branch.stamp += 1;
+      branch.deadline = this.#clock.now() + this.options.cooldownMs;
+      this.#schedule(branch.deadline, { kind: 'branch', branch, stamp: branch.stamp });
+    }
+    // 4. Adoptions: associate when needed, then annotate, through the allocation path.
+    for (const { pod, eni, node } of adoptions) {
+      const association = associations.get(eni.networkInterfaceId);
+      let branch =
+        association === undefined
+          ? null
+          : this.#recordFromInterface(eni, node, association, 'creating');
+      if (branch === null) {
+        const vlanId = node.ledger!.reserve();
+        if (vlanId === null) {
+          this.#deleteUnknown(eni, node, 'orphan', association?.associationId);
+          unannotated.set(pod.uid, { pod, nodeName: node.name });
+          continue;
+        }
+        branch = new BranchRecord(node, vlanId, this.#internGroups(eni.groupIds), 'creating');
+        this.#fillFromInterface(branch, eni);
+        this.#branches.set(eni.networkInterfaceId, branch);
+      }
+      branch.adopted = true;
+      branch.pod = pod;
+      pod.branch = branch;
+      pod.node = node;
+      pod.status = 'allocating';
+      const adopted = branch;
+      this.#submit('critical', () => this.#allocate(pod, adopted));
+    }
+    // 5. The rest wait for a new branch, in list order.
+    for (const { pod, nodeName } of unannotated.values()) {
+      const node = this.#nodeRecord(nodeName);
+      pod.status = 'waiting';
+      pod.node = node;
+      pod.seq = ++this.#seq;
+      node.waiting.push(pod);
+    }
+  }
+
+  /** Nodes' trunks from the list: attached to the node's instance, or spare (unattached). */
+  #rebuildTrunks(interfaces: readonly NetworkInterface[]): void {
+    for (const eni of interfaces) {
+      if (eni.interfaceType !== 'trunk') continue;
+      const node = this.#nodes.get(eni.tags[NODE_TAG] ?? '');
+      if (node === undefined) continue;
+      if (eni.attachment !== undefined && eni.attachment.instanceId === node.instanceId) {
+        node.trunkId = eni.networkInterfaceId;
+        node.primaryGroupIds = [...eni.groupIds].sort();
+        node.subnetId = eni.subnetId;
+        node.trunkSettled =
+          eni.attachment.status === 'attached' && eni.attachment.deleteOnTermination;
+      } else if (eni.attachment === undefined && eni.status === 'available') {
+        node.spareTrunkId = eni.networkInterfaceId;
+        node.primaryGroupIds = [...eni.groupIds].sort();
+        node.subnetId = eni.subnetId;
+      }
+    }
+  }
+
+  /** The live unannotated pod a branch was created for, when it is on the branch's node. */
+  #adoptionCandidate(
+    unannotated: ReadonlyMap<string, { pod: PodRecord; nodeName: string }>,
+    eni: NetworkInterface,
+    node: NodeRecord | undefined,
+  ): PodRecord | undefined {
+    const uid = eni.tags[POD_UID_TAG];
+    const entry = uid === undefined ? undefined : unannotated.get(uid);
+    if (entry === undefined || node === undefined || node.ledger === null) return undefined;
+    return entry.nodeName === node.name ? entry.pod : undefined;
+  }
+
+  #trunkOf(eni: NetworkInterface): string {
+    return eni.tags[TRUNK_ENI_ID_TAG] ?? this.#nodes.get(eni.tags[NODE_TAG] ?? '')?.trunkId ?? '';
+  }
+
+  /** The associations of some trunks, by branch interface id; trunks that fail are skipped. */
+  async #describeAssociations(
+    trunkIds: ReadonlySet<string>,
+  ): Promise<Map<string, { associationId: string; vlanId: number }>> {
+    const byBranch = new Map<string, { associationId: string; vlanId: number }>();
+    for (const trunkId of trunkIds) {
+      if (trunkId === '') continue;
+      try {
+        const associations = await this.#call(
+          'DescribeTrunkInterfaceAssociations',
+          'critical',
+          () => this.#ec2.describeTrunkInterfaceAssociations(trunkId),
+        );
+        for (const association of associations) {
+          byBranch.set(association.branchInterfaceId, {
+            associationId: association.associationId,
+            vlanId: association.vlanId,
+          });
+        }
+      } catch (error) {
+        this.#checkpoint();
+        this.#warn(`could not describe the associations of trunk ${trunkId}`, error);
+      }
+    }
+    return byBranch;
+  }
+
+  #fillFromInterface(branch: BranchRecord, eni: NetworkInterface): void {
+    branch.eniId = eni.networkInterfaceId;
+    branch.macAddress = eni.macAddress;
+    branch.privateIp = eni.privateIpAddress;
+    branch.ipv6Address = eni.ipv6Address ?? '';
+    branch.taggedUid = eni.tags[POD_UID_TAG] ?? null;
+  }
+
+  /** A branch record for an associated interface found at recovery, adopted into the ledger. */
+  #recordFromInterface(
+    eni: NetworkInterface,
+    node: NodeRecord,
+    association: { associationId: string; vlanId: number },
+    state: BranchState,
+  ): BranchRecord | null {
+    const branch = new BranchRecord(
+      node,
+      association.vlanId,
+      this.#internGroups(eni.groupIds),
+      state,
+    );
+    this.#fillFromInterface(branch, eni);
+    branch.associationId = association.associationId;
+    if (node.ledger === null || !node.ledger.adopt(branch)) return null;
+    this.#branches.set(eni.networkInterfaceId, branch);
+    return branch;
+  }
+
+  /** Node preparation fills in the trunk id; adoption before that waits on the trunk, bounded. */
+  async #waitForTrunk(node: NodeRecord): Promise<string> {
+    for (let waited = 0; waited < this.options.trunkAttachTimeoutMs; waited += 1_000) {
+      if (node.trunkId !== null && node.status === 'ready') return node.trunkId;
+      await this.#sleep(1_000);
+    }
+    throw new AllocatorError('Transient', `node ${node.name} has no ready trunk`);
+  }
+
+  /** Deletes an interface found at recovery or by a sweep that no record explains. */
+  #deleteUnknown(
+    eni: NetworkInterface,
+    node: NodeRecord | null,
+    reason: DeletionReason,
+    associationId?: string,
+  ): void {
+    const eniId = eni.networkInterfaceId;
+    this.#submit('maintenance', async () => {
+      if (associationId !== undefined) {
+        try {
+          await this.#call('DisassociateTrunkInterface', 'maintenance', () =>
+            this.#ec2.disassociateTrunkInterface({
+              associationId,
+              clientToken: branchDisassociateToken(associationId),
+            }),
+          );
+        } catch (error) {
+          if (!AllocatorError.is(error, 'NotFound')) throw error;
+        }
+      }
+      try {
+        await this.#call('DeleteNetworkInterface', 'maintenance', () =>
+          this.#ec2.deleteNetworkInterface(eniId),
+        );
+      } catch (error) {
+        if (!AllocatorError.is(error, 'NotFound')) throw error;
+      }
+      this.#counters.deleted += 1;
+      this.events.emit('deleted', { node: node?.name ?? null, eniId, reason });
+    });
+  }
+
+  // ───────────────────────────── garbage collection ─────────────────────────────
+
+  async #sweep(): Promise<void> {
+    let deleted = 0;
+    // Records whose pod vanished without a delete event (a missed watch event).
+    for (const branch of [...this.#branches.values()]) {
+      const pod = branch.pod;
+      if (branch.state === 'in-use' && pod !== null && this.#pods.get(pod.uid) !== pod) {
+        const detail = this.#detail(pod, branch);
+        pod.status = 'released';
+        this.#unbind(pod, branch);
+        this.#coolDown(branch, detail);
+      }
+    }
+    const interfaces = await this.#call('DescribeNetworkInterfaces', 'maintenance', () =>
+      this.#ec2.listNetworkInterfaces(this.#ownedFilter()),
+    );
+    const trunks = new Set<string>();
+    for (const node of this.#nodes.values()) {
+      if (node.trunkId !== null) trunks.add(node.trunkId);
+      if (node.spareTrunkId !== null) trunks.add(node.spareTrunkId);
+    }
+    const available = new Set<string>();
+    for (const eni of interfaces) {
+      const id = eni.networkInterfaceId;
+      if (this.#branches.has(id) || trunks.has(id)) continue;
+      if (eni.status !== 'available') continue;
+      if (
+        eni.interfaceType === 'trunk' &&
+        [...this.#nodes.values()].some((n) => n.status === 'preparing')
+      ) {
+        continue;
+      }
+      available.add(id);
+      if (this.#availableLastSweep.has(id)) {
+        deleted += 1;
+        this.#deleteUnknown(eni, this.#nodes.get(eni.tags[NODE_TAG] ?? '') ?? null, 'garbage');
+      }
+    }
+    // Retry deletions that ran out of attempts.
+    for (const branch of this.#branches.values()) {
+      if (branch.state === 'deleting' && branch.deleteFailures > this.options.requeues) {
+        branch.deleteFailures = 0;
+        this.#submit('maintenance', () => this.#deleteBranch(branch, 'garbage', 'maintenance'));
+      }
+    }
+    this.#availableLastSweep = new Set(
+      [...available].filter((id) => !this.#availableLastSweep.has(id)),
+    );
+    this.events.emit('swept', { deleted, adopted: 0 });
+  }
+
+  // ───────────────────────────── timers ─────────────────────────────
+
+  #schedule(at: number, item: Timed): void {
+    if (this.#signal.aborted) return;
+    this.#deadlines.push(at, item);
+    if (!this.#timerRunning) {
+      void this.#timerLoop();
+    } else if (at < this.#sleepingUntil) {
+      this.#timerAbort?.abort();
+      this.#timerWake?.();
+    }
+  }
+
+  /** The one timer of the controller: sleeps until the earliest deadline and fires what is due. */
+  async #timerLoop(): Promise<void> {
+    this.#timerRunning = true;
+    try {
+      while (!this.#signal.aborted) {
+        const now = this.#clock.now();
+        for (
+          let due = this.#deadlines.popDue(now);
+          due !== undefined;
+          due = this.#deadlines.popDue(now)
+        ) {
+          this.#fire(due);
+        }
+        const next = this.#deadlines.peekTime();
+        if (next === undefined) {
+          this.#sleepingUntil = Infinity;
+          await new Promise<void>((resolve) => (this.#timerWake = resolve));
+          this.#timerWake = null;
+          continue;
+        }
+        this.#sleepingUntil = next;
+        const wake = new AbortController();
+        this.#timerAbort = wake;
+        try {
+          await this.#clock.sleep(
+            Math.max(0, next - now),
+            AbortSignal.any([wake.signal, this.#signal]),
+          );
+        } catch {
+          // Woken for an earlier deadline, or stopped.
+        }
+        this.#timerAbort = null;
+      }
+    } finally {
+      this.#timerRunning = false;
+      this.#sleepingUntil = Infinity;
+    }
+  }
+
+  #fire(item: Timed): void {
+    switch (item.kind) {
+      case 'gc':
+        this.#submit('maintenance', async () => {
+          try {
+            await this.#sweep();
+          } finally {
+            if (this.options.gcIntervalMs > 0) {
+              this.#schedule(this.#clock.now() + this.options.gcIntervalMs, { kind: 'gc' });
+            }
+          }
+        });
+        return;
+      case 'node':
+        if (item.stamp === item.node.stamp && item.node.status === 'failed') {
+          item.node.status = 'pending';
+          this.#considerNode(item.node);
+        }
+        return;
+      case 'pod': {
+        const pod = item.pod;
+        this.#parked.delete(pod);
+        if (item.stamp !== pod.stamp || pod.status !== 'allocating' || pod.branch === null) return;
+        const branch = pod.branch;
+        this.#submit('critical', () => this.#allocate(pod, branch));
+        return;
+      }
+      case 'branch': {
+        const branch = item.branch;
+        if (item.stamp !== branch.stamp) return;
+        branch.deadline = 0;
+        if (branch.state === 'cooling') {
+          if (this.options.reuse) this.#toHeldOrDelete(branch);
+          else this.#startDelete(branch, 'cooldown', 'maintenance');
+        } else if (branch.state === 'held') {
+          this.#startDelete(branch, 'recycled', 'maintenance');
+        } else if (branch.state === 'deleting') {
+          this.#submit('maintenance', () => this.#deleteBranch(branch, 'orphan', 'maintenance'));
+        }
+        return;
+      }
+    }
+  }
+
+  // ───────────────────────────── calls ─────────────────────────────
+
+  #submit(priority: TaskPriority, task: () => Promise<void>): void {
+    if (this.#signal.aborted) return;
+    this.#pool.submit(priority, task);
+  }
+
+  /** One EC2 call through the limiter, retried with jittered backoff on Throttled/Transient. */
+  async #call<T>(api: Ec2ApiName, priority: CallPriority, send: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      await this.#limiter.acquire(api, priority);
+      this.#count(api);
+      try {
+        const result = await send();
+        this.#checkpoint();
+        return result;
+      } catch (error) {
+        this.#checkpoint();
+        const failure = asAllocatorError(error);
+        if (AllocatorError.is(failure, 'Throttled')) {
+          this.#counters.throttled += 1;
+          this.#throttledByApi[api] = (this.#throttledByApi[api] ?? 0) + 1;
+          this.#limiter.onThrottled(api);
+        }
+        if (!AllocatorError.isRetryable(failure) || attempt >= this.options.callAttempts) {
+          throw failure;
+        }
+        const delayMs = backoffDelay(attempt, this.options.callBackoff, this.options.random);
+        this.#counters.retries += 1;
+        if (AllocatorError.is(failure, 'Throttled')) {
+          this.events.emit('throttled', { api, attempt, delayMs });
+        }
+        await this.#sleep(delayMs);
+      }
+    }
+  }
+
+  /** A cluster call, retried like EC2 calls but without client-side limiting. */
+  async #clusterCall<T>(send: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await send();
+        this.#checkpoint();
+        return result;
+      } catch (error) {
+        this.#checkpoint();
+        const failure = asAllocatorError(error);
+        if (!AllocatorError.isRetryable(failure) || attempt >= this.options.callAttempts) {
+          throw failure;
+        }
+        await this.#sleep(backoffDelay(attempt, this.options.callBackoff, this.options.random));
+      }
+    }
+  }
+
+  #count(api: Ec2ApiName): void {
+    this.#calls[api] = (this.#calls[api] ?? 0) + 1;
+    if (api === 'CreateTags') this.#counters.tagCalls += 1;
+    else if (MUTATING_EC2_APIS.has(api)) this.#counters.mutatingCalls += 1;
+  }
+
+  #subnet(subnetId: string): Promise<Subnet> {
+    let subnet = this.#subnets.get(subnetId);
+    if (subnet === undefined) {
+      subnet = this.#call('DescribeSubnets', 'critical', () => this.#ec2.describeSubnet(subnetId));
+      this.#subnets.set(subnetId, subnet);
+      subnet.catch(() => this.#subnets.delete(subnetId));
+    }
+    return subnet;
+  }
+
+  async #sleep(ms: number): Promise<void> {
+    await this.#clock.sleep(ms, this.#signal);
+    this.#checkpoint();
+  }
+
+  #checkpoint(): void {
+    if (this.#signal.aborted) throw new AllocatorError('Aborted', 'the branch controller stopped');
+  }
+
+  #ownedFilter(): { tags: Record<string, string>; vpcId?: string } {
+    const filter: { tags: Record<string, string>; vpcId?: string } = {
+      tags: { [this.#clusterTag]: 'owned' },
+    };
+    if (this.options.vpcId !== undefined) filter.vpcId = this.options.vpcId;
+    return filter;
+  }
+
+  #requeueDelay(requeue: number): number {
+    return backoffDelay(requeue, this.options.requeueBackoff, this.options.random);
+  }
+
+  #podGone(error: unknown): boolean {
+    return error instanceof PodGone;
+  }
+
+  // ───────────────────────────── events and small helpers ─────────────────────────────
+
+  #event(
+    involvedObject: Parameters<ClusterApi['recordEvent']>[0]['involvedObject'],
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): void {
+    if (this.#signal.aborted) return;
+    this.#pendingSideCalls += 1;
+    this.#cluster
+      .recordEvent({ involvedObject, type, reason, message })
+      .catch((error: unknown) => {
+        this.#warn(`could not record event ${reason}`, error);
+      })
+      .finally(() => {
+        this.#pendingSideCalls -= 1;
+        this.#notifyIdle();
+      });
+  }
+
+  #warn(message: string, error?: unknown): void {
+    this.events.emit('warning', error === undefined ? { message } : { message, error });
+  }
+
+  #reportTaskError(error: unknown): void {
+    if (this.#signal.aborted || AllocatorError.is(error, 'Aborted')) return;
+    this.#warn('a background task failed', error);
+  }
+
+  #notifyIdle(): void {
+    if (this.#idleWaiters.length === 0) return;
+    if (!this.idle() && !this.#signal.aborted) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  #podRef(pod: PodRecord): PodRef & { kind: 'Pod' } {
+    return { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid };
+  }
+
+  #detail(pod: PodRecord, branch: BranchRecord): BranchEventDetail {
+    return {
+      pod: { namespace: pod.namespace, name: pod.name, uid: pod.uid },
+      node: branch.node.name,
+      eniId: branch.eniId ?? '',
+      vlanId: branch.vlanId,
+      groupIds: this.#groupIds(branch.groupKey),
+    };
+  }
+
+  #requestedMessage(branch: BranchRecord): string {
+    return `Pod will get the following Security Groups [${this.#groupIds(branch.groupKey).join(' ')}]`;
+  }
+
+  #allocatedMessage(branch: BranchRecord): string {
+    return `Allocated ${encodePodEniAnnotation([this.#attachment(branch)])} to the pod`;
+  }
+
+  #groupIds(groupKey: string): readonly string[] {
+    return this.#groupSets.get(groupKey) ?? (groupKey === '' ? [] : groupKey.split(','));
+  }
+
+  #internGroups(groupIds: readonly string[]): string {
+    const key = groupSetKey(groupIds);
+    if (!this.#groupSets.has(key)) {
+      this.#groupSets.set(key, Object.freeze(key === '' ? [] : key.split(',')));
+    }
+    return key;
+  }
+
+  #internLabels(labels: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+    const keys = Object.keys(labels);
+    if (keys.length === 0) return NO_LABELS;
+    keys.sort();
+    let key = '';
+    for (const name of keys) key += `${name}\u0000${labels[name] ?? ''}\u0000`;
+    let interned = this.#labelSets.get(key);
+    if (interned === undefined) {
+      interned = Object.freeze({ ...labels });
+      this.#labelSets.set(key, interned);
+    }
+    return interned;
+  }
+
+  #intern(text: string): string {
+    const interned = this.#strings.get(text);
+    if (interned !== undefined) return interned;
+    this.#strings.set(text, text);
+    return text;
+  }
+}
+
+/** The pod an annotation was meant for is gone (deleted, or its name has a new UID). */
+class PodGone extends Error {
+  constructor(cause: unknown) {
+    super('the pod is gone', { cause });
+  }
+}
+
+/** Whether the pod was released; a function so TypeScript does not narrow across awaits. */
+function released(pod: PodRecord): boolean {
+  return pod.status === 'released';
+}
+
+function safeDecode(annotation: string): ReturnType<typeof decodePodEniAnnotation>[number] | null {
+  try {
+    return decodePodEniAnnotation(annotation)[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function asAllocatorError(error: unknown): AllocatorError {
+  if (error instanceof AllocatorError) return error;
+  return new AllocatorError(
+    'Transient',
+    error instanceof Error ? error.message : `unexpected failure: ${String(error)}`,
+    { cause: error },
+  );
+}
+
+function describeError(error: AllocatorError): string {
+  return error.code === undefined
+    ? `${error.kind}: ${error.message}`
+    : `${error.code}: ${error.message}`;
+}

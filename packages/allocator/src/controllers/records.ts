@@ -1,0 +1,105 @@
+import type { InstanceLimits } from '../models/InstanceLimits.js';
+import type { BranchState } from '../models/BranchState.js';
+import type { NodeLedger } from '../services/NodeLedger.js';
+
+/**
+ * Where a pod is in the controller: `waiting` in its node's queue; `allocating` while a worker
+ * creates, associates and annotates; `allocated` with an in-use branch; `failed` after the last
+ * requeue (until the pod changes); `released` once deleted or finished.
+ */
+export type PodStatus = 'idle' | 'waiting' | 'allocating' | 'allocated' | 'failed' | 'released';
+
+/**
+ * The controller's compact record of a pod that needs (or has) a branch interface. Kept small
+ * on purpose (a restart rebuilds one per annotated pod): no closures, interned labels.
+ */
+export class PodRecord {
+  status: PodStatus = 'idle';
+  node: NodeRecord | null = null;
+  branch: BranchRecord | null = null;
+  /** The generation in the create client token; bumped only after we deleted its interface. */
+  generation = 0;
+  /** Requeues spent on the current allocation. */
+  requeues = 0;
+  /** Invalidates queued deadlines of this pod. */
+  stamp = 0;
+  /** FIFO order of scheduling as observed. */
+  seq = 0;
+  /** The resourceVersion a failed allocation gave up at; a new one retries. */
+  failedAt: string | null = null;
+
+  constructor(
+    readonly uid: string,
+    readonly namespace: string,
+    readonly name: string,
+    public labels: Readonly<Record<string, string>>,
+    public serviceAccountName: string,
+  ) {}
+}
+
+/** The controller's record of one branch interface (or a reservation for one). */
+export class BranchRecord {
+  state: BranchState;
+  eniId: string | null = null;
+  associationId: string | null = null;
+  pod: PodRecord | null = null;
+  macAddress = '';
+  privateIp = '';
+  ipv6Address = '';
+  subnetCidr = '';
+  subnetV6Cidr = '';
+  /** Whether the groups are the node's fallback (no policy matches its pod). */
+  fallback = false;
+  /** When the cooldown or hold ends (clock ms); 0 when none. */
+  deadline = 0;
+  /** Invalidates queued deadlines of this branch. */
+  stamp = 0;
+  /** The `podsg.io/pod-uid` tag value as last written or seen. */
+  taggedUid: string | null = null;
+  /** Whether a modify of its groups is in flight. */
+  modifying = false;
+  /** Deletion attempts that failed. */
+  deleteFailures = 0;
+  /** Whether it was created for its pod before a restart and is being adopted. */
+  adopted = false;
+
+  constructor(
+    readonly node: NodeRecord,
+    public vlanId: number,
+    public groupKey: string,
+    state: BranchState,
+  ) {
+    this.state = state;
+  }
+}
+
+/** The controller's record of a node. */
+export class NodeRecord {
+  status: 'pending' | 'preparing' | 'ready' | 'unsupported' | 'failed' = 'pending';
+  uid = '';
+  instanceId: string | null = null;
+  instanceType: string | null = null;
+  optedIn = false;
+  limits: InstanceLimits | null = null;
+  ledger: NodeLedger<BranchRecord> | null = null;
+  trunkId: string | null = null;
+  /** Whether the trunk is known attached with delete-on-termination (no describe needed). */
+  trunkSettled = false;
+  /** An unattached trunk of ours for this node found at recovery, to attach instead of creating. */
+  spareTrunkId: string | null = null;
+  /** The primary interface's groups: the trunk's, and the fallback of pods no policy matches. */
+  primaryGroupIds: readonly string[] = [];
+  subnetId: string | null = null;
+  subnetCidr = '';
+  subnetV6Cidr = '';
+  /** Pods waiting for a branch here, FIFO from `head`. */
+  waiting: PodRecord[] = [];
+  head = 0;
+  trunkGeneration = 0;
+  prepFailures = 0;
+  stamp = 0;
+  /** Whether the node's `Unsupported` event was recorded. */
+  unsupportedReported = false;
+
+  constructor(readonly name: string) {}
+}

@@ -1,0 +1,64 @@
+import type { BackoffPolicy } from '../calculations/backoffDelay.js';
+import type { RateLimits } from './RateLimit.js';
+
+/**
+ * `podsg`: everything (reuse of cooled-down interfaces, per-API buckets, priorities).
+ * `baseline`: presets reproducing EKS's resource controller for side-by-side comparison: per pod
+ * one create + associate, after a 60 s cooldown disassociate + delete, no reuse, 30 workers,
+ * one shared client limiter of 12 requests/s (burst 18), 3 attempts per call then 5 requeues.
+ */
+export type BranchStrategy = 'podsg' | 'baseline';
+
+/** Options of `BranchController`; everything but `clusterName` has a default. */
+export interface BranchControllerOptions {
+  /** The cluster name of the `kubernetes.io/cluster/<name>=owned` tag. */
+  readonly clusterName: string;
+  /** Restricts EC2 listings to this VPC. */
+  readonly vpcId?: string;
+  /** Presets; explicit options below override them. Default `podsg`. */
+  readonly strategy?: BranchStrategy;
+  /** How long a released interface drains before reuse or deletion; default 60, minimum 30. */
+  readonly cooldownSeconds?: number;
+  /** How long a held interface waits for a pod with its groups before deletion; default 300. */
+  readonly recycleSeconds?: number;
+  /** How many allocations, deletions and modifications run at once; default 64 (baseline 30). */
+  readonly workers?: number;
+  /** Client-side EC2 rate limits; default one bucket per API as EC2's (baseline: shared 12/s burst 18). */
+  readonly rateLimits?: RateLimits;
+  /** Attempts per EC2 call on Throttled/Transient before the step fails; default 5 (baseline 3). */
+  readonly callAttempts?: number;
+  /** Times a failed allocation is requeued before `BranchAllocationFailed`; default 5. */
+  readonly requeues?: number;
+  /** Backoff between attempts of one call; default 200 ms doubling to 10 s, equal jitter. */
+  readonly callBackoff?: BackoffPolicy;
+  /** Backoff between requeues; default 2 s doubling to 60 s. */
+  readonly requeueBackoff?: BackoffPolicy;
+  /** Random source in [0, 1) for jitter; seed it in simulations. Default `Math.random`. */
+  readonly random?: () => number;
+  /** Interval of the garbage-collection sweep; default 300; 0 turns it off. */
+  readonly gcIntervalSeconds?: number;
+  /** How long to wait for a trunk attachment to become `attached`; default 60. */
+  readonly trunkAttachTimeoutSeconds?: number;
+  /** Whether reuse rewrites the `podsg.io/pod-uid` tag in a background lane; default true. */
+  readonly retagOnReuse?: boolean;
+}
+
+/** Options with every default applied and validated. */
+export interface ResolvedBranchControllerOptions {
+  readonly clusterName: string;
+  readonly vpcId: string | undefined;
+  readonly strategy: BranchStrategy;
+  readonly reuse: boolean;
+  readonly cooldownMs: number;
+  readonly recycleMs: number;
+  readonly workers: number;
+  readonly rateLimits: RateLimits;
+  readonly callAttempts: number;
+  readonly requeues: number;
+  readonly callBackoff: BackoffPolicy;
+  readonly requeueBackoff: BackoffPolicy;
+  readonly random: () => number;
+  readonly gcIntervalMs: number;
+  readonly trunkAttachTimeoutMs: number;
+  readonly retagOnReuse: boolean;
+}
