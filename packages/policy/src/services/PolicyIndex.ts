@@ -3,7 +3,10 @@ import { parseSecurityGroupPolicy } from '../calculations/parseSecurityGroupPoli
 import type { LabelSelector } from '../models/LabelSelector.js';
 import type { PodIdentity } from '../models/PodIdentity.js';
 import type { SecurityGroupPolicy } from '../models/SecurityGroupPolicy.js';
-import type { SecurityGroupResolution } from '../models/SecurityGroupResolution.js';
+import type {
+  PolicyReference,
+  SecurityGroupResolution,
+} from '../models/SecurityGroupResolution.js';
 
 type Labels = Readonly<Record<string, string>>;
 
@@ -299,25 +302,46 @@ function toResolution(matched: IndexedPolicy[]): SecurityGroupResolution {
       policies: [{ namespace: first.namespace, name: first.name }],
     };
   }
-  matched.sort(byName);
-  const groupIds: string[] = [];
+  // Few policies match a pod: insertion sorts beat Array.prototype.sort on such short lists.
+  sortByName(matched);
+  const all: string[] = [];
+  const policies: PolicyReference[] = [];
   for (const entry of matched) {
-    for (const groupId of entry.groupIds) groupIds.push(groupId);
+    policies.push({ namespace: entry.namespace, name: entry.name });
+    for (const groupId of entry.groupIds) all.push(groupId);
   }
-  groupIds.sort();
-  let unique = 0;
-  for (const groupId of groupIds) {
-    if (unique === 0 || groupIds[unique - 1] !== groupId) groupIds[unique++] = groupId;
+  sortStrings(all);
+  const groupIds: string[] = [];
+  let previous = '';
+  for (const groupId of all) {
+    if (groupId !== previous) groupIds.push(groupId);
+    previous = groupId;
   }
-  groupIds.length = unique;
-  return {
-    groupIds,
-    policies: matched.map((entry) => ({ namespace: entry.namespace, name: entry.name })),
-  };
+  return { groupIds, policies };
 }
 
-function byName(a: IndexedPolicy, b: IndexedPolicy): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+function sortByName(entries: IndexedPolicy[]): void {
+  for (let i = 1; i < entries.length; i++) {
+    const entry = entries[i] as IndexedPolicy;
+    let j = i - 1;
+    while (j >= 0 && (entries[j] as IndexedPolicy).name > entry.name) {
+      entries[j + 1] = entries[j] as IndexedPolicy;
+      j--;
+    }
+    entries[j + 1] = entry;
+  }
+}
+
+function sortStrings(values: string[]): void {
+  for (let i = 1; i < values.length; i++) {
+    const value = values[i] as string;
+    let j = i - 1;
+    while (j >= 0 && (values[j] as string) > value) {
+      values[j + 1] = values[j] as string;
+      j--;
+    }
+    values[j + 1] = value;
+  }
 }
 
 /**
