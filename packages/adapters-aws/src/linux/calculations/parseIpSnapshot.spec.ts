@@ -15,6 +15,7 @@ const links = [
       info_kind: 'vlan',
       info_data: { protocol: '802.1Q', id: 5, flags: ['REORDER_HDR'] },
     },
+    ifalias: 'podsg:0a1b2c:eth0',
   },
   {
     ifindex: 5,
@@ -70,7 +71,7 @@ describe('parseIpSnapshot', () => {
     addresses,
     neighbours,
     routes: [routes4, routes6],
-    rules: [rules4, rules6],
+    rules: { inet: rules4, inet6: rules6 },
   });
 
   it('reads links with kind, lowercase MAC, state, parent and VLAN id', () => {
@@ -84,6 +85,7 @@ describe('parseIpSnapshot', () => {
         up: true,
         parent: 'trunk0',
         vlanId: 5,
+        alias: 'podsg:0a1b2c:eth0',
       },
       { name: 'vlan0123456789a', kind: 'veth', mac: '02:11:22:33:44:55', mtu: 9001, up: false },
     ]);
@@ -103,13 +105,15 @@ describe('parseIpSnapshot', () => {
     ]);
   });
 
-  it('lists a rule present in both families once, with selectors as CIDRs and marks with masks', () => {
+  it('reads rules per family, with selectors as CIDRs and marks with masks', () => {
     expect(snapshot.rules).toEqual([
-      { priority: 0, table: 'local' },
-      { priority: 10, table: 105, iif: 'vlan.eth.5' },
-      { priority: 512, table: 'main', to: '10.0.1.23/32' },
-      { priority: 1024, table: 'main', fwmark: '0x80/0x80' },
-      { priority: 1536, table: 105, from: '10.0.0.0/16' },
+      { priority: 0, table: 'local', family: 4 },
+      { priority: 10, table: 105, iif: 'vlan.eth.5', family: 4 },
+      { priority: 512, table: 'main', to: '10.0.1.23/32', family: 4 },
+      { priority: 1024, table: 'main', fwmark: '0x80/0x80', family: 4 },
+      { priority: 1536, table: 105, from: '10.0.0.0/16', family: 4 },
+      { priority: 0, table: 'local', family: 6 },
+      { priority: 10, table: 105, iif: 'vlan.eth.5', family: 6 },
     ]);
   });
 
@@ -121,7 +125,13 @@ describe('parseIpSnapshot', () => {
 
   it('reads nothing from documents that are not arrays of objects', () => {
     expect(
-      parseIpSnapshot({ links: null, addresses: {}, neighbours: [1, 'x'], routes: [], rules: [] }),
+      parseIpSnapshot({
+        links: null,
+        addresses: {},
+        neighbours: [1, 'x'],
+        routes: [],
+        rules: { inet: undefined, inet6: 'x' },
+      }),
     ).toEqual({
       links: [],
       addresses: [],

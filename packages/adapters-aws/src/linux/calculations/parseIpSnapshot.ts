@@ -18,7 +18,8 @@ export interface IpJsonDocuments {
   addresses: unknown;
   neighbours: unknown;
   routes: unknown[];
-  rules: unknown[];
+  /** `rule show` of IPv4, then of IPv6 (a rule naming no address exists once per family). */
+  rules: { inet: unknown; inet6: unknown };
 }
 
 type JsonObject = Record<string, unknown>;
@@ -80,6 +81,7 @@ function link(entry: JsonObject): LinkState | undefined {
       ? integer((infoData as JsonObject).id)
       : undefined;
   const parent = text(entry.link);
+  const alias = text(entry.ifalias);
   return {
     name,
     ...(kind === undefined ? {} : { kind }),
@@ -94,6 +96,7 @@ function link(entry: JsonObject): LinkState | undefined {
       ? { parent }
       : {}),
     ...(vlanId === undefined ? {} : { vlanId }),
+    ...(alias === undefined ? {} : { alias }),
   };
 }
 
@@ -131,7 +134,7 @@ function selector(value: unknown, length: unknown): string | undefined {
   return address === undefined || address === 'all' ? undefined : withPrefix(address, length);
 }
 
-function rule(entry: JsonObject): RuleState | undefined {
+function rule(entry: JsonObject, family: 4 | 6): RuleState | undefined {
   const priority = integer(entry.priority);
   // Rules without a table (goto, blackhole …) are not podsg's.
   const ruleTable = entry.table === undefined ? undefined : table(entry.table);
@@ -154,6 +157,7 @@ function rule(entry: JsonObject): RuleState | undefined {
     ...(to === undefined ? {} : { to }),
     ...(iif === undefined ? {} : { iif }),
     ...(fwmark === undefined ? {} : { fwmark: fwmark.toLowerCase() }),
+    family,
   };
 }
 
@@ -178,20 +182,14 @@ function defined<T>(value: T | undefined): value is T {
 /**
  * Normalises `ip -j` output into a `NetworkSnapshot`: MACs and addresses lowercase, CIDRs with
  * prefix lengths (`10.0.0.1/32`, `default` kept), tables as numbers or `main`/`local`, route scope
- * always present (`universe` when the kernel prints none). Only unicast routes are kept. A rule
- * that names no address exists once per family; it is listed once.
+ * always present (`universe` when the kernel prints none), rules with their family. Only unicast
+ * routes are kept.
  */
 export function parseIpSnapshot(documents: IpJsonDocuments): NetworkSnapshot {
-  const seenRules = new Set<string>();
-  const rules = documents.rules
-    .flatMap((document) => objects(document).map(rule))
-    .filter(defined)
-    .filter((entry) => {
-      const key = JSON.stringify(entry);
-      if (seenRules.has(key)) return false;
-      seenRules.add(key);
-      return true;
-    });
+  const rules = [
+    ...objects(documents.rules.inet).map((entry) => rule(entry, 4)),
+    ...objects(documents.rules.inet6).map((entry) => rule(entry, 6)),
+  ].filter(defined);
   return {
     links: objects(documents.links).map(link).filter(defined),
     addresses: objects(documents.addresses).flatMap(addresses),

@@ -66,23 +66,44 @@ describe('renderPlanStep', () => {
     ]);
   });
 
-  it('applies a rule naming no address to both families, and an IPv6 rule under ip -6', () => {
-    const iif = renderPlanStep(
-      { op: 'rule.add', ns: 'host', priority: 10, iif: 'vlan.eth.5', table: 105 },
-      0,
-      null,
-    );
-    expect(lines(iif)).toEqual([
+  it('runs IPv6 rules under ip -6: those naming an IPv6 address and those of family 6', () => {
+    const rule = (extra: Partial<Extract<PlanStep, { priority: number }>>): string[] =>
+      lines(
+        renderPlanStep({ op: 'rule.add', ns: 'host', priority: 10, table: 105, ...extra }, 0, null),
+      );
+    expect(rule({ iif: 'vlan.eth.5' })).toEqual([
       'any: rule add priority 10 iif vlan.eth.5 lookup 105',
+    ]);
+    expect(rule({ iif: 'vlan.eth.5', family: 6 })).toEqual([
       'inet6: rule add priority 10 iif vlan.eth.5 lookup 105',
     ]);
-    const v6 = renderPlanStep(
+    expect(rule({ to: '2600::17/128' })).toEqual([
+      'inet6: rule add priority 10 to 2600::17/128 lookup 105',
+    ]);
+    expect(() => rule({ to: '10.0.0.1/32', family: 6 })).toThrow(/family 6 does not match/);
+    const del = renderPlanStep(
       { op: 'rule.del', ns: 'host', priority: 512, to: '2600::17/128', table: 'main' },
       0,
       null,
     );
-    expect(lines(v6)).toEqual(['inet6: rule del priority 512 to 2600::17/128 lookup main']);
-    expect(v6.deletion).toBe(true);
+    expect(del.deletion).toBe(true);
+  });
+
+  it('sets a VLAN device alias right after creating it (the kernel ignores one given at creation)', () => {
+    const step: PlanStep = {
+      op: 'link.add.vlan',
+      ns: 'host',
+      name: 'vlan.eth.5',
+      parent: 'eth1',
+      vlanId: 5,
+      mac: '02:aa:00:00:00:05',
+      alias: 'podsg:0a1b2c:eth0',
+    };
+    expect(lines(renderPlanStep(step, 0, null))).toEqual([
+      'any: link add link eth1 name vlan.eth.5 address 02:aa:00:00:00:05 type vlan id 5',
+      'any: link set dev vlan.eth.5 alias podsg:0a1b2c:eth0',
+    ]);
+    expect(() => renderPlanStep({ ...step, alias: 'podsg x' }, 0, null)).toThrow(/alias/);
   });
 
   it('reads a delete of something gone, and an add of something present, as done', () => {

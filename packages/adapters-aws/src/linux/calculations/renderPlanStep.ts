@@ -21,7 +21,7 @@ export type ExecNs = 'host' | 'pod';
 export interface IpCommand {
   /** Words of the batch line (`['link', 'del', 'dev', 'vlan.eth.5']`), all validated. */
   words: string[];
-  /** `inet6`: the IPv6 twin of a rule that names no address, run by `ip -6 -batch -`. */
+  /** `inet6`: an IPv6 rule, run by `ip -6 -batch -` (plain `ip rule` means IPv4). */
   family: 'any' | 'inet6';
   /** Failure messages that mean the step's goal already holds (a delete of a missing object). */
   alreadyDone: RegExp | null;
@@ -41,11 +41,7 @@ export type RenderedStep =
 
 const GONE = /No such file or directory|No such process|Cannot find device|does not exist/;
 const EXISTS = /File exists|address already assigned/i;
-const NO_FAMILY = /Address family not supported/;
-
-function either(first: RegExp, second: RegExp): RegExp {
-  return new RegExp(`${first.source}|${second.source}`);
-}
+const ALIAS = /^[A-Za-z0-9_.:@+=-]{1,255}$/;
 
 function optional(keyword: string, value: string | undefined): string[] {
   return value === undefined ? [] : [keyword, value];
@@ -113,23 +109,29 @@ export function renderPlanStep(
         'host',
       );
     }
-    case 'link.add.vlan':
-      return ip([
-        line([
-          'link',
-          'add',
-          'link',
-          safeInterfaceName('parent', step.parent),
-          'name',
-          safeInterfaceName('name', step.name),
-          'address',
-          safeMac('mac', step.mac),
-          'type',
-          'vlan',
-          'id',
-          safeInteger('vlanId', step.vlanId, 1, 4094),
-        ]),
+    case 'link.add.vlan': {
+      const name = safeInterfaceName('name', step.name);
+      const add = line([
+        'link',
+        'add',
+        'link',
+        safeInterfaceName('parent', step.parent),
+        'name',
+        name,
+        'address',
+        safeMac('mac', step.mac),
+        'type',
+        'vlan',
+        'id',
+        safeInteger('vlanId', step.vlanId, 1, 4094),
       ]);
+      // The kernel ignores an alias given at creation, so it is set right after.
+      return ip(
+        step.alias === undefined
+          ? [add]
+          : [add, line(['link', 'set', 'dev', name, 'alias', safeAlias(step.alias)])],
+      );
+    }
     case 'link.set': {
       const changes = [
         ...optional('address', step.mac === undefined ? undefined : safeMac('mac', step.mac)),
@@ -198,20 +200,11 @@ export function renderPlanStep(
         safeTable('table', step.table),
       ];
       const deletion = step.op === 'rule.del';
-      const alreadyDone = deletion ? GONE : EXISTS;
-      const address = from ?? to;
-      // `ip rule` does not take the family from a `to` address: IPv6 rules run under `ip -6`.
-      if (address !== undefined) {
-        const family = familyOf(address) === 6 ? 'inet6' : 'any';
-        return ip([{ words, family, alreadyDone }], step.ns, deletion);
-      }
-      // A rule naming no address has no family; `ip rule` would make it IPv4 only. Apply it to
-      // both families, and tolerate kernels without IPv6.
+      const family = ruleFamily(step.family, from ?? to);
+      // `ip rule` does not take the family from a `to` address, and a rule naming no address
+      // would be IPv4: IPv6 rules run under `ip -6`.
       return ip(
-        [
-          line(words, alreadyDone),
-          { words, family: 'inet6', alreadyDone: either(alreadyDone, NO_FAMILY) },
-        ],
+        [{ words, family: family === 6 ? 'inet6' : 'any', alreadyDone: deletion ? GONE : EXISTS }],
         step.ns,
         deletion,
       );
@@ -251,4 +244,27 @@ function safeScope(scope: string): string {
     throw new UnsafeTokenError(`scope ${JSON.stringify(scope)} is not 'link' or 'universe'`);
   }
   return scope;
+}
+
+function safeAlias(alias: string): string {
+  if (!ALIAS.test(alias)) {
+    throw new UnsafeTokenError(
+      `alias ${JSON.stringify(alias)} is not 1-255 characters of A-Z a-z 0-9 _ . : @ + = -`,
+    );
+  }
+  return alias;
+}
+
+/** The family of a rule: its `family` field, which must agree with its addresses; else theirs; else IPv4. */
+function ruleFamily(family: unknown, address: string | undefined): 4 | 6 {
+  if (family !== undefined && family !== 4 && family !== 6) {
+    throw new UnsafeTokenError(`family ${JSON.stringify(family)} is not 4 or 6`);
+  }
+  const addressFamily = address === undefined ? undefined : familyOf(address);
+  if (family !== undefined && addressFamily !== undefined && family !== addressFamily) {
+    throw new UnsafeTokenError(
+      `family ${String(family)} does not match address ${String(address)}`,
+    );
+  }
+  return family ?? addressFamily ?? 4;
 }

@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CniError } from '@podsg/cni';
-import type { PlanStep, RoutePlan } from '@podsg/cni';
+import { CniError, hostVethName, planPodNetwork, planPodTeardown } from '@podsg/cni';
+import type { PodNetworkInput, RoutePlan } from '@podsg/cni';
 import { Iproute2PodNetworkApplier } from './Iproute2PodNetworkApplier.js';
 
 // Real namespaces: a throwaway "host" holding a veth that stands in for the trunk, and a pod.
@@ -59,132 +59,38 @@ const POD_IP6 = '2600:1f14:aaa:bb00::17';
 const GATEWAY6 = 'fe80:ec2::1';
 
 function hostVeth(mode: Pod['mode']): string {
-  const prefix = mode === 'strict' ? 'vlan' : 'eni';
-  return prefix + createHash('sha1').update('default.web-1').digest('hex').slice(0, 11);
+  return hostVethName(mode, 'default', 'web-1', 'eni');
 }
 
-/** The ADD plan of DESIGN.md "Route plan", written out by hand. */
-function podPlan({ mode, ipv6 }: Pod): RoutePlan {
-  const h = hostVeth(mode);
-  const podTable = mode === 'strict' ? { table: TABLE } : {};
-  const family = (podIp: string, gateway: string, podGateway: string, bits: number): PlanStep[] => [
-    { op: 'addr.add', ns: 'pod', dev: 'eth0', cidr: `${podIp}/${String(bits)}` },
-    {
-      op: 'route.replace',
-      ns: 'pod',
-      dst: `${podGateway}/${String(bits)}`,
-      dev: 'eth0',
-      scope: 'link',
-    },
-    { op: 'route.replace', ns: 'pod', dst: 'default', via: podGateway, dev: 'eth0' },
-    { op: 'neigh.replace', ns: 'pod', dev: 'eth0', ip: podGateway, mac: HOST_VETH_MAC },
-    {
-      op: 'route.replace',
-      ns: 'host',
-      dst: `${gateway}/${String(bits)}`,
-      dev: VLAN_DEV,
-      scope: 'link',
-      table: TABLE,
-    },
-    { op: 'route.replace', ns: 'host', dst: 'default', via: gateway, dev: VLAN_DEV, table: TABLE },
-    {
-      op: 'route.replace',
-      ns: 'host',
-      dst: `${podIp}/${String(bits)}`,
-      dev: h,
-      scope: 'link',
-      ...podTable,
-    },
-    ...(mode === 'standard'
-      ? ([
-          {
-            op: 'rule.add',
-            ns: 'host',
-            priority: 512,
-            to: `${podIp}/${String(bits)}`,
-            table: 'main',
-          },
-          {
-            op: 'rule.add',
-            ns: 'host',
-            priority: 1536,
-            from: `${podIp}/${String(bits)}`,
-            table: TABLE,
-          },
-        ] satisfies PlanStep[])
-      : []),
-  ];
+function podInput({ mode, ipv6 }: Pod): PodNetworkInput {
   return {
-    steps: [
-      {
-        op: 'link.add.vlan',
-        ns: 'host',
-        name: VLAN_DEV,
-        parent: 'trunk0',
-        vlanId: VLAN_ID,
-        mac: BRANCH_MAC,
-      },
-      { op: 'link.set', ns: 'host', name: VLAN_DEV, up: true },
-      {
-        op: 'link.add.veth',
-        ns: 'pod',
-        name: 'eth0',
-        peerName: h,
-        peerNs: 'host',
-        mtu: 9001,
-        peerMac: HOST_VETH_MAC,
-      },
-      { op: 'link.set', ns: 'host', name: h, up: true },
-      { op: 'link.set', ns: 'pod', name: 'eth0', up: true },
-      ...family(POD_IP, GATEWAY, '169.254.1.1', 32),
-      ...(ipv6 ? family(POD_IP6, GATEWAY6, 'fe80::1', 128) : []),
-      ...(mode === 'strict'
-        ? ([
-            { op: 'rule.add', ns: 'host', priority: 10, iif: VLAN_DEV, table: TABLE },
-            { op: 'rule.add', ns: 'host', priority: 10, iif: h, table: TABLE },
-          ] satisfies PlanStep[])
-        : []),
-    ],
+    mode,
+    podNamespace: 'default',
+    podName: 'web-1',
+    ifName: 'eth0',
+    mtu: 9001,
+    vethPrefix: 'eni',
+    hostVethMac: HOST_VETH_MAC,
+    trunkLink: 'trunk0',
+    branch: {
+      vlanId: VLAN_ID,
+      ifAddress: BRANCH_MAC,
+      privateIp: POD_IP,
+      subnetCidr: '10.0.1.0/24',
+      ...(ipv6 ? { ipv6Addr: POD_IP6, subnetV6Cidr: '2600:1f14:aaa:bb00::/64' } : {}),
+    },
   };
 }
 
-/** The teardown plan: the VLAN device, the pod's veth, every rule of the table and of the pod. */
-function teardownPlan({ mode, ipv6 }: Pod): RoutePlan {
-  const h = hostVeth(mode);
-  const rules = (podIp: string, bits: number): PlanStep[] =>
-    mode === 'standard'
-      ? [
-          {
-            op: 'rule.del',
-            ns: 'host',
-            priority: 512,
-            to: `${podIp}/${String(bits)}`,
-            table: 'main',
-          },
-          {
-            op: 'rule.del',
-            ns: 'host',
-            priority: 1536,
-            from: `${podIp}/${String(bits)}`,
-            table: TABLE,
-          },
-          { op: 'route.del', ns: 'host', dst: `${podIp}/${String(bits)}`, dev: h },
-        ]
-      : [];
-  return {
-    steps: [
-      { op: 'link.del', ns: 'pod', name: 'eth0' },
-      { op: 'link.del', ns: 'host', name: VLAN_DEV },
-      ...(mode === 'strict'
-        ? ([
-            { op: 'rule.del', ns: 'host', priority: 10, iif: VLAN_DEV, table: TABLE },
-            { op: 'rule.del', ns: 'host', priority: 10, iif: h, table: TABLE },
-          ] satisfies PlanStep[])
-        : []),
-      ...rules(POD_IP, 32),
-      ...(ipv6 ? rules(POD_IP6, 128) : []),
-    ],
-  };
+/** The ADD plan of `@podsg/cni`. */
+function podPlan(pod: Pod): RoutePlan {
+  return planPodNetwork(podInput(pod));
+}
+
+/** The teardown plan of `@podsg/cni`, built without the host veth MAC as DEL would. */
+function teardownPlan(pod: Pod): RoutePlan {
+  const { hostVethMac: _unused, ...input } = podInput(pod);
+  return planPodTeardown(input);
 }
 
 interface JsonRule {
@@ -287,9 +193,17 @@ describe.skipIf(!!why)('Iproute2PodNetworkApplier in real network namespaces', (
         expect(rules).toContainEqual(
           expect.objectContaining({ priority: 10, iif: h, table: String(TABLE) }),
         );
-        // A rule naming no address covers IPv6 too.
-        expect(ipJson<JsonRule>(hostNs, '-6', 'rule', 'show')).toContainEqual(
-          expect.objectContaining({ priority: 10, iif: VLAN_DEV, table: String(TABLE) }),
+        // The iif rules exist per family: IPv6 ones only for a dual-stack pod.
+        const rules6 = ipJson<JsonRule>(hostNs, '-6', 'rule', 'show').filter(
+          (r) => r.table === String(TABLE),
+        );
+        expect(rules6).toEqual(
+          pod.ipv6
+            ? [
+                expect.objectContaining({ priority: 10, iif: VLAN_DEV }),
+                expect.objectContaining({ priority: 10, iif: h }),
+              ]
+            : [],
         );
       } else {
         expect(rules).toContainEqual(
@@ -377,18 +291,27 @@ describe.skipIf(!!why)('Iproute2PodNetworkApplier in real network namespaces', (
         scope: 'link',
       });
       if (pod.mode === 'strict') {
-        expect(hostState.rules).toContainEqual({ priority: 10, table: TABLE, iif: VLAN_DEV });
-        expect(hostState.rules).toContainEqual({ priority: 10, table: TABLE, iif: h });
+        for (const family of pod.ipv6 ? ([4, 6] as const) : ([4] as const)) {
+          expect(hostState.rules).toContainEqual({
+            priority: 10,
+            table: TABLE,
+            iif: VLAN_DEV,
+            family,
+          });
+          expect(hostState.rules).toContainEqual({ priority: 10, table: TABLE, iif: h, family });
+        }
       } else {
         expect(hostState.rules).toContainEqual({
           priority: 512,
           table: 'main',
           to: `${POD_IP}/32`,
+          family: 4,
         });
         expect(hostState.rules).toContainEqual({
           priority: 1536,
           table: TABLE,
           from: `${POD_IP}/32`,
+          family: 4,
         });
       }
       if (pod.ipv6) {

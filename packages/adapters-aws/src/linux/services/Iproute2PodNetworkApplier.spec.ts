@@ -49,6 +49,7 @@ const plan: RoutePlan = {
     { op: 'addr.add', ns: 'pod', dev: 'eth0', cidr: '10.0.1.23/32' },
     { op: 'rule.add', ns: 'host', priority: 10, iif: 'vlanabc', table: 105 },
     { op: 'rule.add', ns: 'host', priority: 20, iif: 'vlan.eth.5', table: 105 },
+    { op: 'rule.add', ns: 'host', priority: 10, iif: 'vlanabc', table: 105, family: 6 },
   ],
 };
 
@@ -95,7 +96,7 @@ describe('Iproute2PodNetworkApplier (processes recorded)', () => {
       .catch((e: unknown) => e);
     expect(CniError.is(error, 'ApplyFailed')).toBe(true);
     expect((error as CniError).message).toBe(
-      'step 4 of 6 failed: addr.add in pod (dev eth0, cidr 10.0.1.23/32): Error: Invalid prefix for given prefix length.',
+      'step 4 of 7 failed: addr.add in pod (dev eth0, cidr 10.0.1.23/32): Error: Invalid prefix for given prefix length.',
     );
     expect(((error as CniError).cause as Error).message).toContain('Invalid prefix');
     expect(calls).toHaveLength(2);
@@ -111,7 +112,7 @@ describe('Iproute2PodNetworkApplier (processes recorded)', () => {
       .catch((e: unknown) => e);
     expect(CniError.is(error, 'ApplyFailed')).toBe(true);
     expect((error as CniError).message).toMatch(
-      /^step 7 link\.set in host .* is invalid: name "eth0\\nlink del lo"/,
+      /^step 8 link\.set in host .* is invalid: name "eth0\\nlink del lo"/,
     );
     expect(calls).toEqual([]);
   });
@@ -172,7 +173,7 @@ describe('Iproute2PodNetworkApplier (processes recorded)', () => {
     expect(snapshot.links).toEqual([
       { name: 'lo', mac: '00:00:00:00:00:00', mtu: 65536, up: true },
     ]);
-    expect(snapshot.rules).toEqual([{ priority: 0, table: 'local' }]);
+    expect(snapshot.rules).toEqual([{ priority: 0, table: 'local', family: 4 }]);
   });
 
   it('reports NotFound for a snapshot of a pod namespace that does not exist', async () => {

@@ -134,7 +134,7 @@ export class Iproute2PodNetworkApplier implements PodNetworkApplier {
           ? step.commands.map((command) => ({ command, stepIndex: step.stepIndex }))
           : [],
       );
-      // IPv6 twins of family-less rules run after the segment: families do not interact.
+      // IPv6 rules run after the segment's other steps: rules of different families do not interact.
       await this.#runBatch(plan, segment.exec, podNetns, 'any', lines.filter(isFamily('any')));
       await this.#runBatch(plan, segment.exec, podNetns, 'inet6', lines.filter(isFamily('inet6')));
     }
@@ -163,7 +163,7 @@ export class Iproute2PodNetworkApplier implements PodNetworkApplier {
       addresses,
       neighbours,
       routes: [routes, routes6],
-      rules: [rules, rules6],
+      rules: { inet: rules, inet6: rules6 },
     });
   }
 
