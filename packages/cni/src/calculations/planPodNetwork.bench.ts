@@ -33,7 +33,9 @@ it('plan generation per pod', () => {
       for (const input of inputs) work(input);
       best = Math.min(best, ((performance.now() - start) * 1000) / pods);
     }
-    console.log(`${label}: ${best.toFixed(2)} µs per pod (best of ${rounds} rounds of ${pods} pods)`);
+    console.log(
+      `${label}: ${best.toFixed(2)} µs per pod (best of ${rounds} rounds of ${pods} pods)`,
+    );
     return best;
   };
   const plan = measure('planPodNetwork', planPodNetwork);
