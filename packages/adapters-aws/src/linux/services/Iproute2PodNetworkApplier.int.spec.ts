@@ -2,7 +2,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CniError, hostVethName, planPodNetwork, planPodTeardown } from '@podsg/cni';
+import {
+  CniError,
+  diffPlanAgainstSnapshot,
+  hostVethName,
+  planPodNetwork,
+  planPodTeardown,
+} from '@podsg/cni';
 import type { PodNetworkInput, RoutePlan } from '@podsg/cni';
 import { Iproute2PodNetworkApplier } from './Iproute2PodNetworkApplier.js';
 
@@ -154,7 +160,8 @@ describe.skipIf(!!why)('Iproute2PodNetworkApplier in real network namespaces', (
     const name = `wires a ${pod.mode} ${pod.ipv6 ? 'dual-stack' : 'IPv4'} pod, reads it back, and tears it down twice`;
     it(name, async () => {
       const h = hostVeth(pod.mode);
-      await applier().apply(runnablePlan(pod), sandbox());
+      const plan = runnablePlan(pod);
+      await applier().apply(plan, sandbox());
 
       // Host: the VLAN stand-in up with the branch MAC, the veth up with the planned MAC.
       const hostLinks = ipJson<{ ifname: string; address: string; flags: string[] }>(
@@ -360,8 +367,15 @@ describe.skipIf(!!why)('Iproute2PodNetworkApplier in real network namespaces', (
         });
       }
 
+      // CHECK of @podsg/cni finds the live state as planned, and names what a teardown removed.
+      expect(diffPlanAgainstSnapshot(plan, hostState, podState)).toEqual([]);
+
       // Teardown twice, then once more after the pod namespace is gone.
       await applier().apply(teardownPlan(pod), sandbox());
+      const afterTeardown = await applier().snapshot(null);
+      expect(diffPlanAgainstSnapshot(plan, afterTeardown, podState)).toContain(
+        `host link ${VLAN_DEV} is missing`,
+      );
       await applier().apply(teardownPlan(pod), sandbox());
       execFileSync('ip', ['netns', 'del', podNs]);
       expect(existsSync(sandbox().netns)).toBe(false);
