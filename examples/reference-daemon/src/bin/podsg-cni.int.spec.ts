@@ -179,7 +179,9 @@ describe('podsg-cni answers', () => {
   });
 
   it('starts lean: loads no DI container, YAML, CLI framework, AWS SDK or Kubernetes client', async () => {
-    // A module hook records every module the plugin resolves while it runs an ADD.
+    // A module hook records every module the plugin resolves while it runs an ADD (of a pod
+    // needing no branch, so the delegate is looked up on an empty CNI_PATH and nothing is wired).
+    agentPods.set('default/plain', { podUid: 'uid-plain', required: false });
     const trace = join(workDir, 'modules.txt');
     const hooks = join(workDir, 'hooks.mjs');
     const register = join(workDir, 'register.mjs');
