@@ -77,7 +77,6 @@ export { planPodTeardown } from './calculations/planPodTeardown.js';
 export { BRANCH_GATEWAY_V6, POD_GATEWAY_V4, POD_GATEWAY_V6 } from './calculations/podAddressing.js';
 export { podNetworkResult } from './calculations/podNetworkResult.js';
 export { randomLocalMac } from './calculations/randomLocalMac.js';
-export { renderNftTable } from './calculations/renderNftTable.js';
 export { sha1Hex } from './calculations/sha1Hex.js';
 export { teardownInputFromPrevResult } from './calculations/teardownInputFromPrevResult.js';
 export type { PrevResultAttachment } from './calculations/teardownInputFromPrevResult.js';

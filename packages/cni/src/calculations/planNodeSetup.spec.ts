@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { planNodeSetup } from './planNodeSetup.js';
-import { renderNftTable } from './renderNftTable.js';
 
 describe('planNodeSetup', () => {
   it('strict mode moves lookup local from priority 0 to 20, adding before deleting', () => {
@@ -32,20 +31,6 @@ describe('planNodeSetup', () => {
       priority: -150,
       policy: 'accept',
     });
-  });
-
-  it('renders the table as one atomic nft script that also works when the table is absent', () => {
-    const setup = planNodeSetup({ mode: 'standard' });
-    const script = renderNftTable(setup.firewall!);
-    expect(script.split('\n').slice(0, 3)).toEqual([
-      'table inet podsg',
-      'delete table inet podsg',
-      'table inet podsg {',
-    ]);
-    expect(script).toContain('type filter hook prerouting priority -150; policy accept;');
-    expect(script).toContain(
-      'iifname "eth0" fib daddr . iif type local ct mark set ct mark | 0x80 comment',
-    );
   });
 
   it('refuses a primary link or prefix that could not be a name', () => {

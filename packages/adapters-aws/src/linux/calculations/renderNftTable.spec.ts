@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NftTable } from '@podsg/cni';
+import { planNodeSetup, type NftTable } from '@podsg/cni';
 import { renderNftTable, renderNftTableRemoval } from './renderNftTable.js';
 
 const table: NftTable = {
@@ -61,6 +61,21 @@ describe('renderNftTable', () => {
   it('removes a table whether or not it exists', () => {
     expect(renderNftTableRemoval('inet', 'podsg')).toBe(
       'add table inet podsg\ndelete table inet podsg\n',
+    );
+  });
+
+  it('renders the standard-mode node firewall of planNodeSetup as one atomic script', () => {
+    const setup = planNodeSetup({ mode: 'standard', primaryLink: 'ens5' });
+    if (setup.firewall === null) throw new Error('standard mode plans a firewall');
+    const script = renderNftTable(setup.firewall);
+    expect(script.split('\n').slice(0, 3)).toEqual([
+      'add table inet podsg',
+      'delete table inet podsg',
+      'table inet podsg {',
+    ]);
+    expect(script).toContain('type filter hook prerouting priority -150; policy accept;');
+    expect(script).toContain(
+      'iifname "ens5" fib daddr . iif type local ct mark set ct mark | 0x80 comment',
     );
   });
 });
