@@ -73,6 +73,7 @@ export function resolveControllerOptions(
     gcIntervalMs: gcIntervalSeconds * 1000,
     trunkAttachTimeoutMs: trunkAttachTimeoutSeconds * 1000,
     retagOnReuse: !baseline && (options.retagOnReuse ?? true),
+    reuseWaitMs: baseline ? 0 : number(options.reuseWaitSeconds, 'reuseWaitSeconds', 0, 0) * 1000,
   };
 }
 
@@ -117,7 +118,7 @@ function rateLimits(value: RateLimits): RateLimits {
 
 function bucket(shape: TokenBucketShape, field: string): TokenBucketShape {
   return {
-    capacity: number(shape.capacity, `${field}.capacity`, 0, 1),
+    capacity: number(shape.capacity, `${field}.capacity`, NaN, 1),
     refillPerSecond: positive(shape.refillPerSecond, `${field}.refillPerSecond`),
   };
 }

@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import type TE from 'typed-emitter';
 import { PolicyIndex } from '@podsg/policy';
 import { backoffDelay } from '../calculations/backoffDelay.js';
@@ -171,6 +171,8 @@ export class BranchController {
    */
   constructor(dependencies: BranchControllerDependencies) {
     this.options = resolveControllerOptions(dependencies.options);
+    // Every wait of every task listens on the one stop signal.
+    setMaxListeners(0, this.#signal);
     this.#ec2 = dependencies.networkInterfaces;
     this.#cluster = dependencies.cluster;
     this.#clock = dependencies.clock;
@@ -414,6 +416,7 @@ export class BranchController {
         return;
       }
       if (identityChanged && record.status === 'allocated') this.#reconcileGroups(record);
+      if (pod.terminating && !record.terminating) this.#markTerminating(record);
       if (record.status === 'failed' && record.failedAt !== pod.resourceVersion) {
         record.status = 'idle';
         record.requeues = 0;
@@ -423,6 +426,24 @@ export class BranchController {
     if (record.status === 'idle' && pod.nodeName !== null) {
       this.#enqueue(record, this.#nodeRecord(pod.nodeName));
     }
+  }
+
+  /** Counts a terminating pod's interface as soon cooling (for `reuseWaitSeconds`). */
+  #markTerminating(pod: PodRecord): void {
+    pod.terminating = true;
+    const branch = pod.branch;
+    if (pod.status !== 'allocated' || branch === null) return;
+    const draining = branch.node.draining;
+    draining.set(branch.groupKey, (draining.get(branch.groupKey) ?? 0) + 1);
+  }
+
+  #undrain(pod: PodRecord, branch: BranchRecord): void {
+    if (!pod.terminating) return;
+    pod.terminating = false;
+    const draining = branch.node.draining;
+    const count = (draining.get(branch.groupKey) ?? 0) - 1;
+    if (count > 0) draining.set(branch.groupKey, count);
+    else draining.delete(branch.groupKey);
   }
 
   #onPodDelete(pod: ClusterPod): void {
@@ -762,6 +783,8 @@ export class BranchController {
     const queue = node.waiting;
     let blocked = 0;
     const wanted = new Set<string>();
+    /** Cooling interfaces promised to earlier pods of this pass, by group set. */
+    const promised = new Map<string, number>();
     let index = node.head;
     for (; index < queue.length; index++) {
       const pod = queue[index]!;
@@ -777,6 +800,9 @@ export class BranchController {
           if (index === node.head) node.head += 1;
           continue;
         }
+      }
+      if (this.options.reuseWaitMs > 0 && this.#coolingFor(node, ledger, groupKey, promised)) {
+        continue;
       }
       if (blocked === 0) {
         const vlanId = ledger.reserve();
@@ -807,6 +833,30 @@ export class BranchController {
       this.#startDelete(victim, 'capacity', 'critical');
       freeing += 1;
     }
+  }
+
+  /** Whether a cooling interface of the group set, not promised yet, ends its cooldown soon. */
+  #coolingFor(
+    node: NodeRecord,
+    ledger: NodeLedger<BranchRecord>,
+    groupKey: string,
+    promised: Map<string, number>,
+  ): boolean {
+    const horizon = this.#clock.now() + this.options.reuseWaitMs;
+    // Interfaces of terminating pods of the group set count too: they cool down next.
+    let available = (node.draining.get(groupKey) ?? 0) - (promised.get(groupKey) ?? 0);
+    if (available > 0) {
+      promised.set(groupKey, (promised.get(groupKey) ?? 0) + 1);
+      return true;
+    }
+    for (const branch of ledger.cooling(groupKey)) {
+      if (branch.deadline <= horizon) available += 1;
+      if (available > 0) {
+        promised.set(groupKey, (promised.get(groupKey) ?? 0) + 1);
+        return true;
+      }
+    }
+    return false;
   }
 
   #takeHeld(pod: PodRecord, branch: BranchRecord, fallback: boolean): void {
@@ -1094,6 +1144,7 @@ export class BranchController {
     pod.stamp += 1;
     if (previous === 'allocated' && pod.branch !== null) {
       const branch = pod.branch;
+      this.#undrain(pod, branch);
       const detail = this.#detail(pod, branch);
       this.#unbind(pod, branch);
       this.#coolDown(branch, detail);
@@ -1296,7 +1347,10 @@ export class BranchController {
       return;
     }
     branch.modifying = false;
+    const terminating = branch.pod === pod && pod.terminating;
+    if (terminating) this.#undrain(pod, branch);
     branch.node.ledger?.regroup(branch, groupKey);
+    if (terminating) this.#markTerminating(pod);
     branch.fallback = fallback;
     if (branch.pod === pod && pod.status === 'allocated') {
       this.events.emit('groupsUpdated', { ...this.#detail(pod, branch), previousGroupIds });

@@ -27,6 +27,8 @@ export class PodRecord {
   seq = 0;
   /** The resourceVersion a failed allocation gave up at; a new one retries. */
   failedAt: string | null = null;
+  /** Whether the pod is terminating (its interface will cool down soon). */
+  terminating = false;
 
   constructor(
     readonly uid: string,
@@ -92,6 +94,8 @@ export class NodeRecord {
   subnetId: string | null = null;
   subnetCidr = '';
   subnetV6Cidr = '';
+  /** In-use interfaces of terminating pods, by group set (soon cooling). */
+  draining = new Map<string, number>();
   /** Pods waiting for a branch here, FIFO from `head`. */
   waiting: PodRecord[] = [];
   head = 0;

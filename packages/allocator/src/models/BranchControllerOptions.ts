@@ -39,6 +39,13 @@ export interface BranchControllerOptions {
   readonly gcIntervalSeconds?: number;
   /** How long to wait for a trunk attachment to become `attached`; default 60. */
   readonly trunkAttachTimeoutSeconds?: number;
+  /**
+   * A pod whose node has a cooling interface of its group set that finishes its cooldown within
+   * this many seconds waits for it instead of creating one, even when capacity is free: fewer
+   * EC2 calls in rollouts (pods replaced by pods of the same groups) at the price of latency.
+   * Default 0 (never wait while capacity is free); ignored by the baseline.
+   */
+  readonly reuseWaitSeconds?: number;
   /** Whether reuse rewrites the `podsg.io/pod-uid` tag in a background lane; default true. */
   readonly retagOnReuse?: boolean;
 }
@@ -61,4 +68,5 @@ export interface ResolvedBranchControllerOptions {
   readonly gcIntervalMs: number;
   readonly trunkAttachTimeoutMs: number;
   readonly retagOnReuse: boolean;
+  readonly reuseWaitMs: number;
 }

@@ -33,6 +33,7 @@ export class NodeLedger<B extends LedgerBranch> {
     deleting: 0,
   };
   readonly #held = new Map<string, Set<B>>();
+  readonly #cooling = new Map<string, Set<B>>();
 
   constructor(capacity: number, maxVlanId: number) {
     this.capacity = capacity;
@@ -81,7 +82,7 @@ export class NodeLedger<B extends LedgerBranch> {
     if (this.#vlans[vlanId] === 1) return false;
     this.#vlans[vlanId] = 1;
     this.#counts[branch.state] += 1;
-    if (branch.state === 'held') this.#heldSet(branch.groupKey).add(branch);
+    this.#index(branch);
     return true;
   }
 
@@ -98,11 +99,11 @@ export class NodeLedger<B extends LedgerBranch> {
         `branch on VLAN ${branch.vlanId} cannot go ${from} → ${to}`,
       );
     }
-    if (from === 'held') this.#dropHeld(branch);
+    this.#unindex(branch);
     this.#counts[from] -= 1;
     this.#counts[to] += 1;
     branch.state = to;
-    if (to === 'held') this.#heldSet(branch.groupKey).add(branch);
+    this.#index(branch);
   }
 
   /**
@@ -110,7 +111,7 @@ export class NodeLedger<B extends LedgerBranch> {
    * The branch's `state` is left as it was, for the caller's records.
    */
   free(branch: B): void {
-    if (branch.state === 'held') this.#dropHeld(branch);
+    this.#unindex(branch);
     this.#counts[branch.state] -= 1;
     if (this.#vlans[branch.vlanId] === 1) this.#vlans[branch.vlanId] = 0;
   }
@@ -187,9 +188,14 @@ export class NodeLedger<B extends LedgerBranch> {
 
   /** Changes the group key of a branch (its groups were modified). */
   regroup(branch: B, groupKey: string): void {
-    if (branch.state === 'held') this.#dropHeld(branch);
+    this.#unindex(branch);
     branch.groupKey = groupKey;
-    if (branch.state === 'held') this.#heldSet(groupKey).add(branch);
+    this.#index(branch);
+  }
+
+  /** The cooling branches with this group set, oldest first. */
+  cooling(groupKey: string): Iterable<B> {
+    return this.#cooling.get(groupKey) ?? [];
   }
 
   #lowestFreeVlan(): number | null {
@@ -197,19 +203,24 @@ export class NodeLedger<B extends LedgerBranch> {
     return lowestFreeVlanId((vlanId) => vlans[vlanId] !== 0, this.maxVlanId);
   }
 
-  #heldSet(groupKey: string): Set<B> {
-    let held = this.#held.get(groupKey);
-    if (held === undefined) {
-      held = new Set();
-      this.#held.set(groupKey, held);
+  #index(branch: B): void {
+    const index =
+      branch.state === 'held' ? this.#held : branch.state === 'cooling' ? this.#cooling : null;
+    if (index === null) return;
+    let set = index.get(branch.groupKey);
+    if (set === undefined) {
+      set = new Set();
+      index.set(branch.groupKey, set);
     }
-    return held;
+    set.add(branch);
   }
 
-  #dropHeld(branch: B): void {
-    const held = this.#held.get(branch.groupKey);
-    if (held === undefined) return;
-    held.delete(branch);
-    if (held.size === 0) this.#held.delete(branch.groupKey);
+  #unindex(branch: B): void {
+    const index =
+      branch.state === 'held' ? this.#held : branch.state === 'cooling' ? this.#cooling : null;
+    const set = index?.get(branch.groupKey);
+    if (index === null || set === undefined) return;
+    set.delete(branch);
+    if (set.size === 0) index.delete(branch.groupKey);
   }
 }
