@@ -8,8 +8,9 @@ import type { AgentPodAnswer } from '../models/AgentPodAnswer.js';
 export interface NodeAgentClient {
   /**
    * The agent's answer for a pod, or null when the agent does not know it (HTTP 404).
-   * Throws `CniError` of kind `AgentUnavailable` when the agent cannot be reached or answers
-   * something that is not the protocol, naming the socket and the cause.
+   * Throws `CniError` of kind `AgentUnavailable` when the agent cannot be reached, times out or
+   * is not ready (naming the socket and the cause), and `InvalidAgentAnswer` naming the field
+   * when it answers something that is not the protocol.
    */
   lookupPod(namespace: string, name: string): Promise<AgentPodAnswer | null>;
 
