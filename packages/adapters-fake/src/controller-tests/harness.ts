@@ -5,6 +5,7 @@ import { FakeCluster } from '../services/FakeCluster.js';
 import { FakeEc2 } from '../services/FakeEc2.js';
 import { SeededRandom } from '../services/SeededRandom.js';
 import { VirtualClock } from '../services/VirtualClock.js';
+import type { FakeClusterOptions } from '../models/FakeClusterOptions.js';
 import type { FakeEc2Options } from '../models/FakeEc2Options.js';
 
 /** Security groups of the test VPC. */
@@ -27,12 +28,15 @@ export interface World {
   createPod: (name: string, labels?: Record<string, string>, extra?: Record<string, unknown>) => Promise<void>;
   annotation: (name: string) => PodEniAttachment | null;
   branches: () => ReturnType<FakeEc2['interfaces']>;
+  uid: (name: string) => string;
+  reasons: () => string[];
 }
 
 export async function world(
   options: Partial<BranchControllerOptions> = {},
   ec2Options: Partial<FakeEc2Options> = {},
   start = true,
+  clusterOptions: Partial<FakeClusterOptions> = {},
 ): Promise<World> {
   const clock = new VirtualClock();
   const ec2 = new FakeEc2({
@@ -44,7 +48,7 @@ export async function world(
     latencyMs: { min: 20, max: 80 },
     ...ec2Options,
   });
-  const cluster = new FakeCluster({ clock, seed: 3 });
+  const cluster = new FakeCluster({ clock, seed: 3, ...clusterOptions });
   cluster.applyPolicy(policy('web', { app: 'web' }, [SG_WEB]));
   cluster.applyPolicy(policy('db', { app: 'db' }, [SG_DB]));
   const random = new SeededRandom(11);
@@ -89,6 +93,12 @@ export async function world(
       return value === undefined ? null : (decodePodEniAnnotation(value)[0] ?? null);
     },
     branches: () => ec2.interfaces().filter((eni) => eni.interfaceType === 'branch'),
+    uid: (name) => {
+      const found = cluster.pods().find((pod) => pod.name === name);
+      if (found === undefined) throw new Error(`no pod ${name}`);
+      return found.uid;
+    },
+    reasons: () => cluster.events().map((event) => event.reason),
   };
   if (start) {
     const started = w.controller.start();
