@@ -16,6 +16,7 @@ const PLUGIN = '/podsg/examples/reference-daemon/bin/podsg-cni.js';
 const AGENT_SOCKET = '/run/podsg/agent.sock';
 const PLUGIN_LOG = '/tmp/podsg-cni.log';
 const TRUNK = 'eth1';
+const VPC_NETNS = 'ktest-vpc'; // the far end of the trunk: the VPC's side of each VLAN
 const MTU = 9001;
 const uptime = () => Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
 const startedAt = uptime();
@@ -403,6 +404,61 @@ function addAndAssert(pod) {
   return result;
 }
 
+/**
+ * The pod reaches its subnet gateway through VLAN N: the VPC side answers only on a VLAN
+ * N device (and knows the branch MAC, as the VPC fabric does), so a reply proves that the
+ * frames left tagged and that the return path through table 100+N reaches the pod.
+ */
+function assertDataPath(pod) {
+  const n = String(pod.branch.vlanId);
+  const far = `vlan${n}`;
+  const prefix = pod.branch.subnetCidr.split('/')[1];
+  check(`${pod.label}/ping-gateway-over-vlan-${n}`, () => {
+    const vpc = (...args) => must(IP, ['-n', VPC_NETNS, ...args]);
+    vpc('link', 'add', 'link', 'trunk', 'name', far, 'type', 'vlan', 'id', n);
+    vpc('addr', 'add', `${pod.gateway}/${prefix}`, 'dev', far);
+    vpc('link', 'set', far, 'up');
+    const branch = pod.branch;
+    vpc(
+      'neigh',
+      'replace',
+      branch.privateIp,
+      'lladdr',
+      branch.ifAddress,
+      'dev',
+      far,
+      'nud',
+      'permanent',
+    );
+    const ping = run(IP, ['netns', 'exec', pod.netns, 'ping', '-c', '2', '-W', '5', pod.gateway]);
+    expect(
+      ping.status === 0,
+      `ping ${pod.gateway} from the pod failed: ${ping.stdout.trim()} ${ping.stderr.trim()}`,
+    );
+    const [stats] = ipJson(['-s', 'link', 'show', 'dev', vlanName(pod)]);
+    const tx = stats?.stats64?.tx?.packets ?? 0;
+    const rx = stats?.stats64?.rx?.packets ?? 0;
+    expect(tx > 0 && rx > 0, `${vlanName(pod)} counted tx ${tx}, rx ${rx} packets`);
+  });
+}
+
+/** CHECK names what differs once the live state drifts from the plan. */
+function assertCheckDetectsDrift(pod, addResult) {
+  check(`${pod.label}/check-detects-drift`, () => {
+    must(IP, ['route', 'del', 'default', 'table', String(table(pod))]);
+    const result = runPlugin('CHECK', pod, addResult);
+    expect(result.status !== 0, `CHECK passed with the default route of table ${table(pod)} gone`);
+    const error = parseJson(result.stdout, 'CHECK');
+    expect(
+      typeof error.code === 'number' && error.msg,
+      `CHECK error lacks code or msg: ${result.stdout.trim()}`,
+    );
+    console.log(
+      `KTEST INFO ${pod.label} CHECK after drift: code ${error.code}: ${error.msg} ${error.details ?? ''}`,
+    );
+  });
+}
+
 /** Asserts that nothing of the pod is left in the host. */
 function assertGone(pod) {
   const p = pod.branch.privateIp;
@@ -442,6 +498,7 @@ async function pluginTest() {
   try {
     const results = new Map();
     for (const pod of pods) results.set(pod, addAndAssert(pod));
+    for (const pod of pods) assertDataPath(pod);
 
     for (const pod of pods) {
       check(`${pod.label}/check`, () => {
@@ -451,6 +508,8 @@ async function pluginTest() {
     }
 
     const [strict, standard] = pods;
+    // DEL below must also cope with this partly torn-down state.
+    assertCheckDetectsDrift(strict, results.get(strict));
     deleteTwice(strict, results.get(strict));
     assertGone(strict);
     check('standard/untouched-by-strict-del', () =>
@@ -480,6 +539,7 @@ async function pluginTest() {
   } finally {
     agent.kill('SIGTERM');
     for (const pod of [...pods, unannotated]) run(IP, ['netns', 'del', pod.netns]);
+    run(IP, ['netns', 'del', VPC_NETNS]);
   }
   if (failed > 0 && existsSync(PLUGIN_LOG)) {
     console.log(`---- ${PLUGIN_LOG} (last 40 lines)`);
@@ -506,8 +566,15 @@ try {
     expect(existsSync('/sys/module/8021q'), '/sys/module/8021q is missing'),
   );
   check('kernel/trunk-link', () => {
-    must(IP, ['link', 'add', TRUNK, 'type', 'dummy']);
-    must(IP, ['link', 'set', TRUNK, 'mtu', String(MTU), 'up']);
+    // A veth rather than a dummy: its peer in VPC_NETNS plays the VPC fabric, so the
+    // data-path checks can send tagged frames through the trunk and get answers.
+    must(IP, ['netns', 'add', VPC_NETNS]);
+    must(IP, ['link', 'add', TRUNK, 'mtu', String(MTU), 'type', 'veth', 'peer', 'name', 'trunk']);
+    must(IP, ['link', 'set', 'trunk', 'netns', VPC_NETNS]);
+    must(IP, ['link', 'set', TRUNK, 'up']);
+    must(IP, ['-n', VPC_NETNS, 'link', 'set', 'trunk', 'up']);
+    // Node precondition that the kubelet's node set-up provides, not the plugin.
+    writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
     expect(linkExists(TRUNK), `${TRUNK} missing after creation`);
   });
   selfCheck();
