@@ -17,7 +17,8 @@ function leaked(w: World): string[] {
       .branches.filter((b) => b.state === 'cooling' || b.state === 'held' || b.pod !== null)
       .map((b) => b.eniId),
   );
-  return w.branches()
+  return w
+    .branches()
     .map((b) => b.networkInterfaceId)
     .filter((id) => !explained.has(id));
 }
@@ -25,7 +26,9 @@ function leaked(w: World): string[] {
 describe('BranchController: EC2 discipline', () => {
   it('backs off and retries when EC2 throttles, and still allocates every pod', async () => {
     const w = (current = await world(
-      { rateLimits: { perApi: { CreateNetworkInterface: { capacity: 100, refillPerSecond: 100 } } } },
+      {
+        rateLimits: { perApi: { CreateNetworkInterface: { capacity: 100, refillPerSecond: 100 } } },
+      },
       { throttle: { CreateNetworkInterface: { capacity: 3, refillPerSecond: 1 } } },
     ));
     const throttled: number[] = [];
@@ -57,7 +60,12 @@ describe('BranchController: EC2 discipline', () => {
   it('converges under 10% injected faults with restarts: one interface per pod, no leaks', async () => {
     const w = (current = await world(
       { cooldownSeconds: 30, recycleSeconds: 60, gcIntervalSeconds: 60 },
-      { faults: [{ api: '*', rate: 0.1 }, { api: 'CreateNetworkInterface', rate: 0.05, after: true }] },
+      {
+        faults: [
+          { api: '*', rate: 0.1 },
+          { api: 'CreateNetworkInterface', rate: 0.05, after: true },
+        ],
+      },
     ));
     w.addNode('node-a', 'c5.xlarge');
     w.addNode('node-b', 'c5.xlarge');
@@ -65,7 +73,8 @@ describe('BranchController: EC2 discipline', () => {
     for (let i = 0; i < 20; i++) await w.createPod(`web-${i}`, { app: i % 2 === 0 ? 'web' : 'db' });
     await w.run(20);
     await w.restart();
-    for (let i = 0; i < 10; i++) await w.cluster.deletePod('default', `web-${i}`, { gracePeriodSeconds: 0 });
+    for (let i = 0; i < 10; i++)
+      await w.cluster.deletePod('default', `web-${i}`, { gracePeriodSeconds: 0 });
     for (let i = 20; i < 26; i++) await w.createPod(`web-${i}`);
     await w.run(15);
     await w.restart();
@@ -147,5 +156,25 @@ describe('BranchController: baseline strategy', () => {
     await w.run(5);
     expect(w.annotation('web-2')!.eniId).not.toBe(first);
     expect(w.controller.stats().reused).toBe(0);
+  });
+});
+
+describe('BranchController: stop', () => {
+  it('leaves no timer behind and goes idle', async () => {
+    const w = (current = await world({ cooldownSeconds: 30, gcIntervalSeconds: 60 }));
+    w.addNode('node-a');
+    await w.run(5);
+    await w.createPod('web-1');
+    await w.createPod('web-2');
+    await w.run(5);
+    await w.cluster.deletePod('default', 'web-1', { gracePeriodSeconds: 0 });
+    await w.run(1);
+    expect(w.controller.nextDeadline()).not.toBeNull();
+    expect(w.clock.pendingTimers).toBeGreaterThan(0);
+    await w.controller.stop();
+    await w.clock.settle();
+    expect(w.clock.pendingTimers).toBe(0);
+    expect(w.controller.idle()).toBe(true);
+    await expect(w.controller.whenIdle()).resolves.toBeUndefined();
   });
 });

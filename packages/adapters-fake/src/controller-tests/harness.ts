@@ -25,7 +25,11 @@ export interface World {
   /** Moves the clock `seconds` forward. */
   run: (seconds: number) => Promise<void>;
   addNode: (name: string, instanceType?: string, labelled?: boolean) => string;
-  createPod: (name: string, labels?: Record<string, string>, extra?: Record<string, unknown>) => Promise<void>;
+  createPod: (
+    name: string,
+    labels?: Record<string, string>,
+    extra?: Record<string, unknown>,
+  ) => Promise<void>;
   annotation: (name: string) => PodEniAttachment | null;
   branches: () => ReturnType<FakeEc2['interfaces']>;
   uid: (name: string) => string;

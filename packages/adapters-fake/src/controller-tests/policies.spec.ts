@@ -42,12 +42,17 @@ describe('BranchController: live policy changes', () => {
 
   it('follows service account label changes for policies with a serviceAccountSelector', async () => {
     const w = (current = await world());
-    w.cluster.applyServiceAccount({ metadata: { name: 'api', namespace: 'default', labels: { tier: 'a' } } });
+    w.cluster.applyServiceAccount({
+      metadata: { name: 'api', namespace: 'default', labels: { tier: 'a' } },
+    });
     w.cluster.applyPolicy({
       apiVersion: 'vpcresources.k8s.aws/v1beta1',
       kind: 'SecurityGroupPolicy',
       metadata: { name: 'by-sa', namespace: 'default' },
-      spec: { serviceAccountSelector: { matchLabels: { tier: 'b' } }, securityGroups: { groupIds: [SG_DB] } },
+      spec: {
+        serviceAccountSelector: { matchLabels: { tier: 'b' } },
+        securityGroups: { groupIds: [SG_DB] },
+      },
     });
     w.addNode('node-a');
     await w.run(5);
@@ -55,7 +60,9 @@ describe('BranchController: live policy changes', () => {
     await w.run(5);
     const eniId = w.annotation('web-1')!.eniId;
     expect(w.branches()[0]!.groupIds).toEqual([SG_WEB]);
-    w.cluster.applyServiceAccount({ metadata: { name: 'api', namespace: 'default', labels: { tier: 'b' } } });
+    w.cluster.applyServiceAccount({
+      metadata: { name: 'api', namespace: 'default', labels: { tier: 'b' } },
+    });
     await w.run(2);
     expect([...w.branches().find((b) => b.networkInterfaceId === eniId)!.groupIds].sort()).toEqual(
       [SG_DB, SG_WEB].sort(),
@@ -69,7 +76,9 @@ describe('BranchController: live policy changes', () => {
     await w.createPod('web-1');
     await w.createPod('other-1', { app: 'other' });
     await w.run(5);
-    const warnings = w.cluster.events().filter((event) => event.reason === 'SecurityGroupsNotApplied');
+    const warnings = w.cluster
+      .events()
+      .filter((event) => event.reason === 'SecurityGroupsNotApplied');
     expect(warnings.map((event) => event.involvedObject.name)).toEqual(['web-1']);
     expect(w.branches()).toHaveLength(0);
   });

@@ -48,7 +48,10 @@ describe('BranchController: release, cooldown, hold and reuse', () => {
     const after = w.controller.stats();
     expect(after.mutatingCalls).toBe(before.mutatingCalls);
     expect(after.reused).toBe(1);
-    expect(w.controller.inspect().branches[0]).toMatchObject({ state: 'in-use', pod: { name: 'web-2' } });
+    expect(w.controller.inspect().branches[0]).toMatchObject({
+      state: 'in-use',
+      pod: { name: 'web-2' },
+    });
     // The pod-uid tag is rewritten in the background lane, counted apart.
     await w.run(5);
     const uid = w.cluster.pods().find((pod) => pod.name === 'web-2')!.uid;
@@ -94,7 +97,9 @@ describe('BranchController: release, cooldown, hold and reuse', () => {
     expect(w.branches().find((b) => b.networkInterfaceId === db.eniId)!.groupIds).toEqual([SG_DB]);
     expect(w.branches()).toHaveLength(9);
     const counts = w.controller.inspect().nodes[0]!.counts;
-    expect(counts['in-use'] + counts.held + counts.cooling + counts.creating + counts.deleting).toBeLessThanOrEqual(9);
+    expect(
+      counts['in-use'] + counts.held + counts.cooling + counts.creating + counts.deleting,
+    ).toBeLessThanOrEqual(9);
     expect(w.branches().filter((b) => b.groupIds[0] === SG_WEB)).toHaveLength(8);
   });
 });

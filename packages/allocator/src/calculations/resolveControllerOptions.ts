@@ -29,7 +29,8 @@ export function resolveControllerOptions(
     throw invalid('clusterName', 'must be 1-100 letters, digits, "-", "_" or "."');
   }
   const strategy = options.strategy ?? 'podsg';
-  if (strategy !== 'podsg' && strategy !== 'baseline') {
+  // Callers may be plain JavaScript: check what the type promises.
+  if (!(['podsg', 'baseline'] as unknown[]).includes(strategy)) {
     throw invalid('strategy', 'must be "podsg" or "baseline"');
   }
   const baseline = strategy === 'baseline';
@@ -111,7 +112,7 @@ function rateLimits(value: RateLimits): RateLimits {
     if (!(EC2_API_NAMES as readonly string[]).includes(api)) {
       throw invalid(`rateLimits.perApi.${api}`, 'is not an EC2 API the controller calls');
     }
-    if (shape !== undefined) perApi[api] = bucket(shape, `rateLimits.perApi.${api}`);
+    perApi[api] = bucket(shape, `rateLimits.perApi.${api}`);
   }
   return { perApi };
 }

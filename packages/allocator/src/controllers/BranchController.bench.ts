@@ -120,9 +120,13 @@ it('resyncs 100,000 annotated pods after a restart', async () => {
   };
   let mutations = 0;
   const cluster: ClusterApi = {
-    list: () => Promise.resolve({ pods, nodes, serviceAccounts: [], securityGroupPolicies: [policy] }),
+    list: () =>
+      Promise.resolve({ pods, nodes, serviceAccounts: [], securityGroupPolicies: [policy] }),
     watch: () => () => undefined,
-    annotatePod: () => Promise.resolve(void mutations++),
+    annotatePod: () => {
+      mutations += 1;
+      return Promise.resolve();
+    },
     setNodeCapacity: () => Promise.resolve(),
     recordEvent: () => Promise.resolve(),
     serviceAccountLabels: () => Promise.resolve(null),
@@ -131,7 +135,12 @@ it('resyncs 100,000 annotated pods after a restart', async () => {
   const ec2: NetworkInterfaceApi = {
     listNetworkInterfaces: () => Promise.resolve(interfaces),
     describeSubnet: (subnetId) =>
-      Promise.resolve({ subnetId, vpcId: 'vpc-0a1b2c3d', cidrBlock: '10.0.0.0/8', availableIpAddressCount: 1 }),
+      Promise.resolve({
+        subnetId,
+        vpcId: 'vpc-0a1b2c3d',
+        cidrBlock: '10.0.0.0/8',
+        availableIpAddressCount: 1,
+      }),
     describeInstance: refuse,
     createNetworkInterface: refuse,
     attachNetworkInterface: refuse,
@@ -147,9 +156,13 @@ it('resyncs 100,000 annotated pods after a restart', async () => {
     now: () => 0,
     sleep: (_ms: number, signal?: AbortSignal) =>
       new Promise<void>((_resolve, reject) => {
-        signal?.addEventListener('abort', () => {
-          reject(new Error('aborted'));
-        }, { once: true });
+        signal?.addEventListener(
+          'abort',
+          () => {
+            reject(new Error('aborted'));
+          },
+          { once: true },
+        );
       }),
   };
   gc();

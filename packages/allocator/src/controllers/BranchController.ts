@@ -787,7 +787,8 @@ export class BranchController {
     const promised = new Map<string, number>();
     let index = node.head;
     for (; index < queue.length; index++) {
-      const pod = queue[index]!;
+      const pod = queue[index];
+      if (pod === undefined) break;
       if (pod.status !== 'waiting' || pod.node !== node) {
         if (index === node.head) node.head += 1;
         continue;
@@ -860,7 +861,8 @@ export class BranchController {
   }
 
   #takeHeld(pod: PodRecord, branch: BranchRecord, fallback: boolean): void {
-    const ledger = branch.node.ledger!;
+    const ledger = branch.node.ledger;
+    if (ledger === null) return;
     ledger.move(branch, 'in-use');
     branch.stamp += 1;
     branch.deadline = 0;
@@ -915,7 +917,8 @@ export class BranchController {
    */
   async #allocate(pod: PodRecord, branch: BranchRecord): Promise<void> {
     const node = branch.node;
-    const ledger = node.ledger!;
+    const ledger = node.ledger;
+    if (ledger === null) return;
     try {
       const trunkId = node.trunkId ?? (await this.#waitForTrunk(node));
       if (branch.eniId === null) {
@@ -1401,7 +1404,7 @@ export class BranchController {
           );
           branch.taggedUid = uid;
         } catch (error) {
-          if (this.#signal.aborted) return;
+          if (AllocatorError.is(error, 'Aborted')) return;
           this.#warn(`could not rewrite the pod-uid tag of ${eniId}`, error);
         }
       }
@@ -1500,7 +1503,8 @@ export class BranchController {
       if (eni.status !== 'available') trunkIds.add(this.#trunkOf(eni));
     const associations = await this.#describeAssociations(trunkIds);
     for (const eni of associated) {
-      const node = this.#nodes.get(eni.tags[NODE_TAG] ?? '')!;
+      const node = this.#nodes.get(eni.tags[NODE_TAG] ?? '');
+      if (node === undefined) continue;
       const association = associations.get(eni.networkInterfaceId);
       const branch =
         association === undefined
@@ -1523,7 +1527,7 @@ export class BranchController {
           ? null
           : this.#recordFromInterface(eni, node, association, 'creating');
       if (branch === null) {
-        const vlanId = node.ledger!.reserve();
+        const vlanId = node.ledger?.reserve() ?? null;
         if (vlanId === null) {
           this.#deleteUnknown(eni, node, 'orphan', association?.associationId);
           unannotated.set(pod.uid, { pod, nodeName: node.name });

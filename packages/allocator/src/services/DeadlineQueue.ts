@@ -25,8 +25,8 @@ export class DeadlineQueue<T> {
     let index = heap.length - 1;
     while (index > 0) {
       const parent = (index - 1) >> 1;
-      if (!before(heap[index]!, heap[parent]!)) break;
-      [heap[index], heap[parent]] = [heap[parent]!, heap[index]!];
+      if (!this.#before(index, parent)) break;
+      this.#swap(index, parent);
       index = parent;
     }
   }
@@ -41,18 +41,18 @@ export class DeadlineQueue<T> {
     const heap = this.#heap;
     const top = heap[0];
     if (top === undefined || top.at > now) return undefined;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
+    const last = heap.pop();
+    if (last !== undefined && heap.length > 0) {
       heap[0] = last;
       let index = 0;
       for (;;) {
         const left = index * 2 + 1;
         const right = left + 1;
         let smallest = index;
-        if (left < heap.length && before(heap[left]!, heap[smallest]!)) smallest = left;
-        if (right < heap.length && before(heap[right]!, heap[smallest]!)) smallest = right;
+        if (left < heap.length && this.#before(left, smallest)) smallest = left;
+        if (right < heap.length && this.#before(right, smallest)) smallest = right;
         if (smallest === index) break;
-        [heap[index], heap[smallest]] = [heap[smallest]!, heap[index]!];
+        this.#swap(index, smallest);
         index = smallest;
       }
     }
@@ -63,8 +63,21 @@ export class DeadlineQueue<T> {
   clear(): void {
     this.#heap.length = 0;
   }
-}
 
-function before<T>(a: Deadline<T>, b: Deadline<T>): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  /** Whether the entry at index `i` is due before the one at `j`. */
+  #before(i: number, j: number): boolean {
+    const a = this.#heap[i];
+    const b = this.#heap[j];
+    if (a === undefined || b === undefined) return false;
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+
+  #swap(i: number, j: number): void {
+    const heap = this.#heap;
+    const a = heap[i];
+    const b = heap[j];
+    if (a === undefined || b === undefined) return;
+    heap[i] = b;
+    heap[j] = a;
+  }
 }

@@ -66,19 +66,27 @@ class WaiterQueue {
 }
 
 class BucketLane {
-  readonly queues = [new WaiterQueue(), new WaiterQueue(), new WaiterQueue()];
+  /** One FIFO per priority rank (critical, maintenance, background). */
+  readonly queues: readonly [WaiterQueue, WaiterQueue, WaiterQueue] = [
+    new WaiterQueue(),
+    new WaiterQueue(),
+    new WaiterQueue(),
+  ];
   pumping = false;
 
   constructor(readonly bucket: TokenBucket) {}
 
   waiting(): number {
-    return this.queues[0]!.size + this.queues[1]!.size + this.queues[2]!.size;
+    return this.queues[0].size + this.queues[1].size + this.queues[2].size;
   }
 
   /** Whether a waiter of `rank` or more urgent is queued. */
   hasWaiterAtOrAbove(rank: number): boolean {
-    for (let r = 0; r <= rank; r++) if (this.queues[r]!.size > 0) return true;
-    return false;
+    return this.queues.some((queue, r) => r <= rank && queue.size > 0);
+  }
+
+  queue(rank: number): WaiterQueue {
+    return this.queues[rank === 0 ? 0 : rank === 1 ? 1 : 2];
   }
 }
 
@@ -104,9 +112,7 @@ export class RequestLimiter {
       this.#lanes.set('shared', new BucketLane(new TokenBucket(limits.shared, now)));
     } else {
       for (const [api, shape] of Object.entries(limits.perApi ?? {})) {
-        if (shape !== undefined) {
-          this.#lanes.set(api as Ec2ApiName, new BucketLane(new TokenBucket(shape, now)));
-        }
+        this.#lanes.set(api as Ec2ApiName, new BucketLane(new TokenBucket(shape, now)));
       }
     }
   }
@@ -124,7 +130,7 @@ export class RequestLimiter {
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
-      lane.queues[rank]!.push({ rank, resolve, reject });
+      lane.queue(rank).push({ rank, resolve, reject });
       if (!lane.pumping) void this.#pump(lane);
     });
   }
@@ -172,7 +178,7 @@ export class RequestLimiter {
         const now = this.#clock.now();
         const need = this.#reserve(lane, rank);
         if (lane.bucket.tryTake(now, need)) {
-          lane.queues[rank]!.shift()?.resolve();
+          lane.queue(rank).shift()?.resolve();
           continue;
         }
         try {

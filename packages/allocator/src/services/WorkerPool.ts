@@ -11,8 +11,11 @@ export class WorkerPool {
   readonly #workers: number;
   readonly #onError: (error: unknown) => void;
   readonly #onTaskDone: () => void;
-  readonly #queues: [Task[], Task[]] = [[], []];
-  readonly #heads = [0, 0];
+  /** Critical and maintenance FIFOs, each consumed from its head index. */
+  #critical: Task[] = [];
+  #criticalHead = 0;
+  #maintenance: Task[] = [];
+  #maintenanceHead = 0;
   #running = 0;
   #idleWaiters: (() => void)[] = [];
 
@@ -33,21 +36,26 @@ export class WorkerPool {
 
   /** Tasks queued and not started. */
   get queued(): number {
-    return this.#queues[0].length - this.#heads[0]! + (this.#queues[1].length - this.#heads[1]!);
+    return (
+      this.#critical.length -
+      this.#criticalHead +
+      (this.#maintenance.length - this.#maintenanceHead)
+    );
   }
 
   /** Queues a task. */
   submit(priority: TaskPriority, task: Task): void {
-    this.#queues[priority === 'critical' ? 0 : 1].push(task);
+    if (priority === 'critical') this.#critical.push(task);
+    else this.#maintenance.push(task);
     this.#drain();
   }
 
   /** Drops every queued task (running ones finish on their own). */
   clear(): void {
-    this.#queues[0] = [];
-    this.#queues[1] = [];
-    this.#heads[0] = 0;
-    this.#heads[1] = 0;
+    this.#critical = [];
+    this.#criticalHead = 0;
+    this.#maintenance = [];
+    this.#maintenanceHead = 0;
     this.#notifyIdle();
   }
 
@@ -58,18 +66,21 @@ export class WorkerPool {
   }
 
   #next(): Task | undefined {
-    for (let rank = 0; rank < 2; rank++) {
-      const queue = this.#queues[rank as 0 | 1];
-      const head = this.#heads[rank]!;
-      if (head < queue.length) {
-        const task = queue[head];
-        this.#heads[rank] = head + 1;
-        if (head + 1 === queue.length) {
-          this.#queues[rank as 0 | 1] = [];
-          this.#heads[rank] = 0;
-        }
-        return task;
+    if (this.#criticalHead < this.#critical.length) {
+      const task = this.#critical[this.#criticalHead++];
+      if (this.#criticalHead === this.#critical.length) {
+        this.#critical = [];
+        this.#criticalHead = 0;
       }
+      return task;
+    }
+    if (this.#maintenanceHead < this.#maintenance.length) {
+      const task = this.#maintenance[this.#maintenanceHead++];
+      if (this.#maintenanceHead === this.#maintenance.length) {
+        this.#maintenance = [];
+        this.#maintenanceHead = 0;
+      }
+      return task;
     }
     return undefined;
   }
