@@ -550,7 +550,7 @@ export class BranchController {
     const instanceId = node.instanceId;
     if (ledger === null || instanceId === null) return;
     try {
-      if (!node.trunkSettled) await this.#ensureTrunk(node, instanceId, ledger.capacity);
+      if (!node.trunkSettled) await this.#ensureTrunk(node, instanceId);
       if (node.subnetId !== null && node.subnetCidr === '') {
         const subnet = await this.#subnet(node.subnetId);
         node.subnetCidr = subnet.cidrBlock;
@@ -586,7 +586,7 @@ export class BranchController {
   }
 
   /** Finds or creates, attaches and settles the node's trunk. */
-  async #ensureTrunk(node: NodeRecord, instanceId: string, _capacity: number): Promise<void> {
+  async #ensureTrunk(node: NodeRecord, instanceId: string): Promise<void> {
     let instance = await this.#call('DescribeInstances', 'critical', () =>
       this.#ec2.describeInstance(instanceId),
     );
