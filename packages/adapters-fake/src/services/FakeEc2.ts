@@ -102,6 +102,8 @@ export class FakeEc2 implements NetworkInterfaceApi {
   private readonly interfaceRecords = new Map<string, InterfaceRecord>();
   private readonly instanceRecords = new Map<string, InstanceRecord>();
   private readonly associationRecords = new Map<string, TrunkAssociation>();
+  /** instance id → interfaces attached to it (kept in step with `attachment`). */
+  private readonly instanceInterfaces = new Map<string, Set<InterfaceRecord>>();
   /** trunk id → VLAN id → association id. */
   private readonly trunkVlans = new Map<string, Map<number, string>>();
   private readonly tokens = new Map<string, TokenRecord>();
@@ -332,7 +334,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
         status: 'attaching',
         deleteOnTermination: false,
       };
-      record.attachment = attachment;
+      this.setAttachment(record, attachment);
       const complete = (): void => {
         if (record.attachment === attachment && attachment.status === 'attaching') {
           attachment.status = 'attached';
@@ -592,13 +594,13 @@ export class FakeEc2 implements NetworkInterfaceApi {
       {},
     );
     primary.visibleAt = this.clock.now();
-    primary.attachment = {
+    this.setAttachment(primary, {
       attachmentId: this.newId('eni-attach-'),
       instanceId: id,
       deviceIndex: 0,
       status: 'attached',
       deleteOnTermination: true,
-    };
+    });
     return this.instanceView(instance);
   }
 
@@ -623,10 +625,11 @@ export class FakeEc2 implements NetworkInterfaceApi {
         if (association !== undefined) this.removeAssociation(association);
       }
       const deleteIt = record.attachment?.deleteOnTermination === true;
-      record.attachment = null;
+      this.setAttachment(record, null);
       if (deleteIt) this.removeInterface(record);
     }
     this.instanceRecords.delete(instanceId);
+    this.instanceInterfaces.delete(instanceId);
   }
 
   /** Adds a security group (to the fake's VPC unless `vpcId` is given). */
@@ -842,10 +845,28 @@ export class FakeEc2 implements NetworkInterfaceApi {
     return vlans;
   }
 
+  private setAttachment(
+    record: InterfaceRecord,
+    attachment: NetworkInterfaceAttachment | null,
+  ): void {
+    if (record.attachment !== null) {
+      this.instanceInterfaces.get(record.attachment.instanceId)?.delete(record);
+    }
+    record.attachment = attachment;
+    if (attachment !== null) {
+      let attached = this.instanceInterfaces.get(attachment.instanceId);
+      if (attached === undefined) {
+        attached = new Set();
+        this.instanceInterfaces.set(attachment.instanceId, attached);
+      }
+      attached.add(record);
+    }
+  }
+
   private attachedTo(instanceId: string): InterfaceRecord[] {
-    return [...this.interfaceRecords.values()]
-      .filter((r) => r.attachment?.instanceId === instanceId)
-      .sort((a, b) => (a.attachment?.deviceIndex ?? 0) - (b.attachment?.deviceIndex ?? 0));
+    return [...(this.instanceInterfaces.get(instanceId) ?? [])].sort(
+      (a, b) => (a.attachment?.deviceIndex ?? 0) - (b.attachment?.deviceIndex ?? 0),
+    );
   }
 
   private checkGroups(groupIds: readonly string[], vpcId: string): string[] {
