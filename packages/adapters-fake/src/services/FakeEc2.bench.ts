@@ -20,7 +20,6 @@ it('FakeEc2 + VirtualClock: ten simulated minutes of branch churn', async () => 
     securityGroups: [SG],
     latencyMs: { min: 40, max: 300 },
     faults: [{ api: '*', rate: 0.05, after: true }],
-    instanceLimits: () => ({ interfaces: 8, trunkCompatible: true, branchInterfaces: 54 }), // c5.4xlarge
   });
   const retry = async <T>(call: () => Promise<T>): Promise<T> => {
     for (let attempt = 0; ; attempt++) {

@@ -676,3 +676,50 @@ describe('FakeEc2 options', () => {
     expect(() => setup({ latencyMs: { min: 5, max: 1 } })).toThrow(/latencyMs/);
   });
 });
+
+describe('FakeEc2 default instance limits', () => {
+  it('uses the allocator’s table: c5.4xlarge takes 8 interfaces, t3.micro no trunk', async () => {
+    const clock = new VirtualClock();
+    const ec2 = new FakeEc2({
+      clock,
+      vpc: { id: 'vpc-0a1b2c3d', cidr: '10.0.0.0/16' },
+      subnets: [{ id: SUBNET, cidr: '10.0.0.0/20' }],
+      securityGroups: [SG_A],
+      attachDelayMs: 0,
+    });
+    const big = ec2.addInstance({ instanceType: 'c5.4xlarge', subnetId: SUBNET });
+    const trunk = await ec2.createNetworkInterface(
+      branchRequest({ interfaceType: 'trunk', groupIds: [SG_A] }),
+    );
+    await expectEc2Error(
+      ec2.attachNetworkInterface({
+        networkInterfaceId: trunk.networkInterfaceId,
+        instanceId: big.instanceId,
+        deviceIndex: 8,
+      }),
+      'LimitExceeded',
+      'AttachmentLimitExceeded',
+    );
+    await ec2.attachNetworkInterface({
+      networkInterfaceId: trunk.networkInterfaceId,
+      instanceId: big.instanceId,
+      deviceIndex: 7,
+    });
+    const small = ec2.addInstance({ instanceType: 't3.micro', subnetId: SUBNET });
+    const other = await ec2.createNetworkInterface(
+      branchRequest({ interfaceType: 'trunk', groupIds: [SG_A] }),
+    );
+    await expectEc2Error(
+      ec2.attachNetworkInterface({
+        networkInterfaceId: other.networkInterfaceId,
+        instanceId: small.instanceId,
+        deviceIndex: 1,
+      }),
+      'InvalidParameter',
+      'UnsupportedOperation',
+    );
+    expect(() => ec2.addInstance({ instanceType: 'q9.nothing', subnetId: SUBNET })).toThrow(
+      /q9.nothing/,
+    );
+  });
+});
