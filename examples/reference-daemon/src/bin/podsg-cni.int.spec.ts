@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentPodAnswer } from '@podsg/cni';
 import { NodeAgentServer } from '../agent/services/NodeAgentServer.js';
@@ -15,6 +16,8 @@ import {
   netnsState,
   podEnv,
   podsgCniBin,
+  podsgCniBundle,
+  podsgCniUnbundled,
   runPlugin,
   withNamespaces,
 } from './podsg-cni.testkit.js';
@@ -178,13 +181,16 @@ describe('podsg-cni answers', () => {
     });
   });
 
-  it('starts lean: loads no DI container, YAML, CLI framework, AWS SDK or Kubernetes client', async () => {
-    // A module hook records every module the plugin resolves while it runs an ADD (of a pod
-    // needing no branch, so the delegate is looked up on an empty CNI_PATH and nothing is wired).
+  /**
+   * Runs `script` for an ADD of a pod needing no branch (so the delegate is looked up on an empty
+   * CNI_PATH and nothing is wired) under a module hook, and returns every module URL it resolved.
+   */
+  async function modulesResolvedBy(script: string, tag: string): Promise<string[]> {
     agentPods.set('default/plain', { podUid: 'uid-plain', required: false });
-    const trace = join(workDir, 'modules.txt');
-    const hooks = join(workDir, 'hooks.mjs');
-    const register = join(workDir, 'register.mjs');
+    const trace = join(workDir, `modules-${tag}.txt`);
+    const hooks = join(workDir, `hooks-${tag}.mjs`);
+    const register = join(workDir, `register-${tag}.mjs`);
+    await writeFile(trace, '');
     await writeFile(
       hooks,
       `import { appendFileSync } from 'node:fs';
@@ -198,26 +204,40 @@ export async function resolve(specifier, context, next) {
       register,
       `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hooks}`)});\n`,
     );
-    const run = await new Promise<number>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', register, podsgCniBin], {
+    const stdout = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', register, script], {
         env: {
           PATH: process.env.PATH ?? '',
           ...podEnv('ADD', 'plain', '/var/run/netns/podsg-absent', { CNI_PATH: '/nonexistent' }),
         },
-        stdio: ['pipe', 'ignore', 'inherit'],
+        stdio: ['pipe', 'pipe', 'inherit'],
       });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
       child.on('error', reject);
-      child.on('close', (code) => {
-        resolve(code ?? -1);
+      child.on('close', () => {
+        resolve(out);
       });
       child.stdin.end(JSON.stringify(baseConfig()));
     });
-    expect(run).not.toBe(-1);
-    const modules = (await readFile(trace, 'utf8')).trim().split('\n');
+    // It got as far as the delegate: the agent was asked and the answer acted on.
+    expect(JSON.parse(stdout)).toMatchObject({ code: 102 });
+    return (await readFile(trace, 'utf8')).trim().split('\n');
+  }
+
+  const HEAVY = /inversify|reflect-metadata|\/yaml\/|commander|@aws-sdk|@kubernetes|@smithy/;
+
+  it('runs as one bundled file: the bin loads the bundle and no other module of ours', async () => {
+    const modules = await modulesResolvedBy(podsgCniBin, 'bundled');
+    expect(modules.filter((url) => url.startsWith('file:'))).toEqual([
+      pathToFileURL(podsgCniBin).href,
+      pathToFileURL(podsgCniBundle).href,
+    ]);
+  });
+
+  it('starts lean unbundled too: loads no DI container, YAML, CLI framework, AWS SDK or Kubernetes client', async () => {
+    const modules = await modulesResolvedBy(podsgCniUnbundled, 'unbundled');
     expect(modules.some((url) => url.includes('/packages/cni/'))).toBe(true);
-    const heavy = modules.filter((url) =>
-      /inversify|reflect-metadata|\/yaml\/|commander|@aws-sdk|@kubernetes|@smithy/.test(url),
-    );
-    expect(heavy).toEqual([]);
+    expect(modules.filter((url) => HEAVY.test(url))).toEqual([]);
   });
 });

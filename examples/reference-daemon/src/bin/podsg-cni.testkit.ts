@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 /** The repository root. */
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 
-/** The committed shim that `node_modules/.bin/podsg-cni` links to; it runs `dist/bin/podsg-cni.js`. */
+/**
+ * The committed shim that `node_modules/.bin/podsg-cni` links to; it runs the bundle
+ * `dist/podsg-cni.bundle.mjs` (or, when there is none, tsc's `dist/bin/podsg-cni.js`).
+ */
 export const podsgCniBin = join(repoRoot, 'examples/reference-daemon/bin/podsg-cni.js');
 
 /** Where Debian's `containernetworking-plugins` installs the reference plugins. */
@@ -163,7 +166,11 @@ export function podEnv(
   };
 }
 
-/** Builds the workspace (tsc -b) so the plugin run is the one that ships; warns on type errors. */
+/**
+ * Builds the plugin as `npm run build` does, so the plugin run is the one that ships: `tsc -b`
+ * (warning on type errors), then the one-file bundle the bin runs (`scripts/bundle-cni.js`; a
+ * failure to bundle throws, as the bin would otherwise run an older bundle).
+ */
 export function buildReferenceDaemon(): void {
   try {
     execFileSync('npx', ['tsc', '-b', 'examples/reference-daemon'], {
@@ -177,4 +184,15 @@ export function buildReferenceDaemon(): void {
     const output = stdout?.toString('utf8') ?? String(error);
     console.warn(`tsc -b examples/reference-daemon reported errors:\n${output}`);
   }
+  execFileSync(process.execPath, [join(repoRoot, 'scripts/bundle-cni.js')], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 120_000,
+  });
 }
+
+/** The bundle `buildReferenceDaemon` writes and the bin runs. */
+export const podsgCniBundle = join(repoRoot, 'examples/reference-daemon/dist/podsg-cni.bundle.mjs');
+
+/** The unbundled tsc output of the plugin (what the bin runs when there is no bundle). */
+export const podsgCniUnbundled = join(repoRoot, 'examples/reference-daemon/dist/bin/podsg-cni.js');
