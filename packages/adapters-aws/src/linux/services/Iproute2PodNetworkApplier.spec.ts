@@ -54,37 +54,37 @@ const plan: RoutePlan = {
 };
 
 describe('Iproute2PodNetworkApplier (processes recorded)', () => {
-  it('runs consecutive steps of a namespace as one batch, pod steps through nsenter', async () => {
+  it('runs the host steps first as one batch, then the pod steps as one batch through nsenter', async () => {
     const { calls, run } = recorder();
     await new Iproute2PodNetworkApplier({ runCommand: run }).apply(plan, LIVE);
     expect(calls.map((call) => [call.file, ...call.args].join(' '))).toEqual([
       'ip -batch -',
-      `nsenter --net=${LIVE.netns} -- ip -batch -`,
-      'ip -batch -',
       'ip -6 -batch -',
+      `nsenter --net=${LIVE.netns} -- ip -batch -`,
     ]);
     expect(calls[0]?.stdin).toBe(
-      `link add name vlanabc address 02:11:22:33:44:55 mtu 9001 type veth peer name eth0 mtu 9001 netns ${LIVE.netns}\nlink set dev vlanabc up\n`,
+      `link add name vlanabc address 02:11:22:33:44:55 mtu 9001 type veth peer name eth0 mtu 9001 netns ${LIVE.netns}\nlink set dev vlanabc up\n` +
+        'rule add priority 10 iif vlanabc lookup 105\nrule add priority 20 iif vlan.eth.5 lookup 105\n',
     );
-    expect(calls[2]?.stdin).toBe(
-      'rule add priority 10 iif vlanabc lookup 105\nrule add priority 20 iif vlan.eth.5 lookup 105\n',
-    );
+    expect(calls[1]?.stdin).toBe('rule add priority 10 iif vlanabc lookup 105\n');
+    expect(calls[2]?.stdin).toBe('link set dev eth0 up\naddr add 10.0.1.23/32 dev eth0\n');
   });
 
   it('resumes after a line whose failure the plan allows, and only after it', async () => {
     const { calls, run } = recorder((call, index) =>
-      index === 2
-        ? { exitCode: 1, stderr: 'RTNETLINK answers: File exists\nCommand failed -:1\n' }
+      index === 0
+        ? { exitCode: 1, stderr: 'RTNETLINK answers: File exists\nCommand failed -:3\n' }
         : {},
     );
     await new Iproute2PodNetworkApplier({ runCommand: run }).apply(plan, LIVE);
-    expect(calls[3]?.args).toEqual(['-batch', '-']);
-    expect(calls[3]?.stdin).toBe('rule add priority 20 iif vlan.eth.5 lookup 105\n');
+    expect(calls[1]?.args).toEqual(['-batch', '-']);
+    expect(calls[1]?.stdin).toBe('rule add priority 20 iif vlan.eth.5 lookup 105\n');
+    expect(calls).toHaveLength(4);
   });
 
   it('reports the first real failure as ApplyFailed naming the step, with ip’s words as cause', async () => {
     const { calls, run } = recorder((call, index) =>
-      index === 1
+      index === 2
         ? {
             exitCode: 1,
             stderr: 'Error: Invalid prefix for given prefix length.\nCommand failed -:2\n',
@@ -99,7 +99,41 @@ describe('Iproute2PodNetworkApplier (processes recorded)', () => {
       'step 4 of 7 failed: addr.add in pod (dev eth0, cidr 10.0.1.23/32): Error: Invalid prefix for given prefix length.',
     );
     expect(((error as CniError).cause as Error).message).toContain('Invalid prefix');
-    expect(calls).toHaveLength(2);
+    expect(calls).toHaveLength(3);
+  });
+
+  it('stops at a failing host step before touching the pod namespace', async () => {
+    const { calls, run } = recorder((call, index) =>
+      index === 0
+        ? { exitCode: 1, stderr: 'Error: Unknown device type.\nCommand failed -:4\n' }
+        : {},
+    );
+    const error = await new Iproute2PodNetworkApplier({ runCommand: run })
+      .apply(plan, LIVE)
+      .catch((e: unknown) => e);
+    expect((error as CniError).message).toMatch(/^step 6 of 7 failed: rule\.add in host/);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('runs a teardown’s host and pod batches at the same time', async () => {
+    const events: string[] = [];
+    const run: CommandRunner = async (file) => {
+      events.push(`start ${file}`);
+      await new Promise((resolve) => setImmediate(resolve));
+      events.push(`end ${file}`);
+      return { exitCode: 0, stdout: '', stderr: '' };
+    };
+    await new Iproute2PodNetworkApplier({ runCommand: run }).apply(
+      {
+        steps: [
+          { op: 'rule.del', ns: 'host', priority: 10, iif: 'vlanabc', table: 105 },
+          { op: 'link.del', ns: 'pod', name: 'eth0' },
+          { op: 'link.del', ns: 'host', name: 'vlanabc' },
+        ],
+      },
+      LIVE,
+    );
+    expect(events).toEqual(['start ip', 'start nsenter', 'end ip', 'end nsenter']);
   });
 
   it('validates the whole plan before running anything', async () => {

@@ -1,4 +1,4 @@
-import { access, writeFile } from 'node:fs/promises';
+import { accessSync, writeFileSync } from 'node:fs';
 import { CniError } from '@podsg/cni';
 import type {
   NetworkSnapshot,
@@ -55,9 +55,10 @@ const SNAPSHOT_BATCH = [
 const SNAPSHOT_V6_BATCH = ['route show table all', 'rule show'];
 const NO_FAMILY = /Address family not supported/;
 
-async function exists(path: string): Promise<boolean> {
+/** Synchronous on purpose: one stat, where node:fs/promises would cost the plugin a module load. */
+function exists(path: string): boolean {
   try {
-    await access(path);
+    accessSync(path);
     return true;
   } catch {
     return false;
@@ -69,7 +70,14 @@ async function exists(path: string): Promise<boolean> {
  * the caller's namespace and `pod` steps through `nsenter --net=<CNI_NETNS>`, and reads state with
  * `ip -j`.
  *
- * Consecutive steps of one namespace form one batch, so a pod costs about three `ip` processes.
+ * The steps that run in the host namespace run first, in plan order, then those that run in the
+ * pod's, in plan order; each group is one batch, so wiring a pod costs two processes (one `ip`,
+ * one `nsenter` that becomes `ip`), plus one `ip -6` for IPv6 rules. Hoisting the host steps is
+ * safe because no plan step in the pod namespace creates anything the host namespace uses: the
+ * one step that spans both, `link.add.veth`, runs on the host and so comes before every pod step.
+ * When every step is a deletion (a teardown), the two namespaces' batches run at the same time:
+ * deletions do not depend on each other.
+ *
  * A batch runs without `-force`, so `ip` stops at the first failing line; when that failure is one
  * the plan allows (a delete of something already gone, an address or rule that already exists),
  * the rest of the batch runs in a fresh process. A batch of deletions only runs with `-force`, in
@@ -108,14 +116,13 @@ export class Iproute2PodNetworkApplier implements PodNetworkApplier {
     });
     const touchesPod = (step: RenderedStep): boolean =>
       step.exec === 'pod' || plan.steps[step.stepIndex]?.op === 'link.add.veth';
-    const podPresent =
-      podNetns !== null && rendered.some(touchesPod) ? await exists(podNetns) : false;
+    const podPresent = podNetns !== null && rendered.some(touchesPod) ? exists(podNetns) : false;
 
-    for (const segment of segments(rendered)) {
+    const runSegment = async (segment: Segment): Promise<void> => {
       if (segment.steps.some(touchesPod) && !podPresent) {
         // A teardown succeeds when the pod namespace (and with it the pod's side) is gone.
         const blocking = segment.steps.find((step) => !step.deletion);
-        if (blocking === undefined) continue;
+        if (blocking === undefined) return;
         throw this.#failure(
           plan,
           blocking.stepIndex,
@@ -127,7 +134,7 @@ export class Iproute2PodNetworkApplier implements PodNetworkApplier {
       const first = segment.steps[0];
       if (first?.kind === 'sysctl') {
         await this.#writeSysctl(plan, first, podNetns);
-        continue;
+        return;
       }
       const lines = segment.steps.flatMap((step) =>
         step.kind === 'ip'
@@ -137,12 +144,27 @@ export class Iproute2PodNetworkApplier implements PodNetworkApplier {
       // IPv6 rules run after the segment's other steps: rules of different families do not interact.
       await this.#runBatch(plan, segment.exec, podNetns, 'any', lines.filter(isFamily('any')));
       await this.#runBatch(plan, segment.exec, podNetns, 'inet6', lines.filter(isFamily('inet6')));
+    };
+
+    const ordered = segments([
+      ...rendered.filter((step) => step.exec === 'host'),
+      ...rendered.filter((step) => step.exec === 'pod'),
+    ]);
+    if (rendered.every((step) => step.deletion)) {
+      const outcomes = await Promise.allSettled(ordered.map(runSegment));
+      // Every batch has run to its end; the host namespace's failure, if any, is reported first.
+      const failed = outcomes.flatMap((outcome) =>
+        outcome.status === 'rejected' ? [outcome.reason as unknown] : [],
+      );
+      if (failed.length > 0) throw failed[0];
+      return;
     }
+    for (const segment of ordered) await runSegment(segment);
   }
 
   async snapshot(sandbox: PodSandbox | null): Promise<NetworkSnapshot> {
     const podNetns = sandbox === null ? null : checkedNetns(sandbox.netns);
-    if (podNetns !== null && !(await exists(podNetns))) {
+    if (podNetns !== null && !exists(podNetns)) {
       throw new CniError('NotFound', `pod network namespace ${podNetns} does not exist`);
     }
     const exec: ExecNs = podNetns === null ? 'host' : 'pod';
@@ -265,7 +287,7 @@ export class Iproute2PodNetworkApplier implements PodNetworkApplier {
     const netns = step.exec === 'pod' ? podNetns : (this.#hostNetns ?? null);
     try {
       if (netns === null) {
-        await writeFile(step.path, step.value);
+        writeFileSync(step.path, step.value);
         return;
       }
       // /proc/sys/net shows the namespace of the process that opens it, so write from inside.

@@ -1,12 +1,16 @@
-import { spawn } from 'node:child_process';
 import type { CommandOutcome } from '../ports/CommandRunner.js';
 
-/** The production `CommandRunner`: `child_process.spawn` with an argument array, no shell. */
-export function spawnCommand(
+/**
+ * The production `CommandRunner`: `child_process.spawn` with an argument array, no shell.
+ * `node:child_process` is loaded on the first call: `podsg-cni` bundles this module, and most
+ * plugin runs (VERSION, pods handed to the delegate) never start a command through it.
+ */
+export async function spawnCommand(
   file: string,
   args: readonly string[],
   stdin: string,
 ): Promise<CommandOutcome> {
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], shell: false });
     const stdout: Buffer[] = [];
