@@ -2,7 +2,7 @@
 // stays lean: only @podsg/cni and node built-ins load up front, the Linux applier and node:http on
 // first use; never a DI container, YAML, a CLI framework or an SDK. stdout carries the CNI result
 // and nothing else; logs go to `logFile`.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { CniError, runCniCommand } from '@podsg/cni';
 import type { CniRunnerPorts, CniRunOutcome, NetworkConfig } from '@podsg/cni';
 import { appendFileLog } from '../cni/appendFileLog.js';
@@ -98,8 +98,32 @@ async function main(): Promise<CniRunOutcome> {
   }
 }
 
+/**
+ * Writes `text` to fd 1 directly: `process.stdout` would first build a stream (for a pipe, a
+ * net.Socket), a measurable share of a plugin run. A non-blocking stdout that is full (EAGAIN)
+ * gets the rest through `process.stdout`, which waits for it.
+ */
+function writeStdout(text: string): Promise<void> {
+  const bytes = Buffer.from(text, 'utf8');
+  let written = 0;
+  try {
+    while (written < bytes.length) written += writeSync(1, bytes, written);
+    return Promise.resolve();
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== 'EAGAIN') throw cause;
+    return new Promise((resolve) => {
+      process.stdout.write(bytes.subarray(written), () => {
+        resolve();
+      });
+    });
+  }
+}
+
 const outcome = await main();
-process.stdout.write(outcome.stdout);
-// Exit now rather than when the event loop drains: stdout to a pipe or file is written
-// synchronously on Linux, and nothing else is left to do.
+try {
+  await writeStdout(outcome.stdout);
+} catch {
+  // Nobody reads our answer (EPIPE): the exit code still tells.
+}
+// Exit now rather than when the event loop drains: nothing else is left to do.
 process.exit(outcome.exitCode);

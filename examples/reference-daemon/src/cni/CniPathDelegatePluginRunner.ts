@@ -1,7 +1,4 @@
-import { spawn } from 'node:child_process';
-import { constants as fsConstants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { constants as osConstants } from 'node:os';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CniError } from '@podsg/cni';
 import type { DelegateOutcome, DelegatePluginRunner } from '@podsg/cni';
@@ -14,6 +11,8 @@ const PLUGIN_TYPE = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
  * executable named `pluginType` in the colon-separated directories of `env.CNI_PATH`, with `env`
  * as its whole environment and `stdin` as its network configuration. Its stderr is passed through
  * to ours (the container runtime logs it); its stdout is returned.
+ *
+ * `node:child_process` is loaded on first use, so plugin runs that never delegate do not pay for it.
  */
 export class CniPathDelegatePluginRunner implements DelegatePluginRunner {
   /**
@@ -32,18 +31,19 @@ export class CniPathDelegatePluginRunner implements DelegatePluginRunner {
         { details: 'delegate.type' },
       );
     }
-    const executable = await findOnCniPath(pluginType, env.CNI_PATH ?? '');
+    const executable = findOnCniPath(pluginType, env.CNI_PATH ?? '');
     return runExecutable(executable, pluginType, env, stdin);
   }
 }
 
-async function findOnCniPath(pluginType: string, cniPath: string): Promise<string> {
+/** Synchronous on purpose: a few stat calls, and node:fs/promises would cost a module load. */
+function findOnCniPath(pluginType: string, cniPath: string): string {
   const dirs = cniPath.split(':').filter((dir) => dir !== '');
   for (const dir of dirs) {
     const candidate = join(dir, pluginType);
     try {
-      await access(candidate, fsConstants.X_OK);
-      if ((await stat(candidate)).isFile()) return candidate;
+      accessSync(candidate, fsConstants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
     } catch {
       // Not here (or not executable): try the next directory, as a shell PATH search would.
     }
@@ -55,12 +55,16 @@ async function findOnCniPath(pluginType: string, cniPath: string): Promise<strin
   );
 }
 
-function runExecutable(
+async function runExecutable(
   executable: string,
   pluginType: string,
   env: Readonly<Record<string, string>>,
   stdin: string,
 ): Promise<DelegateOutcome> {
+  const [{ spawn }, { constants: osConstants }] = await Promise.all([
+    import('node:child_process'),
+    import('node:os'),
+  ]);
   return new Promise<DelegateOutcome>((resolve, reject) => {
     const child = spawn(executable, [], { env: { ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
     const chunks: Buffer[] = [];

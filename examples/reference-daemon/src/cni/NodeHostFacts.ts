@@ -1,5 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
-import { access, readFile, readdir } from 'node:fs/promises';
+import { accessSync, closeSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostFacts } from '@podsg/cni';
 
@@ -14,7 +13,8 @@ const LINK_NAME = /^[^/\s]{1,15}$/;
 
 /**
  * `HostFacts` read from the kernel's sysfs (`/sys/class/net`) of the calling process's network
- * namespace: cheap file reads, no process spawned. Note that sysfs shows the namespace that was
+ * namespace: cheap file reads, no process spawned. The reads are synchronous: a node has at most a
+ * few hundred links, each a tiny sysfs file, and node:fs/promises would cost a module load. Note that sysfs shows the namespace that was
  * current when it was mounted (`ip netns exec` remounts it for the target namespace).
  */
 export class NodeHostFacts implements HostFacts {
@@ -44,35 +44,33 @@ export class NodeHostFacts implements HostFacts {
    * The MAC of every link that has one, lowercase. Links without a readable address (removed
    * while we read) are skipped; a missing links directory yields no MACs.
    */
-  async hostLinkMacs(): Promise<string[]> {
+  hostLinkMacs(): Promise<string[]> {
     let names: string[];
     try {
-      names = await readdir(this.#sysClassNet);
+      names = readdirSync(this.#sysClassNet);
     } catch {
-      return [];
+      return Promise.resolve([]);
     }
-    const macs = await Promise.all(
-      names.map(async (name) => {
-        try {
-          return (await readFile(join(this.#sysClassNet, name, 'address'), 'utf8'))
-            .trim()
-            .toLowerCase();
-        } catch {
-          return '';
-        }
-      }),
-    );
-    return macs.filter((mac) => mac !== '');
+    const macs: string[] = [];
+    for (const name of names) {
+      try {
+        const mac = readFileSync(join(this.#sysClassNet, name, 'address'), 'utf8').trim();
+        if (mac !== '') macs.push(mac.toLowerCase());
+      } catch {
+        // Removed while we read, or no address (bonding_masters): not a MAC to avoid.
+      }
+    }
+    return Promise.resolve(macs);
   }
 
   /** Whether `/sys/class/net/<name>` exists; false for anything that is not a link name. */
-  async hostLinkExists(name: string): Promise<boolean> {
-    if (!LINK_NAME.test(name) || name === '.' || name === '..') return false;
+  hostLinkExists(name: string): Promise<boolean> {
+    if (!LINK_NAME.test(name) || name === '.' || name === '..') return Promise.resolve(false);
     try {
-      await access(join(this.#sysClassNet, name));
-      return true;
+      accessSync(join(this.#sysClassNet, name));
+      return Promise.resolve(true);
     } catch {
-      return false;
+      return Promise.resolve(false);
     }
   }
 }
