@@ -18,3 +18,5 @@ export type { FakeClusterOptions } from './models/FakeClusterOptions.js';
 export type { FakeClusterEvent } from './models/FakeClusterEvent.js';
 export type { FakeNodeState } from './models/FakeNodeState.js';
 export type { FakePodState } from './models/FakePodState.js';
+export { FakeKernel } from './services/FakeKernel.js';
+export type { FakeHostLink, FakeKernelOptions } from './models/FakeKernelOptions.js';

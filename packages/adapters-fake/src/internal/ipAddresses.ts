@@ -93,3 +93,27 @@ export function formatIpv6(address: bigint): string {
   if (bestStart < 0) return hex.join(':');
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
 }
+
+/** An address as family and 32- or 128-bit value; null when malformed. */
+export function ipValue(text: string): { family: 4 | 6; value: bigint } | null {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (v4 !== null) {
+    const octets = v4.slice(1, 5).map(Number);
+    if (octets.some((o) => o > 255)) return null;
+    return { family: 4, value: BigInt(octets.reduce((acc, o) => acc * 256 + o, 0)) };
+  }
+  const v6 = parseIpv6(text);
+  return v6 === null ? null : { family: 6, value: v6 };
+}
+
+/** Whether `cidr` (`a/n`; host bits allowed) contains `address` of the same family. */
+export function cidrContainsAddress(cidr: string, address: string): boolean {
+  const slash = cidr.indexOf('/');
+  const network = ipValue(slash < 0 ? cidr : cidr.slice(0, slash));
+  const ip = ipValue(address);
+  if (network === null || ip === null || network.family !== ip.family) return false;
+  const bits = network.family === 4 ? 32 : 128;
+  const prefix = slash < 0 ? bits : Number(cidr.slice(slash + 1));
+  const shift = BigInt(bits - prefix);
+  return network.value >> shift === ip.value >> shift;
+}
