@@ -46,8 +46,13 @@ export function formatSimulationSummary(report: SimulationReport): string {
   lines.push(
     `Pod ready (creation to branch annotation): p50 ${ready.p50} s, p90 ${ready.p90} s, p99 ${ready.p99} s, max ${ready.max} s`,
   );
-  if (report.podsWaitingForBranch > 0)
-    lines.push(`Pods still waiting for a branch interface: ${report.podsWaitingForBranch}`);
+  if (report.podsWaitingForBranch > 0) {
+    lines.push(
+      `Scheduled pods still waiting for a branch interface: ${report.podsWaitingForBranch}`,
+    );
+  }
+  if (report.podsPending > 0)
+    lines.push(`Pods no node could take (pending): ${report.podsPending}`);
   lines.push(`Leaked interfaces: ${report.leakedInterfaces}`);
   const warnings = report.events.filter((event) => event.type === 'Warning');
   if (warnings.length > 0) {
@@ -58,6 +63,13 @@ export function formatSimulationSummary(report: SimulationReport): string {
       );
     }
     if (warnings.length > 10) lines.push(`  … and ${warnings.length - 10} more (see --json)`);
+  }
+  if (report.scenarioWarnings.length > 0) {
+    lines.push(
+      '',
+      'Scenario steps with nothing to act on:',
+      ...report.scenarioWarnings.map((w) => `  ${w}`),
+    );
   }
   lines.push(
     '',

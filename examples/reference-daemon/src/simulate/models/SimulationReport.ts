@@ -61,11 +61,15 @@ export interface SimulationReport {
   ec2MutatingCalls: number;
   /** Over pods that needed and got a branch interface. */
   podReadySeconds: ReadySeconds;
-  /** Pods alive at the end that need a branch interface and have none. */
+  /** Pods alive and scheduled at the end that need a branch interface and have none. */
   podsWaitingForBranch: number;
+  /** Pods alive at the end that no node could take (for branch pods: no trunk capacity left). */
+  podsPending: number;
   /** Branch interfaces at the end owned by no live pod, neither cooling down nor held for reuse. */
   leakedInterfaces: number;
   /** Invariant violations seen during or after the run; empty when all held. */
   violations: string[];
+  /** Timeline steps that had nothing to act on (deleting an object that does not exist). */
+  scenarioWarnings: string[];
   events: SimulatedEventReport[];
 }

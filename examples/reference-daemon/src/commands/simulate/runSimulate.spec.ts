@@ -1,0 +1,97 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runPodsgd } from '../../cli/runPodsgd.js';
+import type { SimulationReport } from '../../simulate/models/SimulationReport.js';
+
+const repoRoot = fileURLToPath(new URL('../../../../../', import.meta.url));
+const quickstart = 'examples/scenarios/quickstart.yaml';
+const scratch = mkdtempSync(join(tmpdir(), 'podsgd-simulate-'));
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** Runs `podsgd simulate …args` in-process from the repository root. */
+async function simulate(...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runPodsgd(['node', 'podsgd', 'simulate', ...args], {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    cwd: repoRoot,
+  });
+  return { code, stdout, stderr };
+}
+
+function scenarioFile(name: string, text: string): string {
+  const path = join(scratch, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('podsgd simulate', () => {
+  it('prints a readable summary of the quickstart and exits 0', async () => {
+    const { code, stdout, stderr } = await simulate(quickstart);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Simulated cluster "quickstart" for 600 s \(strategy podsg, seed 1\)/);
+    expect(stdout).toMatch(
+      /default\/batch-1\s+node-\w\s+sg-00000000000000001,sg-0fedcba9876543210\s+eni-\w+\s+\d+/,
+    );
+    expect(stdout).toMatch(/Pod ready \(creation to branch annotation\): p50 [\d.]+ s/);
+    expect(stdout).toContain('Leaked interfaces: 0');
+    expect(stdout).toContain('Invariants: all held');
+  });
+
+  it('prints one JSON report with the fields DESIGN.md promises', async () => {
+    const { code, stdout } = await simulate(quickstart, '--json', '--seed', '3');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as SimulationReport;
+    expect(report.scenario.seed).toBe(3);
+    for (const key of [
+      'pods',
+      'networkInterfaces',
+      'ec2Calls',
+      'ec2Throttled',
+      'podReadySeconds',
+      'leakedInterfaces',
+      'violations',
+      'events',
+    ]) {
+      expect(report).toHaveProperty(key);
+    }
+    const pod = report.pods.find((p) => p.name === 'web-1');
+    expect(pod).toMatchObject({
+      namespace: 'default',
+      node: expect.stringMatching(/^node-/) as unknown,
+    });
+    expect(pod?.branch).toMatchObject({
+      eniId: expect.stringMatching(/^eni-/) as unknown,
+      vlanId: expect.any(Number) as unknown,
+    });
+    expect(report.pods.find((p) => p.name === 'plain-1')?.branch).toBeNull();
+    expect(Object.keys(report.podReadySeconds).sort()).toEqual(['max', 'p50', 'p90', 'p99']);
+  });
+
+  it('exits 2 naming every bad field of an invalid scenario, before simulating anything', async () => {
+    const text = readFileSync(join(repoRoot, quickstart), 'utf8')
+      .replace('instanceType: c5.xlarge', 'instanceType: c5.gigantic')
+      .replace('until: 600s', 'until: soon');
+    const { code, stdout, stderr } = await simulate(scenarioFile('bad.yaml', text));
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(
+      'cluster.nodes[0].instanceType: unknown EC2 instance type "c5.gigantic"',
+    );
+    expect(stderr).toContain('until: must be a duration');
+  });
+
+  it('exits 2 for an unreadable file or a bad seed', async () => {
+    expect((await simulate(join(scratch, 'missing.yaml'))).code).toBe(2);
+    const badSeed = await simulate(quickstart, '--seed', 'abc');
+    expect(badSeed.code).toBe(2);
+    expect(badSeed.stderr).toContain('--seed');
+  });
+});

@@ -1,0 +1,453 @@
+// `npm run bench`, issue 3 §4 (a) and (b), in simulated time, side by side in one run: the real
+// BranchController against FakeEc2 / FakeCluster on a VirtualClock, once per strategy.
+//
+// (a) Cold start: 1,000 pods of one policy created at t = 0 on 20 × c5.4xlarge (54 branches each).
+//     EC2's mutating APIs have FakeEc2's default buckets, capacity 50 refilled 5/s (describe APIs
+//     100, 20/s), latency uniform 40–300 ms. Bound: (1000 − 50) / 5 = 190 s. Goal ≤ 1.15×.
+// (b) Rollout: at t = 300 s a Deployment rolling update replaces those 1,000 pods with 1,000 new
+//     ones of the same groups. Modelled closed-loop like the Deployment controller with its
+//     defaults maxSurge 25% / maxUnavailable 25%: on every pod change (reacting after 0.2 s) it
+//     creates new pods while old + new (not terminating) < 1,250, and deletes old pods while
+//     old + new − unready new > 750, old pods ranked as the ReplicaSet controller does when all
+//     are ready: most co-located old pods on the node first, newest first. Ready = annotated with
+//     the branch (container start is not modelled). Deleted pods terminate in 1 s (FakeCluster's
+//     default). Goals: p99 ready of new pods ≥ 2× faster than baseline; ≤ 0.2 mutating EC2
+//     calls per replaced pod, judged on the rollout window (start → every new pod ready);
+//     the window extended until the surplus held interfaces are deleted is printed too.
+//     CreateTags (background pod-uid rewrites after reuse, off the critical path) are counted
+//     apart and not in the per-pod figure.
+// (c) is BranchController.bench.ts in @podsg/allocator.
+import { it } from 'vitest';
+import { POD_ENI_ANNOTATION, type ClusterPod } from '@podsg/allocator';
+import type { Ec2Call, FakeCluster, VirtualClock } from '@podsg/adapters-fake';
+import { readyPercentiles } from '../calculations/percentiles.js';
+import type { Scenario } from '../models/Scenario.js';
+import type { SimulationReport } from '../models/SimulationReport.js';
+import { Simulation } from './Simulation.js';
+
+const NODES = 20;
+const INSTANCE_TYPE = 'c5.4xlarge';
+const PODS = 1000;
+const BUCKET = { capacity: 50, refillPerSecond: 5 };
+const COLD_START_BOUND_S = (PODS - BUCKET.capacity) / BUCKET.refillPerSecond;
+const COLD_START_GOAL = 1.15;
+const ROLLOUT_AT_S = 300;
+const MAX_SURGE = Math.ceil(PODS * 0.25);
+const MAX_UNAVAILABLE = Math.floor(PODS * 0.25);
+const DEPLOYMENT_REACTION_MS = 200;
+const P99_GOAL = 2;
+const CALLS_PER_POD_GOAL = 0.2;
+const UNTIL_S = 1500;
+const NAMESPACE = 'default';
+const SEED = 1;
+
+/** One column of the tables. */
+interface Variant {
+  label: string;
+  strategy: 'podsg' | 'baseline';
+}
+
+/** What one simulation measured. */
+interface Measured {
+  variant: Variant;
+  wallSeconds: number;
+  report: SimulationReport;
+  coldStart: { lastReady: number; lastAnnotatedAt: number; p99: number; allReady: boolean };
+  rollout: {
+    startedAt: number;
+    newReady: number;
+    p50: number;
+    p99: number;
+    max: number;
+    /** Simulated second at which the last new pod got its branch. */
+    endedAt: number;
+    /** Simulated second of the last mutating call (the surplus deleted). */
+    lastMutationAt: number;
+    window: CallCounts;
+    extended: CallCounts;
+  };
+  branchesAtEnd: number;
+}
+
+/** EC2 requests (every attempt, whatever its outcome) in a window of simulated time. */
+interface CallCounts {
+  /** Mutating requests but CreateTags. */
+  mutating: number;
+  createTags: number;
+  throttled: number;
+  byApi: Record<string, number>;
+}
+
+const VARIANTS: Variant[] = [
+  { label: 'podsg', strategy: 'podsg' },
+  //TMP { label: 'baseline', strategy: 'baseline' },
+];
+
+function benchScenario(variant: Variant): Scenario {
+  return {
+    cluster: {
+      name: 'bench',
+      vpc: { id: 'vpc-0a1b2c3d', cidr: '10.0.0.0/16' },
+      subnets: [{ id: 'subnet-0a1b2c3d', cidr: '10.0.0.0/17' }],
+      securityGroups: ['sg-0123456789abcdef0'],
+      nodes: Array.from({ length: NODES }, (_, n) => ({
+        name: `node-${String(n + 1).padStart(2, '0')}`,
+        instanceType: INSTANCE_TYPE,
+        subnet: 'subnet-0a1b2c3d',
+        labels: { 'vpc.amazonaws.com/has-trunk-attached': 'true' },
+      })),
+    },
+    // No throttle override: FakeEc2's defaults are the buckets under test.
+    ec2: { latencyMs: { min: 40, max: 300 }, throttle: {}, faults: [] },
+    controller: {
+      strategy: variant.strategy,
+      cooldownSeconds: null,
+      recycleSeconds: null,
+      workers: null,
+      ec2ClientQps: null,
+      ec2ClientBurst: null,
+    },
+    objects: [
+      {
+        apiVersion: 'vpcresources.k8s.aws/v1beta1',
+        kind: 'SecurityGroupPolicy',
+        metadata: { name: 'web', namespace: NAMESPACE },
+        spec: {
+          podSelector: { matchLabels: { app: 'web' } },
+          securityGroups: { groupIds: ['sg-0123456789abcdef0'] },
+        },
+      },
+    ],
+    timeline: [
+      {
+        at: 0,
+        apply: [],
+        delete: [],
+        restartController: false,
+        generatePods: {
+          count: PODS,
+          namespace: NAMESPACE,
+          prefix: 'web-v1',
+          labels: { app: 'web', version: 'v1' },
+          serviceAccountName: 'default',
+        },
+      },
+    ],
+    until: UNTIL_S,
+  };
+}
+
+/** A pod as the rollout sees it through the watch. */
+interface WatchedPod {
+  name: string;
+  node: string | null;
+  ready: boolean;
+  terminating: boolean;
+}
+
+/**
+ * The Deployment and ReplicaSet controllers of a rolling update from `web-v1` to `web-v2`,
+ * closed-loop on pod readiness (see the header). Errors are collected, not thrown.
+ */
+class DeploymentRollout {
+  readonly errors: string[] = [];
+  private readonly pods = new Map<string, WatchedPod>();
+  private created = 0;
+  private started = false;
+  private queued = false;
+  private running = false;
+  private again = false;
+
+  constructor(
+    private readonly cluster: FakeCluster,
+    private readonly clock: VirtualClock,
+  ) {
+    cluster.watch((change) => {
+      if (change.kind !== 'Pod' || change.pod.namespace !== NAMESPACE) return;
+      this.observe(change.type, change.pod);
+      if (this.started) this.request();
+    });
+    clock.schedule(ROLLOUT_AT_S * 1000, () => {
+      this.started = true;
+      this.request();
+    });
+  }
+
+  private observe(type: string, pod: ClusterPod): void {
+    if (type === 'delete') {
+      this.pods.delete(pod.name);
+      return;
+    }
+    this.pods.set(pod.name, {
+      name: pod.name,
+      node: pod.nodeName,
+      ready: pod.annotations[POD_ENI_ANNOTATION] !== undefined,
+      terminating: pod.terminating,
+    });
+  }
+
+  private request(): void {
+    if (this.queued) return;
+    this.queued = true;
+    this.clock.schedule(DEPLOYMENT_REACTION_MS, () => {
+      this.queued = false;
+      void this.reconcile();
+    });
+  }
+
+  private async reconcile(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    try {
+      await this.scaleUp();
+      this.scaleDown();
+    } catch (error) {
+      this.errors.push(error instanceof Error ? error.message : String(error));
+    } finally {
+      this.running = false;
+      if (this.again) {
+        this.again = false;
+        this.request();
+      }
+    }
+  }
+
+  private active(version: 'v1' | 'v2'): WatchedPod[] {
+    return [...this.pods.values()].filter(
+      (pod) => !pod.terminating && pod.name.startsWith(`web-${version}-`),
+    );
+  }
+
+  private async scaleUp(): Promise<void> {
+    const total = this.active('v1').length + this.active('v2').length;
+    const room = Math.min(PODS + MAX_SURGE - total, PODS - this.created);
+    for (let n = 0; n < room; n++) {
+      this.created += 1;
+      const name = `web-v2-${this.created}`;
+      // Counted at once, as the ReplicaSet's replicas are, before the watch reports the pod.
+      this.pods.set(name, { name, node: null, ready: false, terminating: false });
+      await this.cluster.createPod({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace: NAMESPACE, labels: { app: 'web', version: 'v2' } },
+        spec: { containers: [{ name: 'app', image: 'registry.example/app:2' }] },
+      });
+    }
+  }
+
+  private scaleDown(): void {
+    const old = this.active('v1');
+    const fresh = this.active('v2');
+    const unready = fresh.filter((pod) => !pod.ready).length;
+    const allowed = old.length + fresh.length - (PODS - MAX_UNAVAILABLE) - unready;
+    if (allowed <= 0 || old.length === 0) return;
+    const perNode = new Map<string, number>();
+    for (const pod of old) perNode.set(pod.node ?? '', (perNode.get(pod.node ?? '') ?? 0) + 1);
+    const serial = (pod: WatchedPod): number => Number(pod.name.slice('web-v1-'.length));
+    for (let n = 0; n < Math.min(allowed, old.length); n++) {
+      let victim: WatchedPod | undefined;
+      for (const pod of old) {
+        if (pod.terminating) continue;
+        if (
+          victim === undefined ||
+          (perNode.get(pod.node ?? '') ?? 0) > (perNode.get(victim.node ?? '') ?? 0) ||
+          ((perNode.get(pod.node ?? '') ?? 0) === (perNode.get(victim.node ?? '') ?? 0) &&
+            serial(pod) > serial(victim))
+        ) {
+          victim = pod;
+        }
+      }
+      if (victim === undefined) break;
+      victim.terminating = true;
+      perNode.set(victim.node ?? '', (perNode.get(victim.node ?? '') ?? 0) - 1);
+      this.cluster.deletePod(NAMESPACE, victim.name).catch((error: unknown) => {
+        this.errors.push(error instanceof Error ? error.message : String(error));
+      });
+    }
+  }
+}
+
+function countCalls(calls: readonly Ec2Call[], fromS: number, toS: number): CallCounts {
+  const counts: CallCounts = { mutating: 0, createTags: 0, throttled: 0, byApi: {} };
+  for (const call of calls) {
+    if (call.at < fromS * 1000 || call.at > toS * 1000 || call.api.startsWith('Describe')) continue;
+    counts.byApi[call.api] = (counts.byApi[call.api] ?? 0) + 1;
+    if (call.outcome === 'throttled') counts.throttled += 1;
+    if (call.api === 'CreateTags') counts.createTags += 1;
+    else counts.mutating += 1;
+  }
+  return counts;
+}
+
+async function measure(variant: Variant): Promise<Measured> {
+  const started = performance.now();
+  const simulation = new Simulation(benchScenario(variant), SEED);
+  const rollout = new DeploymentRollout(simulation.cluster, simulation.clock);
+  const report = await simulation.run();
+  const wallSeconds = (performance.now() - started) / 1000;
+  if (rollout.errors.length > 0)
+    report.violations.push(...rollout.errors.map((e) => `rollout: ${e}`));
+
+  const generation = (version: string): SimulationReport['pods'] =>
+    report.pods.filter((pod) => pod.name.startsWith(`web-${version}-`));
+  const readyTimes = (pods: SimulationReport['pods']): number[] =>
+    pods.flatMap((pod) => (pod.annotatedAt === null ? [] : [pod.annotatedAt - pod.createdAt]));
+
+  const v1 = generation('v1');
+  const v1Ready = readyTimes(v1);
+  const firstCreated = Math.min(...v1.map((pod) => pod.createdAt));
+  const lastAnnotated = Math.max(...v1.map((pod) => pod.annotatedAt ?? Infinity));
+  const v2 = generation('v2');
+  const v2Ready = readyTimes(v2);
+  const v2Percentiles = readyPercentiles(v2Ready);
+  const endedAt = Math.max(...v2.map((pod) => pod.annotatedAt ?? Infinity));
+  const calls = simulation.ec2.calls();
+  const lastMutation = calls.reduce(
+    (last, call) =>
+      call.api.startsWith('Describe') || call.api === 'CreateTags' ? last : Math.max(last, call.at),
+    0,
+  );
+  return {
+    variant,
+    wallSeconds,
+    report,
+    coldStart: {
+      lastReady: Math.max(...v1Ready),
+      lastAnnotatedAt: lastAnnotated - firstCreated,
+      p99: readyPercentiles(v1Ready).p99,
+      allReady: v1Ready.length === PODS && lastAnnotated <= ROLLOUT_AT_S,
+    },
+    rollout: {
+      startedAt: ROLLOUT_AT_S,
+      newReady: v2Ready.length,
+      p50: v2Percentiles.p50,
+      p99: v2Percentiles.p99,
+      max: v2Percentiles.max,
+      endedAt,
+      lastMutationAt: lastMutation / 1000,
+      window: countCalls(calls, ROLLOUT_AT_S, endedAt),
+      extended: countCalls(calls, ROLLOUT_AT_S, UNTIL_S),
+    },
+    branchesAtEnd: report.networkInterfaces.filter((eni) => eni.kind === 'branch').length,
+  };
+}
+
+const fixed = (value: number, digits = 1): string =>
+  Number.isFinite(value) ? value.toFixed(digits) : String(value);
+
+function table(title: string, columns: readonly string[], rows: readonly string[][]): void {
+  const widths = [Math.max(...rows.map((row) => row[0]?.length ?? 0), title.length)];
+  columns.forEach((column, i) => {
+    widths.push(Math.max(column.length, ...rows.map((row) => row[i + 1]?.length ?? 0)));
+  });
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[0] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('  ');
+  console.log(line([title, ...columns]));
+  for (const row of rows) console.log(line(row));
+}
+
+it('cold start and rolling update of 1,000 pods, podsg beside baseline', async () => {
+  const results: Measured[] = [];
+  for (const variant of VARIANTS) results.push(await measure(variant));
+  const columns = results.map((result) => result.variant.label);
+  const each = (value: (result: Measured) => string): string[] => results.map(value);
+  const byLabel = (label: string): Measured | undefined =>
+    results.find((result) => result.variant.label === label);
+  const podsg = byLabel('podsg');
+  const baseline = byLabel('baseline');
+
+  console.log(
+    `\nSimulation bench (issue 3 §4 a, b), simulated seconds, seed ${String(SEED)}: ${String(NODES)} × ${INSTANCE_TYPE}` +
+      ` (54 branches each), EC2 mutating buckets ${String(BUCKET.capacity)} / ${String(BUCKET.refillPerSecond)} s⁻¹` +
+      ` (FakeEc2 defaults; describe 100 / 20 s⁻¹), latency 40–300 ms, no faults.`,
+  );
+  console.log(
+    `\n(a) cold start: ${String(PODS)} pods created at t = 0; bound (${String(PODS)} − ${String(BUCKET.capacity)}) / ${String(BUCKET.refillPerSecond)} = ${String(COLD_START_BOUND_S)} s; goal ≤ ${String(COLD_START_GOAL)}×`,
+  );
+  table('', columns, [
+    [
+      'last pod ready (annotatedAt − its createdAt), s',
+      ...each((r) => fixed(r.coldStart.lastReady)),
+    ],
+    ['last annotatedAt − first createdAt, s', ...each((r) => fixed(r.coldStart.lastAnnotatedAt))],
+    [
+      '  ratio to the 190 s bound',
+      ...each((r) => `${fixed(r.coldStart.lastAnnotatedAt / COLD_START_BOUND_S, 2)}×`),
+    ],
+    [
+      '  goal ≤ 1.15× met',
+      ...each((r) =>
+        r.coldStart.lastAnnotatedAt / COLD_START_BOUND_S <= COLD_START_GOAL ? 'yes' : 'NO',
+      ),
+    ],
+    ['p99 ready, s', ...each((r) => fixed(r.coldStart.p99))],
+    [
+      `all ${String(PODS)} ready before the rollout`,
+      ...each((r) => (r.coldStart.allReady ? 'yes' : 'NO')),
+    ],
+  ]);
+
+  console.log(
+    `\n(b) rollout at t = ${String(ROLLOUT_AT_S)} s: Deployment rolling update, maxSurge ${String(MAX_SURGE)} / maxUnavailable ${String(MAX_UNAVAILABLE)}` +
+      ` (25% / 25%), closed loop on readiness (= branch annotated), ${String(DEPLOYMENT_REACTION_MS)} ms reaction,` +
+      ` old pods terminate in 1 s; ${String(PODS)} v1 pods replaced by ${String(PODS)} v2 pods of the same groups.`,
+  );
+  console.log(
+    '    Window = rollout start → every new pod ready (the goal is judged on it); extended = until the end' +
+      ` (t = ${String(UNTIL_S)} s), after the surplus held interfaces are deleted. Calls = requests, throttled ones included;` +
+      ' CreateTags (background pod-uid rewrites) counted apart.',
+  );
+  const perPod = (count: number): string => fixed(count / PODS, 3);
+  table('', columns, [
+    ['new pods ready', ...each((r) => String(r.rollout.newReady))],
+    ['p50 ready of new pods, s', ...each((r) => fixed(r.rollout.p50))],
+    ['p99 ready of new pods, s', ...each((r) => fixed(r.rollout.p99))],
+    ['max ready of new pods, s', ...each((r) => fixed(r.rollout.max))],
+    ['every new pod ready at t, s', ...each((r) => fixed(r.rollout.endedAt))],
+    ['mutating calls in window (no CreateTags)', ...each((r) => String(r.rollout.window.mutating))],
+    ['  per replaced pod (goal ≤ 0.2)', ...each((r) => perPod(r.rollout.window.mutating))],
+    ['  CreateTags in window', ...each((r) => String(r.rollout.window.createTags))],
+    ['  throttled by EC2 in window', ...each((r) => String(r.rollout.window.throttled))],
+    [
+      'mutating calls extended (no CreateTags)',
+      ...each((r) => String(r.rollout.extended.mutating)),
+    ],
+    ['  per replaced pod', ...each((r) => perPod(r.rollout.extended.mutating))],
+    ['  CreateTags extended', ...each((r) => String(r.rollout.extended.createTags))],
+    ['last mutating call at t, s', ...each((r) => fixed(r.rollout.lastMutationAt))],
+  ]);
+  const apis = [...new Set(results.flatMap((r) => Object.keys(r.rollout.extended.byApi)))].sort();
+  console.log('    extended window by API:');
+  table(
+    '',
+    columns,
+    apis.map((api) => [`  ${api}`, ...each((r) => String(r.rollout.extended.byApi[api] ?? 0))]),
+  );
+  if (podsg !== undefined && baseline !== undefined) {
+    const speedup = baseline.rollout.p99 / podsg.rollout.p99;
+    const calls = podsg.rollout.window.mutating / PODS;
+    console.log(
+      `    baseline p99 / podsg p99 = ${fixed(speedup, 2)}× (goal ≥ ${String(P99_GOAL)}×: ${speedup >= P99_GOAL ? 'met' : 'NOT met'});` +
+        ` podsg calls per replaced pod ${fixed(calls, 3)} in the window (goal ≤ ${String(CALLS_PER_POD_GOAL)}: ${calls <= CALLS_PER_POD_GOAL ? 'met' : 'NOT met'}),` +
+        ` ${perPod(podsg.rollout.extended.mutating)} extended; baseline ${perPod(baseline.rollout.window.mutating)} / ${perPod(baseline.rollout.extended.mutating)}.`,
+    );
+  }
+
+  console.log('\nchecks at the end of each simulation:');
+  table('', columns, [
+    ['invariant violations', ...each((r) => String(r.report.violations.length))],
+    ['leaked interfaces', ...each((r) => String(r.report.leakedInterfaces))],
+    ['pods waiting for a branch', ...each((r) => String(r.report.podsWaitingForBranch))],
+    ['branch interfaces at the end', ...each((r) => String(r.branchesAtEnd))],
+    ['wall seconds of the simulation', ...each((r) => fixed(r.wallSeconds))],
+  ]);
+  for (const r of results) {
+    for (const violation of r.report.violations.slice(0, 5))
+      console.log(`  ${r.variant.label}: ${violation}`);
+  }
+});
