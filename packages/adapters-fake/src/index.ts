@@ -14,7 +14,11 @@ export type {
   InstanceNetworkLimits,
 } from './models/FakeEc2Options.js';
 export { FakeCluster } from './services/FakeCluster.js';
-export type { FakeClusterOptions } from './models/FakeClusterOptions.js';
+export type {
+  ClusterApiMethod,
+  ClusterFaultRule,
+  FakeClusterOptions,
+} from './models/FakeClusterOptions.js';
 export type { FakeClusterEvent } from './models/FakeClusterEvent.js';
 export type { FakeNodeState } from './models/FakeNodeState.js';
 export type { FakePodState } from './models/FakePodState.js';

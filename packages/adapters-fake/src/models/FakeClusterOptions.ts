@@ -1,5 +1,20 @@
 import type { Clock } from '@podsg/allocator';
 
+/** The `ClusterApi` methods faults can be injected into. */
+export type ClusterApiMethod =
+  'list' | 'annotatePod' | 'setNodeCapacity' | 'recordEvent' | 'serviceAccountLabels';
+
+/**
+ * An injected failure: each call of `method` (every method with `'*'`) fails with probability
+ * `rate` (seeded), before it takes effect, with an `AllocatorError` of `kind` (default
+ * `Transient`; `Throttled` models the API server's 429).
+ */
+export interface ClusterFaultRule {
+  method: ClusterApiMethod | '*';
+  rate: number;
+  kind?: 'Transient' | 'Throttled' | 'Unauthorized';
+}
+
 /** Constructor options of `FakeCluster`. */
 export interface FakeClusterOptions {
   /** Time for event stamps, termination and scheduling delays. */
@@ -27,4 +42,6 @@ export interface FakeClusterOptions {
    * default 1000 ms.
    */
   podTerminationMs?: number;
+  /** Failures injected into the `ClusterApi` methods; default none. */
+  faults?: readonly ClusterFaultRule[];
 }

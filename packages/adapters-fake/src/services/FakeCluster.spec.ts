@@ -384,6 +384,37 @@ describe('FakeCluster ClusterApi', () => {
   });
 });
 
+describe('FakeCluster faults', () => {
+  it('injects seeded failures into ClusterApi calls, before they take effect', async () => {
+    const run = async (seed: number) => {
+      const { cluster } = setup({ seed, faults: [{ method: 'annotatePod', rate: 0.5 }] });
+      const created = await cluster.createPod(pod('p'));
+      const uid = (created['metadata'] as { uid: string }).uid;
+      const outcomes: string[] = [];
+      for (let i = 0; i < 40; i++) {
+        outcomes.push(
+          await cluster
+            .annotatePod({ namespace: 'default', name: 'p', uid }, { n: String(i) })
+            .then(
+              () => 'ok',
+              (e: unknown) => (e as AllocatorError).kind,
+            ),
+        );
+      }
+      const last = outcomes.lastIndexOf('ok');
+      expect(cluster.podAnnotations('default', 'p')).toEqual(last < 0 ? {} : { n: String(last) });
+      return outcomes;
+    };
+    const first = await run(5);
+    expect(await run(5)).toEqual(first);
+    expect(new Set(first)).toEqual(new Set(['ok', 'Transient']));
+    const { cluster } = setup({ faults: [{ method: '*', rate: 1, kind: 'Throttled' }] });
+    expectKind(await rejection(cluster.list()), 'Throttled');
+    cluster.setFaults([]);
+    await cluster.list();
+  });
+});
+
 function describe_(change: ClusterChange): string {
   switch (change.kind) {
     case 'Pod':

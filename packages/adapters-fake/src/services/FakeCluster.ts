@@ -29,7 +29,11 @@ import {
 } from '../internal/kubernetesObjects.js';
 import type { JsonObject } from '../internal/kubernetesObjects.js';
 import type { FakeClusterEvent } from '../models/FakeClusterEvent.js';
-import type { FakeClusterOptions } from '../models/FakeClusterOptions.js';
+import type {
+  ClusterApiMethod,
+  ClusterFaultRule,
+  FakeClusterOptions,
+} from '../models/FakeClusterOptions.js';
 import type { FakeNodeState } from '../models/FakeNodeState.js';
 import type { FakePodState } from '../models/FakePodState.js';
 import { SeededRandom } from './SeededRandom.js';
@@ -107,6 +111,8 @@ export class FakeCluster implements ClusterApi {
   private changesSinceList: ClusterChange[] | null = null;
   private readonly pending = new Set<string>();
   private schedulingQueued = false;
+  private faultRules: readonly ClusterFaultRule[];
+  private readonly faultRandom: SeededRandom;
 
   constructor(options: FakeClusterOptions) {
     this.clock = options.clock;
@@ -117,12 +123,21 @@ export class FakeCluster implements ClusterApi {
     this.schedulerEnabled = options.scheduler ?? true;
     this.schedulingDelayMs = nonNegative('schedulingDelayMs', options.schedulingDelayMs ?? 0);
     this.podTerminationMs = nonNegative('podTerminationMs', options.podTerminationMs ?? 1000);
+    this.faultRandom = new SeededRandom(options.seed ?? 1).fork('cluster-faults');
+    this.faultRules = validateFaults(options.faults ?? []);
+  }
+
+  /** Replaces the injected `ClusterApi` faults (e.g. none, before checking a quiescent state). */
+  setFaults(faults: readonly ClusterFaultRule[]): void {
+    this.faultRules = validateFaults(faults);
   }
 
   // ---------------------------------------------------------------- ClusterApi
 
   /** A consistent snapshot; a `watch` registered afterwards sees every later change. */
   list(): Promise<ClusterSnapshot> {
+    const fault = this.drawFault('list');
+    if (fault !== null) return Promise.reject(fault);
     this.changesSinceList = [];
     return Promise.resolve({
       pods: [...this.podRecords.values()].map((record) => this.podView(record)),
@@ -154,6 +169,7 @@ export class FakeCluster implements ClusterApi {
     annotations: Readonly<Record<string, string | null>>,
   ): Promise<void> {
     return this.settle(() => {
+      this.throwFault('annotatePod');
       this.writeAnnotations(pod.namespace, pod.name, pod.uid, annotations, this.controllerUsername);
     });
   }
@@ -161,6 +177,7 @@ export class FakeCluster implements ClusterApi {
   /** Sets capacity and allocatable of an extended resource on a node. */
   setNodeCapacity(nodeName: string, resource: string, quantity: number): Promise<void> {
     return this.settle(() => {
+      this.throwFault('setNodeCapacity');
       const node = this.nodeRecord(nodeName);
       if (typeof resource !== 'string' || resource.length === 0) {
         throw new AllocatorError('Invalid', `setNodeCapacity ${nodeName}: resource name is empty`);
@@ -182,6 +199,7 @@ export class FakeCluster implements ClusterApi {
   /** Stores the event with the clock time; best effort, as in Kubernetes. */
   recordEvent(event: ClusterEvent): Promise<void> {
     return this.settle(() => {
+      this.throwFault('recordEvent');
       if (!isJsonObject(event.involvedObject) || typeof event.involvedObject.name !== 'string') {
         throw new AllocatorError('Invalid', 'recordEvent: involvedObject.name is missing');
       }
@@ -201,6 +219,8 @@ export class FakeCluster implements ClusterApi {
     namespace: string,
     name: string,
   ): Promise<Readonly<Record<string, string>> | null> {
+    const fault = this.drawFault('serviceAccountLabels');
+    if (fault !== null) return Promise.reject(fault);
     const sa = this.serviceAccountRecords.get(`${namespace}/${name}`);
     return Promise.resolve(sa === undefined ? null : { ...sa.labels });
   }
@@ -671,6 +691,24 @@ export class FakeCluster implements ClusterApi {
 
   // ---------------------------------------------------------------- internals
 
+  private drawFault(method: ClusterApiMethod): AllocatorError | null {
+    for (const rule of this.faultRules) {
+      if (rule.method !== '*' && rule.method !== method) continue;
+      if (this.faultRandom.next() < rule.rate) {
+        const kind = rule.kind ?? 'Transient';
+        return new AllocatorError(kind, `${method}: injected ${kind} failure`, {
+          code: kind === 'Throttled' ? '429' : kind === 'Unauthorized' ? '401' : '503',
+        });
+      }
+    }
+    return null;
+  }
+
+  private throwFault(method: ClusterApiMethod): void {
+    const fault = this.drawFault(method);
+    if (fault !== null) throw fault;
+  }
+
   /** Runs a synchronous mutation as an API call: errors become rejections, never sync throws. */
   private settle(action: () => void): Promise<void> {
     try {
@@ -1056,6 +1094,18 @@ function sameStrings(
 ): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((key) => b[key] === a[key]);
+}
+
+function validateFaults(faults: readonly ClusterFaultRule[]): readonly ClusterFaultRule[] {
+  faults.forEach((rule, index) => {
+    if (!(rule.rate >= 0 && rule.rate <= 1)) {
+      throw new AllocatorError(
+        'Invalid',
+        `FakeCluster option faults[${index}].rate: ${rule.rate} is not a probability`,
+      );
+    }
+  });
+  return faults.map((rule) => ({ ...rule }));
 }
 
 function nonNegative(field: string, value: number): number {
