@@ -1,7 +1,13 @@
+/**
+ * `@podsg/adapters-fake`: faithful in-memory models of what podsg drives — an EC2 region
+ * (`FakeEc2`), a Kubernetes API server with podsg's webhooks and a scheduler (`FakeCluster`), a
+ * Linux network stack (`FakeKernel`) — and the discrete-event `VirtualClock` they run on.
+ */
 export { VirtualClock } from './services/VirtualClock.js';
 export type { RunUntilIdleOptions } from './services/VirtualClock.js';
 export { SeededRandom } from './services/SeededRandom.js';
-export { FakeEc2, kindOfEc2Code } from './services/FakeEc2.js';
+export { FakeEc2 } from './services/FakeEc2.js';
+export { kindOfEc2Code } from './calculations/kindOfEc2Code.js';
 export { EC2_API_NAMES, isMutatingEc2Api } from './models/Ec2ApiName.js';
 export type { Ec2ApiName } from './models/Ec2ApiName.js';
 export type { Ec2Call, Ec2CallOutcome } from './models/Ec2Call.js';
@@ -24,3 +30,4 @@ export type { FakeNodeState } from './models/FakeNodeState.js';
 export type { FakePodState } from './models/FakePodState.js';
 export { FakeKernel } from './services/FakeKernel.js';
 export type { FakeHostLink, FakeKernelOptions } from './models/FakeKernelOptions.js';
+export type { KubernetesObject } from './models/KubernetesObject.js';

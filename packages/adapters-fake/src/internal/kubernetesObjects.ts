@@ -1,5 +1,7 @@
+import type { KubernetesObject } from '../models/KubernetesObject.js';
+
 /** A JSON object (not null, not an array). */
-export type JsonObject = Record<string, unknown>;
+export type JsonObject = KubernetesObject;
 
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -27,7 +27,7 @@ import {
   stringAt,
   stringMapAt,
 } from '../internal/kubernetesObjects.js';
-import type { JsonObject } from '../internal/kubernetesObjects.js';
+import type { KubernetesObject as JsonObject } from '../models/KubernetesObject.js';
 import type { FakeClusterEvent } from '../models/FakeClusterEvent.js';
 import type {
   ClusterApiMethod,

@@ -1,6 +1,5 @@
 import { AllocatorError } from '@podsg/allocator';
 import type {
-  AllocatorErrorKind,
   Clock,
   Instance,
   NetworkInterface,
@@ -32,6 +31,7 @@ import type {
   InstanceNetworkLimits,
 } from '../models/FakeEc2Options.js';
 import { SeededRandom } from './SeededRandom.js';
+import { kindOfEc2Code } from '../calculations/kindOfEc2Code.js';
 
 /** EC2's documented request buckets: mutating actions 50 / 5 s⁻¹, non-mutating 100 / 20 s⁻¹. */
 const MUTATING_BUCKET: Ec2ThrottleRule = { capacity: 50, refillPerSecond: 5 };
@@ -1057,18 +1057,6 @@ function checkDescription(description: string): void {
 
 function sortedEntries(record: Readonly<Record<string, string>>): [string, string][] {
   return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-/** The `AllocatorError` kind EC2's error code maps to. */
-export function kindOfEc2Code(code: string): AllocatorErrorKind {
-  if (code === 'RequestLimitExceeded' || code === 'Throttling') return 'Throttled';
-  if (code === 'InternalError' || code === 'ServiceUnavailable' || code === 'Unavailable')
-    return 'Transient';
-  if (code === 'UnauthorizedOperation' || code === 'AuthFailure') return 'Unauthorized';
-  if (code.endsWith('.NotFound')) return 'NotFound';
-  if (code.endsWith('LimitExceeded') || code === 'InsufficientFreeAddressesInSubnet')
-    return 'LimitExceeded';
-  return 'InvalidParameter';
 }
 
 function ec2Error(code: string, message: string): AllocatorError {
