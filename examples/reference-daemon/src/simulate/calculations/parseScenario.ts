@@ -1,13 +1,7 @@
+import { EC2_API_NAMES, type Ec2ApiName } from '@podsg/allocator';
 import { parseSecurityGroupPolicy, PolicyValidationError } from '@podsg/policy';
 import { parseAllDocuments } from 'yaml';
-import {
-  SCENARIO_EC2_APIS,
-  type GeneratePods,
-  type Scenario,
-  type ScenarioEc2Api,
-  type ScenarioNode,
-  type TimelineStep,
-} from '../models/Scenario.js';
+import type { GeneratePods, Scenario, ScenarioNode, TimelineStep } from '../models/Scenario.js';
 import { ScenarioError, type ScenarioIssue } from '../models/ScenarioError.js';
 import { parseDuration } from './parseDuration.js';
 
@@ -179,7 +173,7 @@ function readEc2(reader: Reader, value: unknown): Scenario['ec2'] {
     for (const [api, bucketValue] of Object.entries(throttle ?? {})) {
       const path = `ec2.throttle.${api}`;
       if (!isEc2Api(api)) {
-        reader.issue(path, `unknown EC2 API; expected one of ${SCENARIO_EC2_APIS.join(', ')}`);
+        reader.issue(path, `unknown EC2 API; expected one of ${EC2_API_NAMES.join(', ')}`);
         continue;
       }
       const bucket = reader.object(bucketValue, path);
@@ -205,7 +199,7 @@ function readEc2(reader: Reader, value: unknown): Scenario['ec2'] {
     if (api !== null && !isEc2Api(api)) {
       reader.issue(
         `${path}.api`,
-        `unknown EC2 API "${api}"; expected one of ${SCENARIO_EC2_APIS.join(', ')}`,
+        `unknown EC2 API "${api}"; expected one of ${EC2_API_NAMES.join(', ')}`,
       );
     }
     const rate = reader.number(fault['rate'], `${path}.rate`, { min: 0, max: 1 });
@@ -380,8 +374,8 @@ function readGeneratePods(reader: Reader, value: unknown, path: string): Generat
   return { count, namespace, prefix, labels, serviceAccountName };
 }
 
-function isEc2Api(api: string): api is ScenarioEc2Api {
-  return (SCENARIO_EC2_APIS as readonly string[]).includes(api);
+function isEc2Api(api: string): api is Ec2ApiName {
+  return (EC2_API_NAMES as readonly string[]).includes(api);
 }
 
 interface NumberBounds {

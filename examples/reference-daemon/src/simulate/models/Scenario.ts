@@ -1,20 +1,4 @@
-/** EC2 APIs a scenario may throttle or inject faults into (EC2's own action names). */
-export const SCENARIO_EC2_APIS = [
-  'DescribeInstances',
-  'DescribeSubnets',
-  'CreateNetworkInterface',
-  'AttachNetworkInterface',
-  'ModifyNetworkInterfaceAttribute',
-  'CreateTags',
-  'AssociateTrunkInterface',
-  'DisassociateTrunkInterface',
-  'DescribeTrunkInterfaceAssociations',
-  'DeleteNetworkInterface',
-  'DescribeNetworkInterfaces',
-] as const;
-
-/** An EC2 API name of {@link SCENARIO_EC2_APIS}. */
-export type ScenarioEc2Api = (typeof SCENARIO_EC2_APIS)[number];
+import type { Ec2ApiName } from '@podsg/allocator';
 
 /** A node of the simulated cluster; opted in to branch interfaces unless `labels` say otherwise. */
 export interface ScenarioNode {
@@ -59,8 +43,8 @@ export interface Scenario {
   };
   ec2: {
     latencyMs: { min: number; max: number } | null;
-    throttle: Partial<Record<ScenarioEc2Api, { capacity: number; refillPerSecond: number }>>;
-    faults: { api: ScenarioEc2Api; rate: number }[];
+    throttle: Partial<Record<Ec2ApiName, { capacity: number; refillPerSecond: number }>>;
+    faults: { api: Ec2ApiName; rate: number }[];
   };
   controller: {
     strategy: 'podsg' | 'baseline';

@@ -40,11 +40,15 @@ const CALLS_PER_POD_GOAL = 0.2;
 const UNTIL_S = 1500;
 const NAMESPACE = 'default';
 const SEED = 1;
+/** Just over the 60 s cooldown: a pod may wait for any interface its node is draining. */
+const REUSE_WAIT_S = 65;
 
 /** One column of the tables. */
 interface Variant {
   label: string;
   strategy: 'podsg' | 'baseline';
+  /** `BranchControllerOptions.reuseWaitSeconds`, beyond the scenario format. */
+  reuseWaitSeconds?: number;
 }
 
 /** What one simulation measured. */
@@ -80,7 +84,12 @@ interface CallCounts {
 
 const VARIANTS: Variant[] = [
   { label: 'podsg', strategy: 'podsg' },
-  //TMP { label: 'baseline', strategy: 'baseline' },
+  { label: 'baseline', strategy: 'baseline' },
+  {
+    label: `podsg wait ${String(REUSE_WAIT_S)}s`,
+    strategy: 'podsg',
+    reuseWaitSeconds: REUSE_WAIT_S,
+  },
 ];
 
 function benchScenario(variant: Variant): Scenario {
@@ -284,10 +293,31 @@ function countCalls(calls: readonly Ec2Call[], fromS: number, toS: number): Call
 
 async function measure(variant: Variant): Promise<Measured> {
   const started = performance.now();
-  const simulation = new Simulation(benchScenario(variant), SEED);
+  const simulation = new Simulation(
+    benchScenario(variant),
+    SEED,
+    variant.reuseWaitSeconds === undefined ? {} : { reuseWaitSeconds: variant.reuseWaitSeconds },
+  );
   const rollout = new DeploymentRollout(simulation.cluster, simulation.clock);
   const report = await simulation.run();
   const wallSeconds = (performance.now() - started) / 1000;
+  if (process.env.PODSG_BENCH_DEBUG) {
+    const creates = simulation.ec2
+      .calls()
+      .filter((c) => c.api === 'CreateNetworkInterface' && c.at > ROLLOUT_AT_S * 1000);
+    console.log(
+      variant.label,
+      'creates at',
+      creates.map((c) => (c.at / 1000).toFixed(1)).join(' '),
+    );
+    const v2 = report.pods.filter((p) => p.name.startsWith('web-v2-'));
+    const hist = new Map<string, number>();
+    for (const p of v2) {
+      const k = `${Math.round((p.scheduledAt ?? -1) - p.createdAt)}/${Math.round((p.annotatedAt ?? -1) - (p.scheduledAt ?? 0))}`;
+      hist.set(k, (hist.get(k) ?? 0) + 1);
+    }
+    console.log([...hist].sort((a, b) => b[1] - a[1]).slice(0, 20));
+  }
   if (rollout.errors.length > 0)
     report.violations.push(...rollout.errors.map((e) => `rollout: ${e}`));
 

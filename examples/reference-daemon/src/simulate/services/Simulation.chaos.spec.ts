@@ -1,6 +1,7 @@
 import { SeededRandom } from '@podsg/adapters-fake';
+import { EC2_API_NAMES } from '@podsg/allocator';
 import { expect, it } from 'vitest';
-import { SCENARIO_EC2_APIS, type Scenario, type TimelineStep } from '../models/Scenario.js';
+import type { Scenario, TimelineStep } from '../models/Scenario.js';
 import type { SimulationReport } from '../models/SimulationReport.js';
 import { Simulation } from './Simulation.js';
 
@@ -115,7 +116,7 @@ function chaosScenario(seed: number): Scenario {
       latencyMs: { min: 20, max: 400 },
       throttle: {},
       // 10% of every call fails, as a lost response or a server error.
-      faults: SCENARIO_EC2_APIS.map((api) => ({ api, rate: 0.1 })),
+      faults: EC2_API_NAMES.map((api) => ({ api, rate: 0.1 })),
     },
     controller: {
       strategy: 'podsg',

@@ -5,6 +5,7 @@ import {
   POD_ENI_ANNOTATION,
   type BranchControllerOptions,
   type ClusterChange,
+  type ClusterPod,
   type PodEniAttachment,
 } from '@podsg/allocator';
 import {
@@ -46,10 +47,17 @@ export class Simulation {
   /** The simulation's own view of policies and service accounts: the oracle for group checks. */
   private readonly oracle = new PolicyIndex();
   private readonly serviceAccountLabels = new Map<string, Readonly<Record<string, string>>>();
+  /** Live pods as the watch reports them, so a check per allocation is not a scan of all pods. */
+  private readonly watchedPods = new Map<string, ClusterPod>();
 
+  /**
+   * @param controllerOptions - controller options beyond the scenario format (such as
+   *   `reuseWaitSeconds`), applied over the scenario's; for benchmarks and experiments.
+   */
   constructor(
     readonly scenario: Scenario,
     readonly seed = 1,
+    readonly controllerOptions: Partial<Omit<BranchControllerOptions, 'clusterName'>> = {},
   ) {
     const { cluster, ec2 } = scenario;
     this.ec2 = new FakeEc2({
@@ -106,7 +114,11 @@ export class Simulation {
   }
 
   private observe(change: ClusterChange): void {
-    if (change.kind === 'SecurityGroupPolicy') {
+    if (change.kind === 'Pod') {
+      const key = `${change.pod.namespace}/${change.pod.name}`;
+      if (change.type === 'delete') this.watchedPods.delete(key);
+      else this.watchedPods.set(key, change.pod);
+    } else if (change.kind === 'SecurityGroupPolicy') {
       if (change.type === 'delete') this.oracle.remove(change.namespace, change.name);
       else this.oracle.upsert(parseSecurityGroupPolicy(change.policy));
     } else if (change.kind === 'ServiceAccount') {
@@ -139,6 +151,7 @@ export class Simulation {
               },
             },
           }),
+      ...this.controllerOptions,
     };
     const created = new BranchController({
       networkInterfaces: this.ec2,
@@ -288,9 +301,7 @@ export class Simulation {
     pod: { namespace: string; name: string },
     groupIds: readonly string[],
   ): void {
-    const podState = this.cluster
-      .pods()
-      .find((p) => p.namespace === pod.namespace && p.name === pod.name);
+    const podState = this.watchedPods.get(`${pod.namespace}/${pod.name}`);
     if (!podState) return;
     const expected = this.resolve(podState);
     if (expected.length > 0 && expected.join(',') !== [...groupIds].sort().join(',')) {
@@ -345,7 +356,7 @@ export class Simulation {
     }
   }
 
-  private resolve(pod: FakePodState): string[] {
+  private resolve(pod: ClusterPod): string[] {
     const labels =
       this.serviceAccountLabels.get(`${pod.namespace}/${pod.serviceAccountName}`) ?? null;
     return this.oracle.resolve(pod, labels).groupIds;
