@@ -1,6 +1,7 @@
 // The `podsg-cni` CNI plugin. The container runtime runs it once per pod operation, so start-up
-// stays lean: only @podsg/cni and node built-ins load up front, the Linux applier and node:http on
-// first use; never a DI container, YAML, a CLI framework or an SDK. stdout carries the CNI result
+// stays lean: it is bundled into one module (scripts/bundle-cni.js), only @podsg/cni and node
+// built-ins run up front, the Linux applier and node:child_process on first use; never a DI
+// container, YAML, a CLI framework or an SDK. stdout carries the CNI result
 // and nothing else; logs go to `logFile`.
 import { readFileSync, writeSync } from 'node:fs';
 import { CniError, runCniCommand } from '@podsg/cni';
