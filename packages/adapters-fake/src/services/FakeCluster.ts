@@ -284,7 +284,12 @@ export class FakeCluster implements ClusterApi {
     if (this.admission) {
       const mutated = await reviewPodMutation(admissionReview('CREATE', pod, undefined, username), {
         policies: this.policyIndex,
-        serviceAccountLabels: (ns, sa) => this.serviceAccountLabels(ns, sa),
+        // The webhook reads the cluster directly: faults injected into the controller's
+        // ClusterApi calls must not reach admission.
+        serviceAccountLabels: (ns, sa) => {
+          const found = this.serviceAccountRecords.get(`${ns}/${sa}`);
+          return Promise.resolve(found === undefined ? null : { ...found.labels });
+        },
       });
       const response = deniedOrResponse(mutated, 'pod-sg-mutation.podsg.io');
       if (response.patch !== undefined) {
@@ -411,6 +416,7 @@ export class FakeCluster implements ClusterApi {
       if (!this.isSchedulable(record)) this.pending.delete(record.key);
       this.updateUsage(record);
       this.touch(record);
+      this.requestScheduling(); // a finished pod frees its node's resources
     });
   }
 
@@ -790,7 +796,6 @@ export class FakeCluster implements ClusterApi {
     const metadata = objectAt(record.manifest, 'metadata');
     if (metadata !== undefined) metadata['resourceVersion'] = record.resourceVersion;
     this.emit({ kind: 'Pod', type: 'upsert', pod: this.podView(record) });
-    this.requestScheduling();
   }
 
   private bump(): string {
