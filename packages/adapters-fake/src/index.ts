@@ -8,8 +8,6 @@ export type { RunUntilIdleOptions } from './services/VirtualClock.js';
 export { SeededRandom } from './services/SeededRandom.js';
 export { FakeEc2 } from './services/FakeEc2.js';
 export { kindOfEc2Code } from './calculations/kindOfEc2Code.js';
-export { EC2_API_NAMES, isMutatingEc2Api } from './models/Ec2ApiName.js';
-export type { Ec2ApiName } from './models/Ec2ApiName.js';
 export type { Ec2Call, Ec2CallOutcome } from './models/Ec2Call.js';
 export type {
   Ec2FaultRule,

@@ -1,4 +1,4 @@
-import type { Ec2ApiName } from './Ec2ApiName.js';
+import type { Ec2ApiName } from '@podsg/allocator';
 
 /** How a call to the fake EC2 ended. */
 export type Ec2CallOutcome = 'ok' | 'throttled' | 'fault' | 'error';

@@ -1,5 +1,4 @@
-import type { Clock } from '@podsg/allocator';
-import type { Ec2ApiName } from './Ec2ApiName.js';
+import type { Clock, Ec2ApiName } from '@podsg/allocator';
 
 /** The network limits of an instance type the fake enforces. */
 export interface InstanceNetworkLimits {

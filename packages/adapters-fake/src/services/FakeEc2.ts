@@ -1,4 +1,9 @@
-import { AllocatorError } from '@podsg/allocator';
+import {
+  AllocatorError,
+  EC2_API_NAMES,
+  MUTATING_EC2_APIS,
+  type Ec2ApiName,
+} from '@podsg/allocator';
 import type {
   Clock,
   Instance,
@@ -21,8 +26,6 @@ import {
 } from '../internal/ipAddresses.js';
 import type { Ipv4Block, Ipv6Block } from '../internal/ipAddresses.js';
 import { defaultInstanceLimits } from '../internal/defaultInstanceLimits.js';
-import { EC2_API_NAMES, isMutatingEc2Api } from '../models/Ec2ApiName.js';
-import type { Ec2ApiName } from '../models/Ec2ApiName.js';
 import type { Ec2Call } from '../models/Ec2Call.js';
 import type {
   Ec2FaultRule,
@@ -195,7 +198,8 @@ export class FakeEc2 implements NetworkInterfaceApi {
     if (options.throttle !== false) {
       const overrides = options.throttle ?? {};
       for (const api of EC2_API_NAMES) {
-        const rule = overrides[api] ?? (isMutatingEc2Api(api) ? MUTATING_BUCKET : DESCRIBE_BUCKET);
+        const rule =
+          overrides[api] ?? (MUTATING_EC2_APIS.has(api) ? MUTATING_BUCKET : DESCRIBE_BUCKET);
         if (!(rule.capacity >= 1) || !(rule.refillPerSecond >= 0)) {
           throw invalidOption(`throttle.${api}`, JSON.stringify(rule), 'capacity ≥ 1, refill ≥ 0');
         }
@@ -706,7 +710,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
       });
     }
     const fault = this.drawFault(api);
-    const afterEffect = fault !== null && fault.after && isMutatingEc2Api(api);
+    const afterEffect = fault !== null && fault.after && MUTATING_EC2_APIS.has(api);
     if (fault !== null && !afterEffect) {
       this.callLog.push({ api, at, outcome: 'fault', code: fault.code });
       throw faultError(api, fault.code, false);
