@@ -16,6 +16,14 @@
 //     the window extended until the surplus held interfaces are deleted is printed too.
 //     CreateTags (background pod-uid rewrites after reuse, off the critical path) are counted
 //     apart and not in the per-pod figure.
+// Columns: podsg (defaults; the goals are judged on it), baseline (EKS's resource controller), and
+// two podsg experiments: `reuseWaitSeconds: 65` (a pod waits for an interface of its group that
+// its node is draining instead of creating one) and `cooldownSeconds: 30` (the minimum).
+// What they show: in this model podsg's p99 is about twice the cooldown (pods that stay pending
+// while the cluster is full wait one wave of cooldown, then their own), so the p99 goal hinges on
+// the cooldown; and the ~80 creates are for surge pods the scheduler puts on free slots before any
+// old pod terminates (the Deployment scales up before it scales down), so `reuseWaitSeconds` has
+// nothing to wait for; those 80 interfaces are the surplus deleted `recycleSeconds` later.
 // (c) is BranchController.bench.ts in @podsg/allocator.
 import { it } from 'vitest';
 import { POD_ENI_ANNOTATION, type ClusterPod } from '@podsg/allocator';
@@ -49,6 +57,8 @@ interface Variant {
   strategy: 'podsg' | 'baseline';
   /** `BranchControllerOptions.reuseWaitSeconds`, beyond the scenario format. */
   reuseWaitSeconds?: number;
+  /** Scenario `controller.cooldownSeconds`; default 60. */
+  cooldownSeconds?: number;
 }
 
 /** What one simulation measured. */
@@ -63,6 +73,10 @@ interface Measured {
     p50: number;
     p99: number;
     max: number;
+    /** p99 of scheduledAt − createdAt: waiting for a node with pod-eni capacity. */
+    p99Pending: number;
+    /** p99 of annotatedAt − scheduledAt: the controller's part. */
+    p99Allocation: number;
     /** Simulated second at which the last new pod got its branch. */
     endedAt: number;
     /** Simulated second of the last mutating call (the surplus deleted). */
@@ -90,6 +104,7 @@ const VARIANTS: Variant[] = [
     strategy: 'podsg',
     reuseWaitSeconds: REUSE_WAIT_S,
   },
+  { label: 'podsg cooldown 30s', strategy: 'podsg', cooldownSeconds: 30 },
 ];
 
 function benchScenario(variant: Variant): Scenario {
@@ -110,7 +125,7 @@ function benchScenario(variant: Variant): Scenario {
     ec2: { latencyMs: { min: 40, max: 300 }, throttle: {}, faults: [] },
     controller: {
       strategy: variant.strategy,
-      cooldownSeconds: null,
+      cooldownSeconds: variant.cooldownSeconds ?? null,
       recycleSeconds: null,
       workers: null,
       ec2ClientQps: null,
@@ -301,23 +316,6 @@ async function measure(variant: Variant): Promise<Measured> {
   const rollout = new DeploymentRollout(simulation.cluster, simulation.clock);
   const report = await simulation.run();
   const wallSeconds = (performance.now() - started) / 1000;
-  if (process.env.PODSG_BENCH_DEBUG) {
-    const creates = simulation.ec2
-      .calls()
-      .filter((c) => c.api === 'CreateNetworkInterface' && c.at > ROLLOUT_AT_S * 1000);
-    console.log(
-      variant.label,
-      'creates at',
-      creates.map((c) => (c.at / 1000).toFixed(1)).join(' '),
-    );
-    const v2 = report.pods.filter((p) => p.name.startsWith('web-v2-'));
-    const hist = new Map<string, number>();
-    for (const p of v2) {
-      const k = `${Math.round((p.scheduledAt ?? -1) - p.createdAt)}/${Math.round((p.annotatedAt ?? -1) - (p.scheduledAt ?? 0))}`;
-      hist.set(k, (hist.get(k) ?? 0) + 1);
-    }
-    console.log([...hist].sort((a, b) => b[1] - a[1]).slice(0, 20));
-  }
   if (rollout.errors.length > 0)
     report.violations.push(...rollout.errors.map((e) => `rollout: ${e}`));
 
@@ -356,6 +354,16 @@ async function measure(variant: Variant): Promise<Measured> {
       p50: v2Percentiles.p50,
       p99: v2Percentiles.p99,
       max: v2Percentiles.max,
+      p99Pending: readyPercentiles(
+        v2.flatMap((pod) => (pod.scheduledAt === null ? [] : [pod.scheduledAt - pod.createdAt])),
+      ).p99,
+      p99Allocation: readyPercentiles(
+        v2.flatMap((pod) =>
+          pod.scheduledAt === null || pod.annotatedAt === null
+            ? []
+            : [pod.annotatedAt - pod.scheduledAt],
+        ),
+      ).p99,
       endedAt,
       lastMutationAt: lastMutation / 1000,
       window: countCalls(calls, ROLLOUT_AT_S, endedAt),
@@ -364,6 +372,14 @@ async function measure(variant: Variant): Promise<Measured> {
     branchesAtEnd: report.networkInterfaces.filter((eni) => eni.kind === 'branch').length,
   };
 }
+
+/** `value` with `digits` and `unit`, and whether `met` holds. */
+const verdict = (
+  value: number,
+  digits: number,
+  met: (x: number) => boolean,
+  unit: string,
+): string => `${fixed(value, digits)}${unit} ${met(value) ? 'met' : 'NOT met'}`;
 
 const fixed = (value: number, digits = 1): string =>
   Number.isFinite(value) ? value.toFixed(digits) : String(value);
@@ -386,10 +402,7 @@ it('cold start and rolling update of 1,000 pods, podsg beside baseline', async (
   for (const variant of VARIANTS) results.push(await measure(variant));
   const columns = results.map((result) => result.variant.label);
   const each = (value: (result: Measured) => string): string[] => results.map(value);
-  const byLabel = (label: string): Measured | undefined =>
-    results.find((result) => result.variant.label === label);
-  const podsg = byLabel('podsg');
-  const baseline = byLabel('baseline');
+  const baseline = results.find((result) => result.variant.label === 'baseline');
 
   console.log(
     `\nSimulation bench (issue 3 §4 a, b), simulated seconds, seed ${String(SEED)}: ${String(NODES)} × ${INSTANCE_TYPE}` +
@@ -397,7 +410,8 @@ it('cold start and rolling update of 1,000 pods, podsg beside baseline', async (
       ` (FakeEc2 defaults; describe 100 / 20 s⁻¹), latency 40–300 ms, no faults.`,
   );
   console.log(
-    `\n(a) cold start: ${String(PODS)} pods created at t = 0; bound (${String(PODS)} − ${String(BUCKET.capacity)}) / ${String(BUCKET.refillPerSecond)} = ${String(COLD_START_BOUND_S)} s; goal ≤ ${String(COLD_START_GOAL)}×`,
+    `\n(a) cold start: ${String(PODS)} pods created at t = 0; bound (${String(PODS)} − ${String(BUCKET.capacity)}) / ${String(BUCKET.refillPerSecond)} = ${String(COLD_START_BOUND_S)} s; goal ≤ ${String(COLD_START_GOAL)}×` +
+      ` (the ${String(NODES)} trunk creates share the create bucket: (${String(PODS + NODES)} − ${String(BUCKET.capacity)}) / ${String(BUCKET.refillPerSecond)} = ${String((PODS + NODES - BUCKET.capacity) / BUCKET.refillPerSecond)} s is the floor)`,
   );
   table('', columns, [
     [
@@ -406,7 +420,7 @@ it('cold start and rolling update of 1,000 pods, podsg beside baseline', async (
     ],
     ['last annotatedAt − first createdAt, s', ...each((r) => fixed(r.coldStart.lastAnnotatedAt))],
     [
-      '  ratio to the 190 s bound',
+      `  ratio to the ${String(COLD_START_BOUND_S)} s bound`,
       ...each((r) => `${fixed(r.coldStart.lastAnnotatedAt / COLD_START_BOUND_S, 2)}×`),
     ],
     [
@@ -432,12 +446,21 @@ it('cold start and rolling update of 1,000 pods, podsg beside baseline', async (
       ` (t = ${String(UNTIL_S)} s), after the surplus held interfaces are deleted. Calls = requests, throttled ones included;` +
       ' CreateTags (background pod-uid rewrites) counted apart.',
   );
+  console.log(
+    `    Goals judged on the podsg column; podsg wait ${String(REUSE_WAIT_S)}s (reuseWaitSeconds ${String(REUSE_WAIT_S)})` +
+      ' and podsg cooldown 30s (cooldownSeconds 30, the minimum) are experiments.',
+  );
   const perPod = (count: number): string => fixed(count / PODS, 3);
   table('', columns, [
     ['new pods ready', ...each((r) => String(r.rollout.newReady))],
     ['p50 ready of new pods, s', ...each((r) => fixed(r.rollout.p50))],
     ['p99 ready of new pods, s', ...each((r) => fixed(r.rollout.p99))],
     ['max ready of new pods, s', ...each((r) => fixed(r.rollout.max))],
+    ['  p99 pending (scheduledAt − createdAt), s', ...each((r) => fixed(r.rollout.p99Pending))],
+    [
+      '  p99 allocation (annotatedAt − scheduledAt), s',
+      ...each((r) => fixed(r.rollout.p99Allocation)),
+    ],
     ['every new pod ready at t, s', ...each((r) => fixed(r.rollout.endedAt))],
     ['mutating calls in window (no CreateTags)', ...each((r) => String(r.rollout.window.mutating))],
     ['  per replaced pod (goal ≤ 0.2)', ...each((r) => perPod(r.rollout.window.mutating))],
@@ -458,13 +481,33 @@ it('cold start and rolling update of 1,000 pods, podsg beside baseline', async (
     columns,
     apis.map((api) => [`  ${api}`, ...each((r) => String(r.rollout.extended.byApi[api] ?? 0))]),
   );
-  if (podsg !== undefined && baseline !== undefined) {
-    const speedup = baseline.rollout.p99 / podsg.rollout.p99;
-    const calls = podsg.rollout.window.mutating / PODS;
-    console.log(
-      `    baseline p99 / podsg p99 = ${fixed(speedup, 2)}× (goal ≥ ${String(P99_GOAL)}×: ${speedup >= P99_GOAL ? 'met' : 'NOT met'});` +
-        ` podsg calls per replaced pod ${fixed(calls, 3)} in the window (goal ≤ ${String(CALLS_PER_POD_GOAL)}: ${calls <= CALLS_PER_POD_GOAL ? 'met' : 'NOT met'}),` +
-        ` ${perPod(podsg.rollout.extended.mutating)} extended; baseline ${perPod(baseline.rollout.window.mutating)} / ${perPod(baseline.rollout.extended.mutating)}.`,
+  if (baseline !== undefined) {
+    console.log('\n    goals of (b), each podsg column against baseline:');
+    table(
+      '',
+      columns.filter((label) => label !== 'baseline'),
+      [
+        [
+          `p99 speed-up, baseline p99 ÷ this p99 (goal ≥ ${String(P99_GOAL)}×)`,
+          ...results
+            .filter((r) => r !== baseline)
+            .map((r) =>
+              verdict(baseline.rollout.p99 / r.rollout.p99, 2, (x) => x >= P99_GOAL, '×'),
+            ),
+        ],
+        [
+          `calls per replaced pod, window (goal ≤ ${String(CALLS_PER_POD_GOAL)})`,
+          ...results
+            .filter((r) => r !== baseline)
+            .map((r) =>
+              verdict(r.rollout.window.mutating / PODS, 3, (x) => x <= CALLS_PER_POD_GOAL, ''),
+            ),
+        ],
+        [
+          'calls per replaced pod, extended (not judged)',
+          ...results.filter((r) => r !== baseline).map((r) => perPod(r.rollout.extended.mutating)),
+        ],
+      ],
     );
   }
 
