@@ -27,5 +27,10 @@ export type { FakeClusterEvent } from './models/FakeClusterEvent.js';
 export type { FakeNodeState } from './models/FakeNodeState.js';
 export type { FakePodState } from './models/FakePodState.js';
 export { FakeKernel } from './services/FakeKernel.js';
-export type { FakeHostLink, FakeKernelOptions } from './models/FakeKernelOptions.js';
+export type {
+  FakeHostLink,
+  FakeKernelOptions,
+  KernelFaultErrno,
+  KernelFaultRule,
+} from './models/FakeKernelOptions.js';
 export type { KubernetesObject } from './models/KubernetesObject.js';

@@ -277,3 +277,83 @@ describe('FakeKernel semantics', () => {
     expect(kernel.namespaces()).toEqual([]);
   });
 });
+
+describe('FakeKernel injected faults', () => {
+  const vlan = (vlanId: number): PlanStep => ({
+    op: 'link.add.vlan',
+    ns: 'host',
+    name: `vlan.eth.${vlanId}`,
+    parent: 'eth1',
+    vlanId,
+    mac: '02:00:00:00:00:07',
+  });
+
+  it('a matching step fails with the errno, naming the step, and takes no effect', async () => {
+    const kernel = new FakeKernel({ faults: [{ op: 'link.add.vlan', rate: 1, errno: 'ENOMEM' }] });
+    kernel.createNamespace(SANDBOX.netns);
+    const error = await failure(
+      apply(kernel, { op: 'link.set', ns: 'host', name: 'eth1', mtu: 1500 }, vlan(7)),
+    );
+    expect(error.kind).toBe('ApplyFailed');
+    expect(error.details).toBe('ENOMEM');
+    expect(error.message).toMatch(
+      /^step 1 \(link\.add\.vlan vlan\.eth\.7 .*\) failed: RTNETLINK answers: Cannot allocate memory$/,
+    );
+    const host = await kernel.snapshot(null);
+    expect(host.links.find((l) => l.name === 'eth1')?.mtu).toBe(1500);
+    expect(host.links.some((l) => l.name === 'vlan.eth.7')).toBe(false);
+    expect(kernel.appliedSteps().map((entry) => [entry.step.op, entry.ok])).toEqual([
+      ['link.set', true],
+      ['link.add.vlan', false],
+    ]);
+    // Without faults the same step goes through; EPERM is the default errno.
+    kernel.setFaults([]);
+    await apply(kernel, vlan(7));
+    kernel.setFaults([{ op: '*', rate: 1 }]);
+    expect((await failure(apply(kernel, { op: 'link.del', ns: 'host', name: 'x' }))).details).toBe(
+      'EPERM',
+    );
+  });
+
+  it('draws from the seed: the same seed fails the same steps, and MACs do not move', async () => {
+    const outcomes = async (seed: number, rate: number) => {
+      const kernel = new FakeKernel({ seed, faults: [{ op: 'link.add.vlan', rate }] });
+      kernel.createNamespace(SANDBOX.netns);
+      const failed: number[] = [];
+      for (let vlanId = 100; vlanId < 140; vlanId++) {
+        await apply(kernel, vlan(vlanId)).catch(() => failed.push(vlanId));
+      }
+      kernel.setFaults([]);
+      await kernel.apply(planPodNetwork(input('strict', { podName: 'mac' })), SANDBOX);
+      const podMac = (await kernel.snapshot(SANDBOX)).links.find((l) => l.name === 'eth0')?.mac;
+      return { failed, podMac };
+    };
+    const first = await outcomes(7, 0.5);
+    expect(first.failed.length).toBeGreaterThan(0);
+    expect(first.failed.length).toBeLessThan(40);
+    expect(await outcomes(7, 0.5)).toEqual(first);
+    expect((await outcomes(7, 0)).podMac).toBe(first.podMac);
+    expect((await outcomes(7, 0)).failed).toEqual([]);
+  });
+
+  it('refuses a rule that names no step, a rate outside [0, 1] or an unknown errno', () => {
+    expect(() => new FakeKernel({ faults: [{ op: 'link.add.vlan', rate: 1.5 }] })).toThrow(
+      /faults\[0\]\.rate: 1\.5/,
+    );
+    const kernel = new FakeKernel();
+    const invalid = [
+      { op: 'link.add.bridge', rate: 1 },
+      { op: '*', rate: 1, errno: 'EAGAIN' },
+    ] as unknown as { op: '*'; rate: number }[];
+    for (const [index, rule] of invalid.entries()) {
+      let error: unknown = null;
+      try {
+        kernel.setFaults([{ op: '*', rate: 0 }, rule]);
+      } catch (thrown) {
+        error = thrown;
+      }
+      expect(CniError.is(error, 'InvalidConfig')).toBe(true);
+      expect((error as CniError).message).toContain(`faults[1].${index === 0 ? 'op' : 'errno'}`);
+    }
+  });
+});

@@ -13,7 +13,11 @@ import type {
   Table,
 } from '@podsg/cni';
 import { cidrContainsAddress } from '../internal/ipAddresses.js';
-import type { FakeKernelOptions } from '../models/FakeKernelOptions.js';
+import type {
+  FakeKernelOptions,
+  KernelFaultErrno,
+  KernelFaultRule,
+} from '../models/FakeKernelOptions.js';
 import { SeededRandom } from './SeededRandom.js';
 
 interface Link {
@@ -50,7 +54,8 @@ interface NamespaceState {
 /** The kernel's answer to a failed netlink request. */
 class KernelFailure extends Error {
   constructor(
-    readonly errno: 'EEXIST' | 'ENODEV' | 'ENOENT' | 'ENETUNREACH' | 'ENETDOWN' | 'EINVAL',
+    readonly errno:
+      'EEXIST' | 'ENODEV' | 'ENOENT' | 'ENETUNREACH' | 'ENETDOWN' | 'EINVAL' | KernelFaultErrno,
     message: string,
   ) {
     super(`RTNETLINK answers: ${message}`);
@@ -68,16 +73,22 @@ class KernelFailure extends Error {
  * `ApplyFailed` naming the step, with the kernel's message as cause.
  *
  * Pod namespaces are created and destroyed by the container runtime: `createNamespace`,
- * `deleteNamespace`.
+ * `deleteNamespace`. Seeded `faults` make chosen steps fail (EPERM by default) without effect.
  */
 export class FakeKernel implements PodNetworkApplier {
   private readonly host: NamespaceState;
   private readonly pods = new Map<string, NamespaceState>();
   private readonly random: SeededRandom;
+  private readonly faultRandom: SeededRandom;
+  private faultRules: readonly KernelFaultRule[];
   private readonly stepLog: { netns: string | null; step: PlanStep; ok: boolean }[] = [];
 
   constructor(options: FakeKernelOptions = {}) {
-    this.random = new SeededRandom(options.seed ?? 1).fork('kernel');
+    const root = new SeededRandom(options.seed ?? 1);
+    this.random = root.fork('kernel');
+    // Its own stream, so that turning faults on does not change the MACs a run hands out.
+    this.faultRandom = root.fork('kernel-faults');
+    this.faultRules = validateFaults(options.faults ?? []);
     this.host = newNamespace('host');
     const hostLinks = options.hostLinks ?? [
       { name: 'eth0', mac: '02:00:00:00:00:01', mtu: 9001, up: true },
@@ -175,6 +186,11 @@ export class FakeKernel implements PodNetworkApplier {
     });
   }
 
+  /** Replaces the injected faults (e.g. none, before checking a quiescent state). */
+  setFaults(faults: readonly KernelFaultRule[]): void {
+    this.faultRules = validateFaults(faults);
+  }
+
   // ---------------------------------------------------------------- inspection
 
   /** Pod namespaces that exist. */
@@ -195,6 +211,8 @@ export class FakeKernel implements PodNetworkApplier {
   // ---------------------------------------------------------------- step semantics
 
   private applyStep(step: PlanStep, sandbox: PodSandbox | null): void {
+    const errno = this.drawFault(step);
+    if (errno !== null) throw new KernelFailure(errno, FAULT_MESSAGES[errno]);
     const ns =
       step.ns === 'host' ? this.host : sandbox === null ? undefined : this.pods.get(sandbox.netns);
     if (ns === undefined) {
@@ -420,6 +438,14 @@ export class FakeKernel implements PodNetworkApplier {
     return undefined;
   }
 
+  private drawFault(step: PlanStep): KernelFaultErrno | null {
+    for (const rule of this.faultRules) {
+      if (rule.op !== '*' && rule.op !== step.op) continue;
+      if (this.faultRandom.next() < rule.rate) return rule.errno ?? 'EPERM';
+    }
+    return null;
+  }
+
   private link(ns: NamespaceState, name: string): Link {
     const link = ns.links.get(name);
     if (link === undefined) throw new KernelFailure('ENODEV', `Cannot find device "${name}"`);
@@ -445,6 +471,51 @@ export class FakeKernel implements PodNetworkApplier {
     // Locally administered, unicast, as the kernel's random veth addresses are.
     return `0a:${hex.match(/../g)?.join(':') ?? ''}`;
   }
+}
+
+const FAULT_MESSAGES: Record<KernelFaultErrno, string> = {
+  EPERM: 'Operation not permitted',
+  ENOMEM: 'Cannot allocate memory',
+  EBUSY: 'Device or resource busy',
+};
+
+// A record, so that a new step kind fails to compile until it is listed here.
+const PLAN_STEP_OPS: Record<PlanStep['op'], true> = {
+  'link.add.veth': true,
+  'link.add.vlan': true,
+  'link.set': true,
+  'link.del': true,
+  'addr.add': true,
+  'route.replace': true,
+  'route.del': true,
+  'rule.add': true,
+  'rule.del': true,
+  'neigh.replace': true,
+  'sysctl.set': true,
+};
+
+function validateFaults(faults: readonly KernelFaultRule[]): readonly KernelFaultRule[] {
+  faults.forEach((rule, index) => {
+    if (rule.op !== '*' && !Object.hasOwn(PLAN_STEP_OPS, rule.op)) {
+      throw new CniError(
+        'InvalidConfig',
+        `FakeKernel faults[${index}].op: '${rule.op}' is not '*' nor a plan step op`,
+      );
+    }
+    if (!(rule.rate >= 0 && rule.rate <= 1)) {
+      throw new CniError(
+        'InvalidConfig',
+        `FakeKernel faults[${index}].rate: ${rule.rate} is not a probability in [0, 1]`,
+      );
+    }
+    if (rule.errno !== undefined && !Object.hasOwn(FAULT_MESSAGES, rule.errno)) {
+      throw new CniError(
+        'InvalidConfig',
+        `FakeKernel faults[${index}].errno: '${rule.errno}' is not one of ${Object.keys(FAULT_MESSAGES).join(', ')}`,
+      );
+    }
+  });
+  return faults.map((rule) => ({ ...rule }));
 }
 
 function newNamespace(id: string): NamespaceState {
