@@ -1,6 +1,6 @@
 import type { CniAttachmentRef } from '../models/NetworkConfig.js';
 import type { NetworkSnapshot, RuleState } from '../models/NetworkSnapshot.js';
-import type { PlanStep, RoutePlan } from '../models/RoutePlan.js';
+import type { PlanStep, RoutePlan, Table } from '../models/RoutePlan.js';
 import { parseCidr, parseIpAddress } from './ipAddress.js';
 import { branchRouteTable, vlanDeviceName, vlanIdOfDeviceName } from './vlanDeviceName.js';
 
@@ -12,6 +12,16 @@ export interface GarbageCollectionPlan {
 }
 
 const ALIAS_PREFIX = 'podsg:';
+
+/**
+ * Tables the kernel itself uses: 253 `default` (rule `32767: from all lookup default` is on
+ * every host), 254 `main`, 255 `local`. `100+N` can name them, but they are never a branch's.
+ */
+const KERNEL_TABLES: ReadonlySet<number> = new Set([253, 254, 255]);
+
+function isBranchTable(table: Table): table is number {
+  return typeof table === 'number' && table > 100 && table <= 4194 && !KERNEL_TABLES.has(table);
+}
 
 /** The attachment named by a VLAN device alias `podsg:<containerId>:<ifName>`, or null. */
 export function attachmentOfAlias(alias: string | undefined): CniAttachmentRef | null {
@@ -53,7 +63,7 @@ function ruleDel(rule: RuleState): PlanStep {
  *   no longer lists is then kept: libcni DELs cached attachments missing from the valid list
  *   (with their prevResult) before it sends GC, so GC only has to catch what escaped that.
  *
- * Rules of a branch table `101..4194` whose VLAN device is gone and whose veth is gone are
+ * Rules of a branch table `101..4194` (bar the kernel's own 253 to 255) whose VLAN device is gone and whose veth is gone are
  * removed too (left by an ADD killed half-way). A stale attachment loses every rule of its table,
  * the `to P lookup main` rules of its pod addresses, its host veth when one is left, and its VLAN
  * device (which takes the table's routes along).
@@ -73,9 +83,7 @@ export function planGarbageCollection(
     if (vlanId !== null) vlanIds.add(vlanId);
   }
   for (const rule of host.rules) {
-    if (typeof rule.table === 'number' && rule.table > 100 && rule.table <= 4194) {
-      vlanIds.add(rule.table - 100);
-    }
+    if (isBranchTable(rule.table)) vlanIds.add(rule.table - 100);
   }
 
   for (const vlanId of [...vlanIds].sort((a, b) => a - b)) {
@@ -131,8 +139,6 @@ export function findAttachmentOfHostVeth(
   host: NetworkSnapshot,
   hostVeth: string,
 ): { vlanId: number; privateIp?: string; ipv6Addr?: string } | null {
-  const isBranchTable = (table: unknown): table is number =>
-    typeof table === 'number' && table > 100 && table <= 4194;
   let table: number | undefined = host.rules.find(
     (r) => r.iif === hostVeth && isBranchTable(r.table),
   )?.table as number | undefined;
