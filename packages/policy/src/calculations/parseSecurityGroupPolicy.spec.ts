@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PolicyValidationError, type ValidationIssue } from '../errors/PolicyValidationError.js';
 import { parseSecurityGroupPolicy } from './parseSecurityGroupPolicy.js';
@@ -325,6 +326,86 @@ describe('parseSecurityGroupPolicy', () => {
   ])('refuses %s at its path', (_case, mutate, path, message) => {
     const issues = issuesOf(mutate);
     expect(issues).toContainEqual({ path, message: expect.stringMatching(message) });
+  });
+
+  it('takes up to 16 group ids (the CRD maxItems, EC2 limit per interface) and refuses more', () => {
+    const ids = (n: number): string[] =>
+      Array.from({ length: n }, (_, i) => `sg-${i.toString(16).padStart(8, '0')}`);
+    const sixteen = parseSecurityGroupPolicy({
+      ...fromCluster,
+      spec: { ...fromCluster.spec, securityGroups: { groupIds: ids(16) } },
+    });
+    expect(sixteen.spec.securityGroups.groupIds).toHaveLength(16);
+    expect(issuesOf((p) => (p.spec.securityGroups.groupIds = ids(17)))).toEqual([
+      {
+        path: 'spec.securityGroups.groupIds',
+        message: expect.stringMatching(/at most 16 .*got 17/),
+      },
+    ]);
+  });
+
+  it('checks annotation keys as Kubernetes does (qualified names, case-insensitive)', () => {
+    const annotated = parseSecurityGroupPolicy({
+      ...fromCluster,
+      metadata: {
+        ...fromCluster.metadata,
+        annotations: { 'Example.COM/Owner': 'Team A!', note: '' },
+      },
+    });
+    expect(annotated.metadata.annotations).toEqual({ 'Example.COM/Owner': 'Team A!', note: '' });
+    expect(issuesOf((p) => (p.metadata.annotations = { 'a/b/c': 'x' }))).toEqual([
+      {
+        path: 'metadata.annotations["a/b/c"]',
+        message: expect.stringMatching(/annotation key "a\/b\/c"/),
+      },
+    ]);
+    expect(issuesOf((p) => (p.metadata.annotations = { big: 'x'.repeat(256 * 1024) }))).toEqual([
+      { path: 'metadata.annotations', message: expect.stringMatching(/262144 bytes/) },
+    ]);
+  });
+
+  it('refuses every policy Kubernetes would, with a named path, and throws nothing else on any JSON', () => {
+    const json = fc.jsonValue({ maxDepth: 6 });
+    // Valid skeletons with arbitrary JSON swapped in at one place, so every level is reached.
+    const places: ((p: RawJson, v: unknown) => void)[] = [
+      (p, v) => (p.metadata = v),
+      (p, v) => (p.metadata.name = v),
+      (p, v) => (p.metadata.labels = v),
+      (p, v) => (p.metadata.annotations = v),
+      (p, v) => (p.spec = v),
+      (p, v) => (p.spec.podSelector = v),
+      (p, v) => (p.spec.podSelector.matchLabels = v),
+      (p, v) => (p.spec.podSelector.matchExpressions = v),
+      (p, v) => (p.spec.podSelector.matchExpressions = [v]),
+      (p, v) => (p.spec.podSelector.matchExpressions = [{ key: 'a', operator: 'In', values: v }]),
+      (p, v) => (p.spec.serviceAccountSelector = v),
+      (p, v) => (p.spec.securityGroups = v),
+      (p, v) => (p.spec.securityGroups.groupIds = v),
+      (p, v) => (p.spec.securityGroups.groupIds = ['sg-01234567', v]),
+    ];
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          json,
+          fc.tuple(fc.nat(places.length - 1), json).map(([place, value]) => {
+            const policy: RawJson = structuredClone(fromCluster);
+            places[place]?.(policy, value);
+            return policy as unknown;
+          }),
+        ),
+        (input) => {
+          try {
+            parseSecurityGroupPolicy(input);
+          } catch (error) {
+            expect(PolicyValidationError.is(error, 'InvalidPolicy')).toBe(true);
+            const { issues } = error as PolicyValidationError;
+            expect(issues.length).toBeGreaterThan(0);
+            for (const issue of issues) expect(issue.path).toMatch(/^(<root>|[a-z])/);
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 
   it('collects every issue, and names the object and each field in the message', () => {

@@ -1,9 +1,4 @@
 import { PolicyValidationError, type ValidationIssue } from '../errors/PolicyValidationError.js';
-import type {
-  LabelSelector,
-  LabelSelectorOperator,
-  LabelSelectorRequirement,
-} from '../models/LabelSelector.js';
 import {
   SECURITY_GROUP_POLICY_API_VERSION,
   SECURITY_GROUP_POLICY_KIND,
@@ -12,14 +7,22 @@ import {
   type SecurityGroupPolicySpec,
 } from '../models/SecurityGroupPolicy.js';
 import { describeJsonType, isJsonObject } from './jsonShapes.js';
+import { parseLabelMap, stringEntries } from './parseLabelMap.js';
+import { parseLabelSelector } from './parseLabelSelector.js';
 import { validateDnsLabel, validateDnsSubdomain } from './validateDnsName.js';
 import { validateLabelKey } from './validateLabelKey.js';
-import { validateLabelValue } from './validateLabelValue.js';
 
 /** `sg-` followed by 8 (legacy) or 17 lowercase hex digits. */
 export const SECURITY_GROUP_ID = /^sg-([0-9a-f]{8}|[0-9a-f]{17})$/;
 
-const OPERATORS: readonly LabelSelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
+/**
+ * The most group ids a policy may list: the CRD's `maxItems` (EC2's hard limit of security
+ * groups per network interface; the default quota is 5).
+ */
+export const MAX_GROUP_IDS = 16;
+
+/** Kubernetes' limit on the total size of an object's annotations (keys plus values), in bytes. */
+const MAX_ANNOTATIONS_BYTES = 256 * 1024;
 
 /**
  * Validates a SecurityGroupPolicy given as parsed JSON or YAML and returns a clean copy.
@@ -99,7 +102,7 @@ function parseMetadata(
     validateDnsLabel,
   );
   const labels = parseLabelMap(raw['labels'], 'metadata.labels', issues);
-  const annotations = parseStringMap(raw['annotations'], 'metadata.annotations', issues);
+  const annotations = parseAnnotations(raw['annotations'], 'metadata.annotations', issues);
   if (name === undefined || namespace === undefined) return undefined;
   const { uid, resourceVersion } = raw;
   return {
@@ -148,8 +151,8 @@ function parseSpec(raw: unknown, issues: ValidationIssue[]): SecurityGroupPolicy
   }
   const rawPod = raw['podSelector'];
   const rawServiceAccount = raw['serviceAccountSelector'];
-  const podSelector = parseSelector(rawPod, 'spec.podSelector', issues);
-  const serviceAccountSelector = parseSelector(
+  const podSelector = parseLabelSelector(rawPod, 'spec.podSelector', issues);
+  const serviceAccountSelector = parseLabelSelector(
     rawServiceAccount,
     'spec.serviceAccountSelector',
     issues,
@@ -201,6 +204,13 @@ function parseGroupIds(raw: unknown, issues: ValidationIssue[]): string[] | unde
     issues.push({ path, message: 'must list at least one security group id' });
     return undefined;
   }
+  if (groupIds.length > MAX_GROUP_IDS) {
+    issues.push({
+      path,
+      message: `must list at most ${MAX_GROUP_IDS} security group ids (an EC2 network interface takes no more), got ${groupIds.length}`,
+    });
+    return undefined;
+  }
   const valid: string[] = [];
   groupIds.forEach((groupId: unknown, index) => {
     if (typeof groupId !== 'string') {
@@ -221,139 +231,10 @@ function parseGroupIds(raw: unknown, issues: ValidationIssue[]): string[] | unde
 }
 
 /**
- * Validates a label selector at `path`. Returns undefined when it is absent (or null) or invalid;
- * issues say which.
+ * Annotations as Kubernetes accepts them (`ValidateAnnotations`): string values, keys that are
+ * qualified names once lower-cased, at most 256 KiB of keys and values in all.
  */
-function parseSelector(
-  raw: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): LabelSelector | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  if (!isJsonObject(raw)) {
-    issues.push({
-      path,
-      message: `must be a label selector object, got ${describeJsonType(raw)}`,
-    });
-    return undefined;
-  }
-  const before = issues.length;
-  const matchLabels = parseLabelMap(raw['matchLabels'], `${path}.matchLabels`, issues);
-  const matchExpressions = parseExpressions(
-    raw['matchExpressions'],
-    `${path}.matchExpressions`,
-    issues,
-  );
-  if (issues.length > before) return undefined;
-  return {
-    ...(matchLabels !== undefined && { matchLabels }),
-    ...(matchExpressions !== undefined && { matchExpressions }),
-  };
-}
-
-function parseExpressions(
-  raw: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): LabelSelectorRequirement[] | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  if (!Array.isArray(raw)) {
-    issues.push({ path, message: `must be an array, got ${describeJsonType(raw)}` });
-    return undefined;
-  }
-  const requirements: LabelSelectorRequirement[] = [];
-  raw.forEach((term: unknown, index) => {
-    const requirement = parseRequirement(term, `${path}[${index}]`, issues);
-    if (requirement !== undefined) requirements.push(requirement);
-  });
-  return requirements;
-}
-
-function parseRequirement(
-  raw: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): LabelSelectorRequirement | undefined {
-  if (!isJsonObject(raw)) {
-    issues.push({ path, message: `must be an object, got ${describeJsonType(raw)}` });
-    return undefined;
-  }
-  const before = issues.length;
-  const { key, operator } = raw;
-  if (typeof key !== 'string') {
-    issues.push({
-      path: `${path}.key`,
-      message:
-        key === undefined || key === null
-          ? 'is required'
-          : `must be a string, got ${describeJsonType(key)}`,
-    });
-  } else {
-    const error = validateLabelKey(key);
-    if (error !== null) issues.push({ path: `${path}.key`, message: `invalid label ${error}` });
-  }
-  const knownOperator = OPERATORS.find((known) => known === operator);
-  if (knownOperator === undefined) {
-    issues.push({
-      path: `${path}.operator`,
-      message:
-        operator === undefined || operator === null
-          ? `is required: one of ${OPERATORS.join(', ')}`
-          : `unknown operator ${quote(operator)}: must be one of ${OPERATORS.join(', ')}`,
-    });
-  }
-  const values = parseValues(raw['values'], `${path}.values`, issues);
-  if (knownOperator !== undefined && values !== undefined) {
-    const needsValues = knownOperator === 'In' || knownOperator === 'NotIn';
-    if (needsValues && values.length === 0) {
-      issues.push({
-        path: `${path}.values`,
-        message: `must be non-empty when operator is ${knownOperator}`,
-      });
-    } else if (!needsValues && values.length > 0) {
-      issues.push({
-        path: `${path}.values`,
-        message: `must be empty when operator is ${knownOperator}`,
-      });
-    }
-  }
-  if (issues.length > before || typeof key !== 'string' || knownOperator === undefined) {
-    return undefined;
-  }
-  return {
-    key,
-    operator: knownOperator,
-    ...(values !== undefined && values.length > 0 && { values }),
-  };
-}
-
-function parseValues(raw: unknown, path: string, issues: ValidationIssue[]): string[] | undefined {
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) {
-    issues.push({ path, message: `must be an array of strings, got ${describeJsonType(raw)}` });
-    return undefined;
-  }
-  const values: string[] = [];
-  raw.forEach((value: unknown, index) => {
-    if (typeof value !== 'string') {
-      issues.push({
-        path: `${path}[${index}]`,
-        message: `must be a string, got ${describeJsonType(value)}`,
-      });
-      return;
-    }
-    const error = validateLabelValue(value);
-    if (error !== null) {
-      issues.push({ path: `${path}[${index}]`, message: `invalid label ${error}` });
-      return;
-    }
-    values.push(value);
-  });
-  return values.length === raw.length ? values : undefined;
-}
-
-/** A `key: value` map of labels, with Kubernetes' key and value syntax. */
-function parseLabelMap(
+function parseAnnotations(
   raw: unknown,
   path: string,
   issues: ValidationIssue[],
@@ -361,56 +242,24 @@ function parseLabelMap(
   const entries = stringEntries(raw, path, issues);
   if (entries === undefined) return undefined;
   let valid = true;
+  let bytes = 0;
   for (const [key, value] of entries) {
-    const keyError = validateLabelKey(key);
-    const valueError = validateLabelValue(value);
-    if (keyError !== null)
+    bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
+    const keyError = validateLabelKey(key.toLowerCase());
+    if (keyError !== null) {
       issues.push({
         path: `${path}[${JSON.stringify(key)}]`,
-        message: `invalid label ${keyError}`,
-      });
-    if (valueError !== null)
-      issues.push({
-        path: `${path}[${JSON.stringify(key)}]`,
-        message: `invalid label ${valueError}`,
-      });
-    valid &&= keyError === null && valueError === null;
-  }
-  return valid ? Object.fromEntries(entries) : undefined;
-}
-
-/** A map of strings with any keys (annotations). */
-function parseStringMap(
-  raw: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): Record<string, string> | undefined {
-  const entries = stringEntries(raw, path, issues);
-  return entries === undefined ? undefined : Object.fromEntries(entries);
-}
-
-function stringEntries(
-  raw: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): [string, string][] | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  if (!isJsonObject(raw)) {
-    issues.push({ path, message: `must be an object of strings, got ${describeJsonType(raw)}` });
-    return undefined;
-  }
-  const entries: [string, string][] = [];
-  let valid = true;
-  for (const [key, value] of Object.entries(raw)) {
-    if (typeof value === 'string') {
-      entries.push([key, value]);
-    } else {
-      issues.push({
-        path: `${path}[${JSON.stringify(key)}]`,
-        message: `must be a string, got ${describeJsonType(value)}`,
+        message: `invalid annotation ${keyError.replace(key.toLowerCase(), key)}`,
       });
       valid = false;
     }
   }
-  return valid ? entries : undefined;
+  if (bytes > MAX_ANNOTATIONS_BYTES) {
+    issues.push({
+      path,
+      message: `may not be more than ${MAX_ANNOTATIONS_BYTES} bytes in all (is ${bytes})`,
+    });
+    valid = false;
+  }
+  return valid ? Object.fromEntries(entries) : undefined;
 }

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { labelSelectorMatches } from '../calculations/labelSelectorMatches.js';
+import { validLabelSelectorMatches } from '../calculations/labelSelectorMatches.js';
 import type { LabelSelector } from '../models/LabelSelector.js';
 import type { PodIdentity } from '../models/PodIdentity.js';
 import type { SecurityGroupPolicy } from '../models/SecurityGroupPolicy.js';
@@ -115,10 +115,10 @@ function naiveResolve(
   const matching = policies.filter(
     (p) =>
       p.metadata.namespace === pod.namespace &&
-      (p.spec.podSelector === undefined || labelSelectorMatches(p.spec.podSelector, labels)) &&
+      (p.spec.podSelector === undefined || validLabelSelectorMatches(p.spec.podSelector, labels)) &&
       (p.spec.serviceAccountSelector === undefined ||
         (serviceAccountLabels !== null &&
-          labelSelectorMatches(p.spec.serviceAccountSelector, serviceAccountLabels))),
+          validLabelSelectorMatches(p.spec.serviceAccountSelector, serviceAccountLabels))),
   );
   matching.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
   return {

@@ -1,4 +1,4 @@
-import { labelSelectorMatches } from '../calculations/labelSelectorMatches.js';
+import { validLabelSelectorMatches } from '../calculations/labelSelectorMatches.js';
 import { parseSecurityGroupPolicy } from '../calculations/parseSecurityGroupPolicy.js';
 import type { LabelSelector } from '../models/LabelSelector.js';
 import type { PodIdentity } from '../models/PodIdentity.js';
@@ -150,12 +150,13 @@ function admits(
   podLabels: Labels,
   serviceAccountLabels: Labels | null,
 ): boolean {
-  if (entry.podSelector !== undefined && !labelSelectorMatches(entry.podSelector, podLabels)) {
+  if (entry.podSelector !== undefined && !validLabelSelectorMatches(entry.podSelector, podLabels)) {
     return false;
   }
   if (entry.serviceAccountSelector !== undefined) {
     if (serviceAccountLabels === null) return false;
-    if (!labelSelectorMatches(entry.serviceAccountSelector, serviceAccountLabels)) return false;
+    if (!validLabelSelectorMatches(entry.serviceAccountSelector, serviceAccountLabels))
+      return false;
   }
   return true;
 }
