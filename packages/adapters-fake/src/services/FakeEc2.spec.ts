@@ -140,10 +140,11 @@ describe('FakeEc2 subnets and interfaces', () => {
       'NotFound',
       'InvalidGroup.NotFound',
     );
+    // EC2 looks groups up in the subnet's VPC: "two resources that belong to different networks".
     await expectEc2Error(
       ec2.createNetworkInterface(branchRequest({ groupIds: [SG_OTHER_VPC] })),
-      'InvalidParameter',
-      'InvalidParameterCombination',
+      'NotFound',
+      'InvalidGroup.NotFound',
     );
     await expectEc2Error(
       ec2.createNetworkInterface(branchRequest({ subnetId: 'subnet-0deadbee' })),
@@ -352,7 +353,7 @@ describe('FakeEc2 trunk associations', () => {
     await expectEc2Error(
       associate(trunk.networkInterfaceId, b2.networkInterfaceId, 5),
       'InvalidParameter',
-      'InvalidParameterValue',
+      'InvalidVlanId.Duplicate',
     );
     await associate(other.trunk.networkInterfaceId, b2.networkInterfaceId, 5); // another trunk: fine
     for (const vlan of [0, 4095, 1.5]) {
@@ -399,7 +400,7 @@ describe('FakeEc2 trunk associations', () => {
     expect(await ec2.describeTrunkInterfaceAssociations(trunk.networkInterfaceId)).toHaveLength(9);
   });
 
-  it('needs an attached trunk and refuses to delete an associated branch', async () => {
+  it('needs an attached trunk; deleting an associated branch removes its association', async () => {
     const { ec2, clock } = setup({ attachDelayMs: 500 });
     const instance = ec2.addInstance({ instanceType: 'c5.4xlarge', subnetId: SUBNET });
     const trunk = await ec2.createNetworkInterface(branchRequest({ interfaceType: 'trunk' }));
@@ -426,11 +427,9 @@ describe('FakeEc2 trunk associations', () => {
     );
     await clock.advance(500);
     const association = await ec2.associateTrunkInterface({ ...request, clientToken: token() });
-    await expectEc2Error(
-      ec2.deleteNetworkInterface(branch.networkInterfaceId),
-      'InvalidParameter',
-      'InvalidNetworkInterface.InUse',
-    );
+    expect(
+      ec2.interfaces().find((i) => i.networkInterfaceId === branch.networkInterfaceId),
+    ).toMatchObject({ status: 'in-use' });
     await ec2.disassociateTrunkInterface({
       associationId: association.associationId,
       clientToken: 'd-1',
@@ -447,7 +446,32 @@ describe('FakeEc2 trunk associations', () => {
       'NotFound',
       'InvalidAssociationID.NotFound',
     );
+    expect(
+      ec2.interfaces().find((i) => i.networkInterfaceId === branch.networkInterfaceId),
+    ).toMatchObject({ status: 'available' });
+    // EC2 deletes an associated branch outright (the resource controller falls back on it when
+    // a disassociate fails): the association and its VLAN go with it.
+    const again = await ec2.associateTrunkInterface({ ...request, clientToken: token() });
     await ec2.deleteNetworkInterface(branch.networkInterfaceId);
+    expect(ec2.associations()).toEqual([]);
+    expect(await ec2.describeTrunkInterfaceAssociations(trunk.networkInterfaceId)).toEqual([]);
+    await expectEc2Error(
+      ec2.disassociateTrunkInterface({ associationId: again.associationId, clientToken: 'd-3' }),
+      'NotFound',
+      'InvalidAssociationID.NotFound',
+    );
+    const next = await ec2.createNetworkInterface(branchRequest());
+    await ec2.associateTrunkInterface({
+      ...request,
+      branchInterfaceId: next.networkInterfaceId,
+      clientToken: token(),
+    }); // VLAN 1 is free again
+    // A trunk with branches is attached, hence in use.
+    await expectEc2Error(
+      ec2.deleteNetworkInterface(trunk.networkInterfaceId),
+      'InvalidParameter',
+      'InvalidNetworkInterface.InUse',
+    );
   });
 });
 
@@ -721,5 +745,230 @@ describe('FakeEc2 default instance limits', () => {
     expect(() => ec2.addInstance({ instanceType: 'q9.nothing', subnetId: SUBNET })).toThrow(
       /q9.nothing/,
     );
+  });
+});
+
+describe('FakeEc2 against EC2’s documented behaviour', () => {
+  it('tells a malformed id (InvalidParameter) from one that does not exist (NotFound)', async () => {
+    const { ec2 } = setup();
+    const cases: [Promise<unknown>, AllocatorErrorKind, string][] = [
+      [
+        ec2.deleteNetworkInterface('eni-nothex'),
+        'InvalidParameter',
+        'InvalidNetworkInterfaceID.Malformed',
+      ],
+      [
+        ec2.deleteNetworkInterface('eni-0123'),
+        'InvalidParameter',
+        'InvalidNetworkInterfaceID.Malformed',
+      ],
+      [
+        ec2.deleteNetworkInterface('eni-0123456789abcdef0'),
+        'NotFound',
+        'InvalidNetworkInterfaceID.NotFound',
+      ],
+      [
+        ec2.deleteNetworkInterface('eni-01234567'),
+        'NotFound',
+        'InvalidNetworkInterfaceID.NotFound',
+      ],
+      [
+        ec2.tagNetworkInterface('i-0123456789abcdef0', { a: 'b' }),
+        'InvalidParameter',
+        'InvalidNetworkInterfaceID.Malformed',
+      ],
+      [ec2.describeInstance('instance-1'), 'InvalidParameter', 'InvalidInstanceID.Malformed'],
+      [ec2.describeInstance('i-0123456789abcdef0'), 'NotFound', 'InvalidInstanceID.NotFound'],
+      [ec2.describeSubnet('subnet-XYZ'), 'InvalidParameter', 'InvalidSubnetID.Malformed'],
+      [ec2.describeSubnet('subnet-0deadbee'), 'NotFound', 'InvalidSubnetID.NotFound'],
+      [
+        ec2.createNetworkInterface(branchRequest({ subnetId: '' })),
+        'InvalidParameter',
+        'MissingParameter',
+      ],
+      [
+        ec2.createNetworkInterface(branchRequest({ groupIds: ['sg-web'] })),
+        'InvalidParameter',
+        'InvalidGroupId.Malformed',
+      ],
+    ];
+    for (const [promise, kind, code] of cases) await expectEc2Error(promise, kind, code);
+    expect(ec2.interfaces()).toEqual([]);
+  });
+
+  it('maps each EC2 error code to the kind callers act on; only Throttled and Transient retry', async () => {
+    const { ec2 } = setup();
+    for (let i = 0; i < 11; i++)
+      await ec2.createNetworkInterface(branchRequest({ subnetId: TINY }));
+    await expectEc2Error(
+      ec2.createNetworkInterface(branchRequest({ subnetId: TINY })),
+      'LimitExceeded',
+      'InsufficientFreeAddressesInSubnet',
+    );
+    const quota = setup({ interfaceQuota: 1 }).ec2;
+    await quota.createNetworkInterface(branchRequest());
+    await expectEc2Error(
+      quota.createNetworkInterface(branchRequest()),
+      'LimitExceeded',
+      'NetworkInterfaceLimitExceeded',
+    );
+    // t3.micro takes two interfaces: the primary and one more.
+    const small = ec2.addInstance({ instanceType: 't3.micro', subnetId: SUBNET });
+    const attach = async (deviceIndex: number) => {
+      const eni = await ec2.createNetworkInterface({ ...branchRequest(), interfaceType: 'trunk' });
+      return ec2.attachNetworkInterface({
+        networkInterfaceId: eni.networkInterfaceId,
+        instanceId: small.instanceId,
+        deviceIndex,
+      });
+    };
+    await expectEc2Error(attach(2), 'LimitExceeded', 'AttachmentLimitExceeded');
+    const codes: [string, AllocatorErrorKind][] = [
+      ['RequestLimitExceeded', 'Throttled'],
+      ['InternalError', 'Transient'],
+      ['ServiceUnavailable', 'Transient'],
+      ['Unavailable', 'Transient'],
+      ['UnauthorizedOperation', 'Unauthorized'],
+      ['InvalidNetworkInterfaceID.NotFound', 'NotFound'],
+    ];
+    for (const [code, kind] of codes) {
+      const faulty = setup({ faults: [{ api: 'DescribeSubnets', rate: 1, code }] }).ec2;
+      await expectEc2Error(faulty.describeSubnet(SUBNET), kind, code);
+    }
+  });
+
+  it('caps security groups per interface (default 5, adjustable up to 16), a duplicate counted once', async () => {
+    const many = Array.from(
+      { length: 17 },
+      (_, i) => `sg-${(i + 1).toString(16).padStart(8, '0')}`,
+    );
+    const { ec2 } = setup({ securityGroups: many });
+    const six = many.slice(0, 6);
+    await expectEc2Error(
+      ec2.createNetworkInterface(branchRequest({ groupIds: six })),
+      'LimitExceeded',
+      'SecurityGroupsPerInterfaceLimitExceeded',
+    );
+    const five = many.slice(0, 5);
+    const eni = await ec2.createNetworkInterface(
+      branchRequest({ groupIds: [...five, five[0] ?? ''] }),
+    );
+    expect(eni.groupIds).toEqual(five);
+    await expectEc2Error(
+      ec2.modifyNetworkInterface({ networkInterfaceId: eni.networkInterfaceId, groupIds: six }),
+      'LimitExceeded',
+      'SecurityGroupsPerInterfaceLimitExceeded',
+    );
+    const raised = setup({ securityGroups: many, groupsPerInterface: 16 }).ec2;
+    expect(
+      (await raised.createNetworkInterface(branchRequest({ groupIds: many.slice(0, 16) })))
+        .groupIds,
+    ).toHaveLength(16);
+    expect(() => setup({ groupsPerInterface: 17 })).toThrow(/groupsPerInterface/);
+    expect(() => setup({ groupsPerInterface: 0 })).toThrow(/groupsPerInterface/);
+  });
+
+  it('takes subnets from /16 to /28 only', () => {
+    const subnets = (cidr: string) =>
+      setup({ vpc: { id: 'vpc-0a1b2c3d', cidr: '10.0.0.0/8' }, subnets: [{ id: SUBNET, cidr }] });
+    expect(() => subnets('10.0.0.0/15')).toThrow(/subnets\[0\]\.cidr/);
+    expect(() => subnets('10.0.0.0/29')).toThrow(/subnets\[0\]\.cidr/);
+    expect(subnets('10.0.0.0/16').ec2.subnetFreeAddresses(SUBNET)).toBe(65536 - 5);
+    expect(subnets('10.0.0.0/28').ec2.subnetFreeAddresses(SUBNET)).toBe(11);
+  });
+
+  it('modifies one attribute per request: both given make two requests, not atomic', async () => {
+    const { ec2 } = setup({
+      throttle: { ModifyNetworkInterfaceAttribute: { capacity: 3, refillPerSecond: 0 } },
+    });
+    const { trunk, instance } = await nodeWithTrunk(ec2);
+    const attachmentId =
+      (await ec2.describeInstance(instance.instanceId)).networkInterfaces.find(
+        (i) => i.networkInterfaceId === trunk.networkInterfaceId,
+      )?.attachment?.attachmentId ?? '';
+    await ec2.modifyNetworkInterface({
+      networkInterfaceId: trunk.networkInterfaceId,
+      groupIds: [SG_A],
+      attachment: { attachmentId, deleteOnTermination: true },
+    });
+    expect(ec2.callCounts()).toMatchObject({ ModifyNetworkInterfaceAttribute: 2 });
+    // The first request (groups) takes effect even when the second (attachment) fails.
+    await expectEc2Error(
+      ec2.modifyNetworkInterface({
+        networkInterfaceId: trunk.networkInterfaceId,
+        groupIds: [SG_B],
+        attachment: { attachmentId, deleteOnTermination: false },
+      }),
+      'Throttled',
+      'RequestLimitExceeded',
+    );
+    const after = ec2.interfaces().find((i) => i.networkInterfaceId === trunk.networkInterfaceId);
+    expect(after?.groupIds).toEqual([SG_B]);
+    expect(after?.attachment?.deleteOnTermination).toBe(true);
+    await expectEc2Error(
+      ec2.modifyNetworkInterface({ networkInterfaceId: trunk.networkInterfaceId }),
+      'Throttled',
+      'RequestLimitExceeded',
+    );
+  });
+
+  it('client tokens: a replay after the interface was deleted returns it, disassociate mismatches', async () => {
+    const { ec2 } = setup();
+    const request = branchRequest({ clientToken: 'gone-1' });
+    const created = await ec2.createNetworkInterface(request);
+    await ec2.deleteNetworkInterface(created.networkInterfaceId);
+    // EC2 returns the original result without acting again; it does not create a second one.
+    expect((await ec2.createNetworkInterface(request)).networkInterfaceId).toBe(
+      created.networkInterfaceId,
+    );
+    expect(ec2.interfaces()).toEqual([]);
+    const { trunk } = await nodeWithTrunk(ec2);
+    const branch = await ec2.createNetworkInterface(branchRequest());
+    const a = await ec2.associateTrunkInterface({
+      trunkInterfaceId: trunk.networkInterfaceId,
+      branchInterfaceId: branch.networkInterfaceId,
+      vlanId: 1,
+      clientToken: 'a-1',
+    });
+    await ec2.disassociateTrunkInterface({ associationId: a.associationId, clientToken: 'd-1' });
+    await expectEc2Error(
+      ec2.disassociateTrunkInterface({
+        associationId: 'trunk-assoc-0123456789abcdef0',
+        clientToken: 'd-1',
+      }),
+      'InvalidParameter',
+      'IdempotentParameterMismatch',
+    );
+  });
+
+  it('offers EC2’s documented per-action buckets (CreateNetworkInterface 100, 5/s)', async () => {
+    const { ec2 } = setup({ throttle: FakeEc2.documentedThrottle });
+    let ok = 0;
+    for (let i = 0; i < 101; i++) {
+      ok += await ec2.createNetworkInterface(branchRequest()).then(
+        () => 1,
+        () => 0,
+      );
+    }
+    expect(ok).toBe(100);
+    expect(FakeEc2.documentedThrottle.CreateTags).toEqual({ capacity: 100, refillPerSecond: 10 });
+    expect(FakeEc2.documentedThrottle.AssociateTrunkInterface).toEqual({
+      capacity: 50,
+      refillPerSecond: 5,
+    });
+  });
+
+  it('lists an id not yet visible as absent, never as NotFound (network-interface-id filter)', async () => {
+    const { ec2, clock } = setup({ visibilityDelayMs: 1000 });
+    const eni = await ec2.createNetworkInterface(branchRequest());
+    expect(
+      await ec2.listNetworkInterfaces({ networkInterfaceIds: [eni.networkInterfaceId] }),
+    ).toEqual([]);
+    await clock.advance(1000);
+    expect(
+      (await ec2.listNetworkInterfaces({ networkInterfaceIds: [eni.networkInterfaceId] })).map(
+        (i) => i.networkInterfaceId,
+      ),
+    ).toEqual([eni.networkInterfaceId]);
   });
 });
