@@ -35,9 +35,19 @@ export function readAdmissionRequest(review: AdmissionReview): AdmissionRequest 
   return review.request as AdmissionRequest;
 }
 
-/** The answer review: same apiVersion and kind, the response addressed to the request's uid. */
+/**
+ * The answer review: same apiVersion and kind (the API server requires it; `admission.k8s.io/v1`
+ * and `AdmissionReview` when the request carries none), the response addressed to the request's
+ * uid.
+ */
 function answer(review: AdmissionReview, response: AdmissionResponse): AdmissionReview {
-  return { apiVersion: review.apiVersion, kind: review.kind, response };
+  const { apiVersion, kind } = review as { apiVersion?: unknown; kind?: unknown };
+  return {
+    apiVersion:
+      typeof apiVersion === 'string' && apiVersion !== '' ? apiVersion : 'admission.k8s.io/v1',
+    kind: typeof kind === 'string' && kind !== '' ? kind : 'AdmissionReview',
+    response,
+  };
 }
 
 /** Allows the request unchanged. */

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PolicyValidationError } from '../errors/PolicyValidationError.js';
 import type { AdmissionReview, AdmissionRequest } from '../models/AdmissionReview.js';
@@ -114,5 +115,71 @@ describe('reviewPodAnnotations', () => {
     expect(() =>
       reviewPodAnnotations({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }, options),
     ).toThrow(PolicyValidationError);
+  });
+
+  it('denies a change when the review names no user, instead of failing', () => {
+    const { userInfo: _userInfo, ...request } = review({
+      oldObject: pod(),
+      object: pod(branch),
+    }).request as AdmissionRequest;
+    const answer = reviewPodAnnotations(
+      {
+        apiVersion: 'admission.k8s.io/v1',
+        kind: 'AdmissionReview',
+        request: request as AdmissionRequest,
+      },
+      options,
+    );
+    expect(answer.response).toMatchObject({
+      uid: 'u-1',
+      allowed: false,
+      status: { code: 403, message: expect.stringMatching(/<unknown> may not add/) },
+    });
+  });
+
+  it('allows an UPDATE when neither the old nor the new pod has the annotation, and DELETE always', () => {
+    expect(
+      allowed(reviewPodAnnotations(review({ oldObject: pod(), object: pod() }), options)),
+    ).toBe(true);
+    expect(
+      allowed(
+        reviewPodAnnotations(review({ operation: 'DELETE', oldObject: pod(branch) }), options),
+      ),
+    ).toBe(true);
+  });
+
+  it('answers any JSON request without throwing, or rejects it as an InvalidAdmissionReview', () => {
+    const json = fc.jsonValue({ maxDepth: 5 });
+    const podJson = fc.oneof(
+      json,
+      fc.record({ metadata: fc.oneof(json, fc.record({ annotations: json })) }),
+    );
+    const request = fc.record(
+      {
+        uid: fc.oneof(fc.constant('u-1'), json),
+        kind: fc.oneof(fc.constant({ group: '', version: 'v1', kind: 'Pod' }), json),
+        operation: fc.oneof(fc.constantFrom('CREATE', 'UPDATE', 'DELETE'), json),
+        userInfo: json,
+        object: podJson,
+        oldObject: podJson,
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(fc.oneof(json, fc.record({ request })), (input) => {
+        let answer: AdmissionReview;
+        try {
+          answer = reviewPodAnnotations(input as unknown as AdmissionReview, options);
+        } catch (error) {
+          expect(PolicyValidationError.is(error, 'InvalidAdmissionReview')).toBe(true);
+          return;
+        }
+        expect(answer.response?.uid).toBe(
+          ((input as unknown as AdmissionReview).request as AdmissionRequest).uid,
+        );
+        expect(typeof answer.response?.allowed).toBe('boolean');
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -28,7 +28,8 @@ export function reviewPodAnnotations(
   const { uid } = request;
   if (!isPodRequest(request)) return allowReview(review, uid);
   const namespace =
-    stringMember(objectMember(request.object, 'metadata'), 'namespace') ?? request.namespace;
+    stringMember(objectMember(request.object, 'metadata'), 'namespace') ??
+    stringMember(request, 'namespace');
   const display = podDisplayName(request.object ?? request.oldObject, namespace);
   const annotation = (object: unknown): string | undefined =>
     stringMember(objectMember(objectMember(object, 'metadata'), 'annotations'), POD_ENI_ANNOTATION);
@@ -47,7 +48,8 @@ export function reviewPodAnnotations(
     const before = annotation(request.oldObject);
     const after = annotation(request.object);
     if (before === after) return allowReview(review, uid);
-    const username = request.userInfo.username;
+    // Read defensively: a review from outside may lack userInfo, which then names nobody.
+    const username = stringMember(objectMember(request, 'userInfo'), 'username');
     if (username !== undefined && options.controllerUsernames.includes(username)) {
       return allowReview(review, uid);
     }

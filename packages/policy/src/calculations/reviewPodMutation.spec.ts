@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PolicyValidationError } from '../errors/PolicyValidationError.js';
-import type { AdmissionReview } from '../models/AdmissionReview.js';
+import type { AdmissionRequest, AdmissionReview } from '../models/AdmissionReview.js';
 import type { SecurityGroupPolicy } from '../models/SecurityGroupPolicy.js';
 import { PolicyIndex } from '../services/PolicyIndex.js';
 import { decodeJsonPatch } from './admissionReviewResponses.js';
@@ -174,6 +175,122 @@ describe('reviewPodMutation', () => {
       owner: 'team-a',
       'fargate.amazonaws.com/pod-sg': `${SG_WEB},${SG_PAY}`,
     });
+  });
+
+  it('removes a pod-sg annotation a Fargate pod that matches no policy was created with', async () => {
+    const pod = webPod({}, { app: 'api', 'eks.amazonaws.com/fargate-profile': 'fp-default' });
+    pod.metadata.annotations = { owner: 'team-a', 'fargate.amazonaws.com/pod-sg': 'sg-01234567' };
+    const answer = await reviewPodMutation(podReview(pod), context());
+    expect(decodeJsonPatch(answer.response?.patch ?? '')).toEqual([
+      { op: 'remove', path: '/metadata/annotations/fargate.amazonaws.com~1pod-sg' },
+    ]);
+    expect(patched(pod, answer).metadata.annotations).toEqual({ owner: 'team-a' });
+    delete pod.metadata.annotations['fargate.amazonaws.com/pod-sg'];
+    expect((await reviewPodMutation(podReview(pod), context())).response?.patch).toBeUndefined();
+  });
+
+  it('overwrites a pod-sg annotation a matching Fargate pod was created with', async () => {
+    const pod = webPod({}, { app: 'web', 'eks.amazonaws.com/fargate-profile': 'fp-default' });
+    pod.metadata.annotations = { 'fargate.amazonaws.com/pod-sg': 'sg-01234567' };
+    const result = patched(pod, await reviewPodMutation(podReview(pod), context()));
+    expect(result.metadata.annotations).toEqual({ 'fargate.amazonaws.com/pod-sg': SG_WEB });
+  });
+
+  it('treats a Fargate pod as Fargate even with a Windows node selector, as EKS does', async () => {
+    const pod = webPod(
+      { nodeSelector: { 'kubernetes.io/os': 'windows' } },
+      { app: 'web', 'eks.amazonaws.com/fargate-profile': 'fp-default' },
+    );
+    const result = patched(pod, await reviewPodMutation(podReview(pod), context()));
+    expect(result.metadata.annotations).toEqual({ 'fargate.amazonaws.com/pod-sg': SG_WEB });
+  });
+
+  it('writes RFC 6902 operations with RFC 6901 escaping, and leaves initContainers alone', async () => {
+    const pod = webPod({ initContainers: [{ name: 'init', image: 'busybox' }] });
+    pod.spec.containers[0] = {
+      name: 'web',
+      resources: { limits: { 'vpc.amazonaws.com/pod-eni': '2', cpu: '1' } },
+    };
+    const answer = await reviewPodMutation(podReview(pod), context());
+    expect(answer.response?.patchType).toBe('JSONPatch');
+    expect(decodeJsonPatch(answer.response?.patch ?? '')).toEqual([
+      {
+        op: 'add',
+        path: '/spec/containers/0/resources/requests',
+        value: { 'vpc.amazonaws.com/pod-eni': '1' },
+      },
+      {
+        op: 'add',
+        path: '/spec/containers/0/resources/limits/vpc.amazonaws.com~1pod-eni',
+        value: '1',
+      },
+    ]);
+    const result = patched(pod, answer);
+    // An RFC 6902 add on an existing member replaces it.
+    expect(result.spec.containers[0].resources).toEqual({
+      requests: { 'vpc.amazonaws.com/pod-eni': '1' },
+      limits: { 'vpc.amazonaws.com/pod-eni': '1', cpu: '1' },
+    });
+    expect(result.spec.initContainers).toEqual([{ name: 'init', image: 'busybox' }]);
+  });
+
+  it('answers as admission.k8s.io/v1 AdmissionReview when the review names no version', async () => {
+    const { request } = podReview(webPod());
+    const answer = await reviewPodMutation({ request } as AdmissionReview, context());
+    expect(answer).toMatchObject({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      response: { uid: request?.uid, allowed: true, patchType: 'JSONPatch' },
+    });
+  });
+
+  it('answers any JSON request without throwing, or rejects it as an InvalidAdmissionReview', async () => {
+    const ctx = context();
+    const json = fc.jsonValue({ maxDepth: 5 });
+    const request = fc.record(
+      {
+        uid: fc.oneof(fc.constant('u-1'), json),
+        kind: fc.oneof(fc.constant({ group: '', version: 'v1', kind: 'Pod' }), json),
+        operation: fc.oneof(fc.constantFrom('CREATE', 'UPDATE'), json),
+        namespace: fc.oneof(fc.constant('shop'), json),
+        userInfo: json,
+        object: fc.oneof(
+          json,
+          fc.record({ metadata: json, spec: json }),
+          fc.record({
+            metadata: fc.record({
+              labels: fc.oneof(fc.constant({ app: 'web' }), json),
+              annotations: json,
+            }),
+            spec: fc.record({
+              containers: fc.oneof(json, fc.array(json, { maxLength: 2 })),
+              nodeSelector: json,
+            }),
+          }),
+        ),
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(json, fc.record({ apiVersion: json, kind: json, request })),
+        async (review) => {
+          let answer: AdmissionReview;
+          try {
+            answer = await reviewPodMutation(review as unknown as AdmissionReview, ctx);
+          } catch (error) {
+            expect(PolicyValidationError.is(error, 'InvalidAdmissionReview')).toBe(true);
+            return;
+          }
+          expect(answer.response?.uid).toBe(
+            ((review as unknown as AdmissionReview).request as AdmissionRequest).uid,
+          );
+          expect(typeof answer.response?.allowed).toBe('boolean');
+          if (answer.response?.allowed !== true) expect(answer.response?.patch).toBeUndefined();
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 
   it('takes the namespace from the pod, else from the request', async () => {

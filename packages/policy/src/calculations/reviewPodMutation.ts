@@ -43,7 +43,8 @@ export interface PodMutationContext {
  * what is there), so the scheduler places the pod on a node with free branch ENIs.
  *
  * - Fargate pods (label `eks.amazonaws.com/fargate-profile`) get the annotation
- *   `fargate.amazonaws.com/pod-sg` with the comma-joined group ids instead.
+ *   `fargate.amazonaws.com/pod-sg` with the comma-joined group ids instead; a Fargate pod that
+ *   matches no policy but was created with that annotation has it removed (Fargate trusts it).
  * - hostNetwork pods and Windows pods (nodeSelector `kubernetes.io/os` or
  *   `beta.kubernetes.io/os` = `windows`) are allowed unchanged.
  * - The pod's namespace is `metadata.namespace`, else `request.namespace` (usual on CREATE); its
@@ -68,7 +69,7 @@ export async function reviewPodMutation(
   const pod = request.object;
   const metadata = objectMember(pod, 'metadata');
   const spec = objectMember(pod, 'spec');
-  const namespace = stringMember(metadata, 'namespace') ?? request.namespace;
+  const namespace = stringMember(metadata, 'namespace') || stringMember(request, 'namespace');
   const display = podDisplayName(pod, namespace);
   if (!isJsonObject(pod) || spec === undefined) {
     return denyReview(
@@ -82,9 +83,12 @@ export async function reviewPodMutation(
   if (namespace === undefined || namespace === '') {
     return denyReview(review, uid, 400, 'BadRequest', `pod ${display}: it has no namespace`);
   }
-  if (spec['hostNetwork'] === true || isWindowsPod(spec)) return allowReview(review, uid);
-
+  if (spec['hostNetwork'] === true) return allowReview(review, uid);
   const labels = stringMap(metadata?.['labels']);
+  // As in EKS, the Fargate label wins over a Windows node selector.
+  const fargate = Object.hasOwn(labels, FARGATE_PROFILE_LABEL);
+  if (!fargate && isWindowsPod(spec)) return allowReview(review, uid);
+
   const serviceAccountName =
     stringMember(spec, 'serviceAccountName') || stringMember(spec, 'serviceAccount') || 'default';
   let serviceAccountLabels: Readonly<Record<string, string>> | null = null;
@@ -105,11 +109,24 @@ export async function reviewPodMutation(
     { namespace, labels, serviceAccountName },
     serviceAccountLabels,
   );
-  if (groupIds.length === 0) return allowReview(review, uid);
-
-  if (Object.hasOwn(labels, FARGATE_PROFILE_LABEL)) {
-    return patchReview(review, uid, [fargateAnnotationPatch(metadata, groupIds.join(','))]);
+  if (fargate) {
+    if (groupIds.length > 0) {
+      return patchReview(review, uid, [fargateAnnotationPatch(metadata, groupIds.join(','))]);
+    }
+    // Fargate trusts this annotation, so one the pod was created with is dropped (as EKS does).
+    if (
+      stringMember(objectMember(metadata, 'annotations'), FARGATE_POD_SG_ANNOTATION) !== undefined
+    ) {
+      return patchReview(review, uid, [
+        {
+          op: 'remove',
+          path: `/metadata/annotations/${escapeJsonPointerToken(FARGATE_POD_SG_ANNOTATION)}`,
+        },
+      ]);
+    }
+    return allowReview(review, uid);
   }
+  if (groupIds.length === 0) return allowReview(review, uid);
   const containers = spec['containers'];
   const container: unknown = Array.isArray(containers) ? containers[0] : undefined;
   if (!isJsonObject(container)) {

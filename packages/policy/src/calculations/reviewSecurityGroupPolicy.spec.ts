@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PolicyValidationError } from '../errors/PolicyValidationError.js';
 import type { AdmissionRequest, AdmissionReview } from '../models/AdmissionReview.js';
@@ -107,5 +108,42 @@ describe('reviewSecurityGroupPolicy', () => {
     expect(() =>
       reviewSecurityGroupPolicy(review({ uid: undefined as unknown as string })),
     ).toThrow(PolicyValidationError);
+  });
+
+  it('answers any JSON request without throwing, or rejects it as an InvalidAdmissionReview', () => {
+    const json = fc.jsonValue({ maxDepth: 5 });
+    const request = fc.record(
+      {
+        uid: fc.oneof(fc.constant('u-7'), json),
+        kind: fc.oneof(
+          fc.constant({
+            group: 'vpcresources.k8s.aws',
+            version: 'v1beta1',
+            kind: 'SecurityGroupPolicy',
+          }),
+          json,
+        ),
+        operation: fc.oneof(fc.constantFrom('CREATE', 'UPDATE'), json),
+        namespace: json,
+        object: fc.oneof(json, fc.record({ metadata: json, spec: json }, { requiredKeys: [] })),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(fc.oneof(json, fc.record({ request })), (input) => {
+        let answer: AdmissionReview;
+        try {
+          answer = reviewSecurityGroupPolicy(input as unknown as AdmissionReview);
+        } catch (error) {
+          expect(PolicyValidationError.is(error, 'InvalidAdmissionReview')).toBe(true);
+          return;
+        }
+        expect(answer.response?.uid).toBe(
+          ((input as unknown as AdmissionReview).request as AdmissionRequest).uid,
+        );
+        expect(typeof answer.response?.allowed).toBe('boolean');
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
