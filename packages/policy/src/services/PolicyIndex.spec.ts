@@ -269,10 +269,11 @@ describe('PolicyIndex', () => {
 // Property: the index resolves exactly what a scan of every policy with labelSelectorMatches
 // would, after any sequence of upserts and removes; explainPolicyMatch agrees with both.
 describe('PolicyIndex against a naive reference', () => {
-  const keys = ['app', 'tier', 'env', 'x.io/team'];
+  // 'constructor' and 'toString' are Object.prototype members: they must count as absent.
+  const keys = ['app', 'tier', 'env', 'x.io/team', 'constructor', 'toString'];
   const values = ['a', 'b', 'c', ''];
   const namespaces = ['ns-a', 'ns-b'];
-  const policyNames = ['p0', 'p1', 'p2', 'p3', 'p4', 'p5'];
+  const policyNames = ['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'];
   const key = fc.constantFrom(...keys);
   const value = fc.constantFrom(...values);
   const labels = fc.dictionary(key, value, { maxKeys: 4 });
@@ -280,16 +281,29 @@ describe('PolicyIndex against a naive reference', () => {
     fc.record({
       key,
       operator: fc.constantFrom('In' as const, 'NotIn' as const),
-      values: fc.uniqueArray(value, { minLength: 1, maxLength: 3 }),
+      // Repeated values are legal in Kubernetes.
+      values: fc.array(value, { minLength: 1, maxLength: 3 }),
     }),
-    fc.record({ key, operator: fc.constantFrom('Exists' as const, 'DoesNotExist' as const) }),
+    fc.record(
+      {
+        key,
+        operator: fc.constantFrom('Exists' as const, 'DoesNotExist' as const),
+        values: fc.constant([]),
+      },
+      { requiredKeys: ['key', 'operator'] },
+    ),
   );
-  const selector: fc.Arbitrary<LabelSelector> = fc.record(
-    {
-      matchLabels: fc.dictionary(key, value, { maxKeys: 2 }),
-      matchExpressions: fc.array(requirement, { maxLength: 3 }),
-    },
-    { requiredKeys: [] },
+  const selector: fc.Arbitrary<LabelSelector> = fc.oneof(
+    fc.constant({}),
+    fc.record(
+      {
+        matchLabels: fc.dictionary(key, value, { maxKeys: 2 }),
+        matchExpressions: fc.array(requirement, { maxLength: 3 }),
+      },
+      { requiredKeys: [] },
+    ),
+    // Expression-only selectors, the ones filed under a key or in the always-lists.
+    fc.record({ matchExpressions: fc.array(requirement, { minLength: 1, maxLength: 3 }) }),
   );
   const groupIds = fc.array(fc.integer({ min: 1, max: 6 }).map(sg), { minLength: 1, maxLength: 3 });
   const upsert = fc
@@ -310,28 +324,74 @@ describe('PolicyIndex against a naive reference', () => {
       name: fc.constantFrom(...policyNames),
     }),
   });
-  const pod = fc.record({
-    namespace: fc.constantFrom(...namespaces, 'ns-c'),
-    labels,
-    serviceAccountLabels: fc.option(labels, { nil: null }),
-  });
+  const pod = fc.record(
+    {
+      namespace: fc.constantFrom(...namespaces, 'ns-c'),
+      labels,
+      serviceAccountName: fc.constantFrom('default', 'payments'),
+      // null and undefined both mean the service account is unknown.
+      serviceAccountLabels: fc.oneof(fc.constant(null), fc.constant(undefined), labels),
+    },
+    { requiredKeys: ['namespace', 'serviceAccountLabels'] },
+  );
+
+  /** Kubernetes' Requirement.Matches, written out on its own (not through the code under test). */
+  function termHolds(
+    term: LabelSelectorRequirement,
+    labels: Readonly<Record<string, string>>,
+  ): boolean {
+    const has = Object.hasOwn(labels, term.key);
+    const actual = has ? labels[term.key] : undefined;
+    const listed = actual !== undefined && (term.values ?? []).includes(actual);
+    switch (term.operator) {
+      case 'In':
+        return has && listed;
+      case 'NotIn':
+        return !has || !listed;
+      case 'Exists':
+        return has;
+      case 'DoesNotExist':
+        return !has;
+    }
+  }
+
+  /** nil matches nothing, {} everything, else matchLabels AND matchExpressions. */
+  function selectorHolds(
+    selector: LabelSelector | undefined,
+    labels: Readonly<Record<string, string>> | null,
+  ): boolean {
+    if (selector === undefined) return true; // a selector the policy does not set is no constraint
+    if (labels === null) return false; // unknown service account
+    return (
+      Object.entries(selector.matchLabels ?? {}).every(
+        ([k, v]) => Object.hasOwn(labels, k) && labels[k] === v,
+      ) && (selector.matchExpressions ?? []).every((term) => termHolds(term, labels))
+    );
+  }
 
   function reference(
     policies: Iterable<SecurityGroupPolicy>,
     subject: PodIdentity,
     serviceAccountLabels: Readonly<Record<string, string>> | null,
   ): SecurityGroupResolution {
-    const matching = [...policies]
+    const all = [...policies];
+    const matching = all
       .filter(
         (p) =>
           p.metadata.namespace === subject.namespace &&
-          (p.spec.podSelector === undefined ||
-            labelSelectorMatches(p.spec.podSelector, subject.labels ?? {})) &&
-          (p.spec.serviceAccountSelector === undefined ||
-            (serviceAccountLabels !== null &&
-              labelSelectorMatches(p.spec.serviceAccountSelector, serviceAccountLabels))),
+          selectorHolds(p.spec.podSelector, subject.labels ?? {}) &&
+          selectorHolds(p.spec.serviceAccountSelector, serviceAccountLabels),
       )
       .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+    for (const p of all) {
+      // labelSelectorMatches agrees with the written-out rules on every selector.
+      for (const selector of [p.spec.podSelector, p.spec.serviceAccountSelector]) {
+        if (selector === undefined) continue;
+        expect(labelSelectorMatches(selector, subject.labels ?? {})).toBe(
+          selectorHolds(selector, subject.labels ?? {}),
+        );
+      }
+    }
     return {
       groupIds: [...new Set(matching.flatMap((p) => p.spec.securityGroups.groupIds))].sort(),
       policies: matching.map((p) => ({ namespace: p.metadata.namespace, name: p.metadata.name })),
@@ -360,7 +420,8 @@ describe('PolicyIndex against a naive reference', () => {
           }
           expect(index.size).toBe(current.size);
           for (const subject of pods) {
-            const expected = reference(current.values(), subject, subject.serviceAccountLabels);
+            const accountLabels = subject.serviceAccountLabels ?? null;
+            const expected = reference(current.values(), subject, accountLabels);
             expect(index.resolve(subject, subject.serviceAccountLabels)).toEqual(expected);
             const explained = [...current.values()]
               .filter((p) => explainPolicyMatch(p, subject, subject.serviceAccountLabels).matches)
@@ -378,7 +439,7 @@ describe('PolicyIndex against a naive reference', () => {
           }
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
   });
 });
