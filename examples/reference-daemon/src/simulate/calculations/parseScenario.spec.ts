@@ -87,7 +87,12 @@ describe('parseScenario', () => {
       .replace(/^ec2:[\s\S]*?(?=^objects:)/m, '')
       .replace(/^timeline:[\s\S]*?(?=^until:)/m, '');
     const scenario = parseScenario(minimal, context);
-    expect(scenario.ec2).toEqual({ latencyMs: null, throttle: {}, faults: [] });
+    expect(scenario.ec2).toEqual({
+      latencyMs: null,
+      throttle: {},
+      faults: [],
+      visibilityDelayMs: 1000,
+    });
     expect(scenario.controller.strategy).toBe('podsg');
     expect(scenario.controller.cooldownSeconds).toBeNull();
     expect(scenario.timeline).toEqual([]);

@@ -21,6 +21,8 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN =
   /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const MAX_GENERATED_PODS = 100_000;
+/** New interfaces show in EC2's describe calls after a moment, not at once. */
+const DEFAULT_VISIBILITY_DELAY_MS = 1000;
 
 type Json = Record<string, unknown>;
 
@@ -152,11 +154,23 @@ function readNode(
 }
 
 function readEc2(reader: Reader, value: unknown): Scenario['ec2'] {
-  const ec2: Scenario['ec2'] = { latencyMs: null, throttle: {}, faults: [] };
+  const ec2: Scenario['ec2'] = {
+    latencyMs: null,
+    throttle: {},
+    faults: [],
+    visibilityDelayMs: DEFAULT_VISIBILITY_DELAY_MS,
+  };
   if (value === undefined || value === null) return ec2;
   const section = reader.object(value, 'ec2');
   if (!section) return ec2;
-  reader.onlyKeys(section, 'ec2', ['latencyMs', 'throttle', 'faults']);
+  reader.onlyKeys(section, 'ec2', ['latencyMs', 'throttle', 'faults', 'visibilityDelayMs']);
+  if (section['visibilityDelayMs'] !== undefined) {
+    ec2.visibilityDelayMs =
+      reader.number(section['visibilityDelayMs'], 'ec2.visibilityDelayMs', {
+        min: 0,
+        max: 600_000,
+      }) ?? DEFAULT_VISIBILITY_DELAY_MS;
+  }
   if (section['latencyMs'] !== undefined) {
     const latency = reader.object(section['latencyMs'], 'ec2.latencyMs');
     if (latency) {

@@ -45,6 +45,8 @@ export interface Scenario {
     latencyMs: { min: number; max: number } | null;
     throttle: Partial<Record<Ec2ApiName, { capacity: number; refillPerSecond: number }>>;
     faults: { api: Ec2ApiName; rate: number }[];
+    /** How long a new interface stays missing from describe calls (EC2 is eventually consistent). */
+    visibilityDelayMs: number;
   };
   controller: {
     strategy: 'podsg' | 'baseline';

@@ -132,7 +132,7 @@ function benchScenario(variant: Variant): Scenario {
       })),
     },
     // No throttle override: FakeEc2's defaults are the buckets under test.
-    ec2: { latencyMs: { min: 40, max: 300 }, throttle: {}, faults: [] },
+    ec2: { latencyMs: { min: 40, max: 300 }, throttle: {}, faults: [], visibilityDelayMs: 1000 },
     controller: {
       strategy: variant.strategy,
       cooldownSeconds: variant.cooldownSeconds ?? null,
@@ -432,7 +432,7 @@ it('cold start and rollout of 1,000 pods, podsg beside baseline', async () => {
   console.log(
     `\nSimulation bench (issue 3 §4 a, b), simulated seconds, seed ${String(SEED)}: ${String(NODES)} × ${INSTANCE_TYPE}` +
       ` (54 branches each), EC2 mutating buckets ${String(BUCKET.capacity)} / ${String(BUCKET.refillPerSecond)} s⁻¹` +
-      ` (FakeEc2 defaults; describe 100 / 20 s⁻¹), latency 40–300 ms, no faults.`,
+      ` (FakeEc2 defaults; describe 100 / 20 s⁻¹), latency 40–300 ms, new interfaces visible to describe calls after 1 s, no faults.`,
   );
   console.log(
     `\n(a) cold start: ${String(PODS)} pods created at t = 0; bound (${String(PODS)} − ${String(BUCKET.capacity)}) / ${String(BUCKET.refillPerSecond)} = ${String(COLD_START_BOUND_S)} s; goal ≤ ${String(COLD_START_GOAL)}×` +

@@ -117,6 +117,7 @@ function chaosScenario(seed: number): Scenario {
       throttle: {},
       // 10% of every call fails, as a lost response or a server error.
       faults: EC2_API_NAMES.map((api) => ({ api, rate: 0.1 })),
+      visibilityDelayMs: 1000,
     },
     controller: {
       strategy: 'podsg',

@@ -69,6 +69,7 @@ export class Simulation {
       ...(ec2.latencyMs === null ? {} : { latencyMs: ec2.latencyMs }),
       throttle: ec2.throttle,
       faults: ec2.faults,
+      visibilityDelayMs: ec2.visibilityDelayMs,
     });
     this.cluster = new FakeCluster({ clock: this.clock, seed });
     for (const node of cluster.nodes) {
