@@ -254,6 +254,35 @@ describe('runCniCommand on FakeKernel', () => {
     expect(await podLinksLeft()).toEqual([]);
   });
 
+  it('ADD into a pod that already has CNI_IFNAME fails and leaves that interface alone', async () => {
+    // Another plugin's interface: a veth with its peer on the host.
+    await kernel.apply(
+      {
+        steps: [
+          {
+            op: 'link.add.veth',
+            ns: 'pod',
+            name: 'eth0',
+            peerName: 'other0',
+            peerNs: 'host',
+            mtu: 1500,
+            peerMac: '02:99:99:99:99:99',
+          },
+        ],
+      },
+      { netns: NETNS },
+    );
+    hostBefore = await kernel.snapshot(null);
+    const outcome = await runCniCommand(env('ADD'), config(), ports);
+    // The spec: "If an interface of the requested name already exists in the container, the CNI
+    // plugin MUST return with an error."
+    expect(outcome.exitCode).toBe(1);
+    expect(parsed(outcome.stdout).code).toBe(101);
+    expect(await podLinksLeft()).toEqual(['eth0']);
+    expect(await hostLeftovers()).toEqual([]);
+    expect((await kernel.snapshot(null)).links.map((l) => l.name)).toContain('other0');
+  });
+
   it('DEL without prevResult tears down from the agent, or from the host when the agent is gone', async () => {
     for (const agentUp of [true, false]) {
       await runCniCommand(env('ADD'), config(), ports);

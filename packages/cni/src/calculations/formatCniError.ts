@@ -3,7 +3,9 @@ import type { CniErrorResult } from '../models/CniResult.js';
 
 /**
  * The CNI error object for any thrown value: a `CniError` keeps its code, message and details;
- * anything else becomes code 199 (`Unexpected`) with its message.
+ * anything else becomes code 199 (`Unexpected`) with its message. The spec lists `details` among
+ * the error's keys (none is marked optional), so it is always there: the message itself when the
+ * error carries nothing longer.
  */
 export function formatCniError(cniVersion: string, error: unknown): CniErrorResult {
   const cniError = CniError.is(error)
@@ -11,7 +13,7 @@ export function formatCniError(cniVersion: string, error: unknown): CniErrorResu
     : new CniError('Unexpected', error instanceof Error ? error.message : String(error), {
         cause: error,
       });
-  const result: CniErrorResult = { cniVersion, code: cniError.code, msg: cniError.message };
-  if (cniError.details !== undefined && cniError.details !== '') result.details = cniError.details;
-  return result;
+  const details =
+    cniError.details !== undefined && cniError.details !== '' ? cniError.details : cniError.message;
+  return { cniVersion, code: cniError.code, msg: cniError.message, details };
 }

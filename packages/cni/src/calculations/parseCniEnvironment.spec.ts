@@ -48,12 +48,10 @@ describe('parseCniEnvironment', () => {
     ['ADD', 'CNI_CONTAINERID'],
     ['ADD', 'CNI_NETNS'],
     ['ADD', 'CNI_IFNAME'],
-    ['ADD', 'CNI_PATH'],
     ['CHECK', 'CNI_NETNS'],
     ['DEL', 'CNI_CONTAINERID'],
     ['DEL', 'CNI_IFNAME'],
     ['GC', 'CNI_PATH'],
-    ['STATUS', 'CNI_PATH'],
   ])('%s without %s is code 4 naming the variable', (command, variable) => {
     const error = thrown(() =>
       parseCniEnvironment({ ...addEnv, CNI_COMMAND: command, [variable]: '' }),
@@ -72,6 +70,39 @@ describe('parseCniEnvironment', () => {
         command,
       );
     }
+  });
+
+  it('takes CNI_PATH as optional where the spec does (ADD, CHECK, DEL, STATUS), unlike GC', () => {
+    for (const command of ['ADD', 'CHECK', 'DEL', 'STATUS']) {
+      const parsed = parseCniEnvironment({ ...addEnv, CNI_COMMAND: command, CNI_PATH: undefined });
+      expect(parsed.path).toEqual([]);
+    }
+    expect(thrown(() => parseCniEnvironment({ CNI_COMMAND: 'GC' })).details).toBe('CNI_PATH');
+  });
+
+  it('ignores container variables GC and STATUS do not take, as skel does', () => {
+    for (const command of ['GC', 'STATUS']) {
+      const parsed = parseCniEnvironment({
+        CNI_COMMAND: command,
+        CNI_PATH: '/opt/cni/bin',
+        CNI_CONTAINERID: '-bad id',
+        CNI_IFNAME: 'a/b',
+        CNI_NETNS: 'relative',
+      });
+      expect([parsed.containerId, parsed.ifName, parsed.netns]).toEqual([
+        undefined,
+        undefined,
+        undefined,
+      ]);
+    }
+  });
+
+  it('counts CNI_IFNAME in bytes as the kernel does: 15 at most', () => {
+    expect(parseCniEnvironment({ ...addEnv, CNI_IFNAME: 'a'.repeat(15) }).ifName).toHaveLength(15);
+    // 8 characters, 16 bytes in UTF-8.
+    const error = thrown(() => parseCniEnvironment({ ...addEnv, CNI_IFNAME: 'é'.repeat(8) }));
+    expect([error.code, error.details]).toEqual([4, `CNI_IFNAME=${'é'.repeat(8)}`]);
+    expect(thrown(() => parseCniEnvironment({ ...addEnv, CNI_IFNAME: 'eth\u00850' })).code).toBe(4);
   });
 
   it('refuses a missing or unknown CNI_COMMAND with code 4', () => {

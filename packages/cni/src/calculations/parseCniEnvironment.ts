@@ -3,16 +3,27 @@ import type { CniArgs, CniCommand, CniEnvironment } from '../models/CniEnvironme
 
 const COMMANDS: readonly CniCommand[] = ['ADD', 'DEL', 'CHECK', 'VERSION', 'GC', 'STATUS'];
 
-/** Which variables each command requires (CNI spec "Parameters"; libcni's skel agrees). */
+/**
+ * Which variables each command requires, as the CNI spec's "Required environment parameters"
+ * list them. The spec makes `CNI_PATH` optional for ADD, DEL, CHECK and STATUS (libcni's skel
+ * insists on it, but runtimes always set it); only delegation needs it, and a delegation without
+ * it fails with `DelegateNotFound`. GC requires it (spec 1.1.0).
+ */
 const REQUIRED: Readonly<Record<CniCommand, readonly string[]>> = {
-  ADD: ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME', 'CNI_PATH'],
-  CHECK: ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME', 'CNI_PATH'],
+  ADD: ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME'],
+  CHECK: ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME'],
   // DEL may come without CNI_NETNS once the sandbox is gone: clean up what can be found.
-  DEL: ['CNI_CONTAINERID', 'CNI_IFNAME', 'CNI_PATH'],
+  DEL: ['CNI_CONTAINERID', 'CNI_IFNAME'],
   GC: ['CNI_PATH'],
-  STATUS: ['CNI_PATH'],
+  STATUS: [],
   VERSION: [],
 };
+
+/** Linux's IFNAMSIZ less the terminating NUL: at most 15 bytes. */
+const MAX_INTERFACE_NAME_BYTES = 15;
+
+/** What Go's `unicode.IsSpace` (used by libcni's `ValidateInterfaceName`) calls whitespace. */
+const IFNAME_FORBIDDEN = /[/:\s\u0085]/;
 
 /** `CNI_ARGS` keys podsg understands; the runtimes set all of these. */
 const KNOWN_ARGS = new Set([
@@ -71,8 +82,8 @@ export function parseCniArgs(text: string): CniArgs {
  * Throws `CniError` `InvalidEnvironment` (code 4) naming the variable: `CNI_COMMAND` missing or
  * unknown, a variable the command requires missing or empty, `CNI_CONTAINERID` not of
  * `[A-Za-z0-9][A-Za-z0-9_.-]*`, `CNI_IFNAME` that is not a Linux interface name (1..15
- * characters, not `.`/`..`, no `/`, `:` or whitespace), a malformed `CNI_ARGS`, or `CNI_NETNS`
- * that is not an absolute path.
+ * bytes, not `.`/`..`, no `/`, `:` or whitespace), a malformed `CNI_ARGS`, or `CNI_NETNS`
+ * that is not an absolute path. The container variables are read for ADD, CHECK and DEL only.
  */
 export function parseCniEnvironment(
   env: Readonly<Record<string, string | undefined>>,
@@ -96,26 +107,34 @@ export function parseCniEnvironment(
     args: parseCniArgs(env.CNI_ARGS ?? ''),
     path: (env.CNI_PATH ?? '').split(':').filter((dir) => dir !== ''),
   };
-  const containerId = env.CNI_CONTAINERID ?? '';
+  // As libcni's skel: the container id and interface name are checked (and kept) only for the
+  // commands that take them; GC and STATUS ignore whatever else the runtime left in the environment.
+  const takesAttachment = command === 'ADD' || command === 'CHECK' || command === 'DEL';
+  const containerId = takesAttachment ? (env.CNI_CONTAINERID ?? '') : '';
   if (containerId !== '') {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(containerId)) {
       throw invalidEnvironment('CNI_CONTAINERID', 'has invalid characters', containerId);
     }
     result.containerId = containerId;
   }
-  const netns = env.CNI_NETNS ?? '';
+  const netns = takesAttachment ? (env.CNI_NETNS ?? '') : '';
   if (netns !== '') {
     if (!netns.startsWith('/')) {
       throw invalidEnvironment('CNI_NETNS', 'must be an absolute path', netns);
     }
     result.netns = netns;
   }
-  const ifName = env.CNI_IFNAME ?? '';
+  const ifName = takesAttachment ? (env.CNI_IFNAME ?? '') : '';
   if (ifName !== '') {
-    if (ifName.length > 15 || ifName === '.' || ifName === '..' || /[/:\s]/.test(ifName)) {
+    if (
+      new TextEncoder().encode(ifName).length > MAX_INTERFACE_NAME_BYTES ||
+      ifName === '.' ||
+      ifName === '..' ||
+      IFNAME_FORBIDDEN.test(ifName)
+    ) {
       throw invalidEnvironment(
         'CNI_IFNAME',
-        'is not an interface name (at most 15 characters, not . or .., no /, : or whitespace)',
+        'is not an interface name (at most 15 bytes, not . or .., no /, : or whitespace)',
         ifName,
       );
     }

@@ -63,6 +63,20 @@ describe('parseNetworkConfig', () => {
     }
   });
 
+  it('reads a missing cniVersion as libcni does (0.1.0: code 1), a non-string one as undecodable (code 6)', () => {
+    for (const cniVersion of [undefined, '']) {
+      const error = thrown(() => parse({ ...base, cniVersion }));
+      expect(error.code).toBe(1);
+      expect(error.message).toMatch(/0\.1\.0.*missing/);
+    }
+    const error = thrown(() => parse({ ...base, cniVersion: 1 }));
+    expect([error.code, error.details]).toEqual([6, 'cniVersion']);
+  });
+
+  it('checks the network name before the version, as skel does', () => {
+    expect(thrown(() => parse({ ...base, name: 'bad name', cniVersion: '9.9.9' })).code).toBe(7);
+  });
+
   it('refuses CHECK before 0.4.0 and GC or STATUS before 1.1.0 with code 1', () => {
     expect(thrown(() => parse({ ...base, cniVersion: '0.3.1' }, 'CHECK')).code).toBe(1);
     expect(parse({ ...base, cniVersion: '0.4.0' }, 'CHECK').cniVersion).toBe('0.4.0');
@@ -75,11 +89,11 @@ describe('parseNetworkConfig', () => {
   });
 
   it.each([
-    ['cniVersion', { cniVersion: 1 }],
-    ['cniVersion', { cniVersion: '' }],
     ['name', { name: undefined }],
     ['name', { name: '-podsg' }],
     ['type', { type: '' }],
+    ['type', { type: '/opt/cni/bin/podsg-cni' }],
+    ['type', { type: 'podsg\\cni' }],
     ['podSGEnforcingMode', { podSGEnforcingMode: 'lenient' }],
     ['mtu', { mtu: 575 }],
     ['mtu', { mtu: 9002 }],

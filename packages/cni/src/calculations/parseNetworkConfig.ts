@@ -1,7 +1,7 @@
 import { CniError } from '../errors/CniError.js';
 import type { CniCommand } from '../models/CniEnvironment.js';
 import { SUPPORTED_CNI_VERSIONS } from '../models/NetworkConfig.js';
-import type { CniAttachmentRef, CniVersion, NetworkConfig } from '../models/NetworkConfig.js';
+import type { CniAttachmentRef, NetworkConfig } from '../models/NetworkConfig.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -35,15 +35,16 @@ const COMMAND_SINCE: Readonly<Partial<Record<CniCommand, string>>> = {
 };
 
 /**
- * The `cniVersion` of a configuration if it is one podsg speaks, else null. Used to label error
- * output even when the rest of the configuration is bad.
+ * The `cniVersion` a configuration declares (any non-empty string, spoken by podsg or not), else
+ * null. The spec has error and VERSION results carry "the value of cniVersion specified on input",
+ * so this labels them even when the rest of the input is bad.
  */
-export function peekCniVersion(stdin: string): CniVersion | null {
+export function peekCniVersion(stdin: string): string | null {
   try {
     const parsed: unknown = JSON.parse(stdin);
     if (!isObject(parsed)) return null;
     const version = parsed.cniVersion;
-    return SUPPORTED_CNI_VERSIONS.find((known) => known === version) ?? null;
+    return typeof version === 'string' && version !== '' ? version : null;
   } catch {
     return null;
   }
@@ -86,8 +87,10 @@ function parseAttachments(value: unknown, field: string): CniAttachmentRef[] {
  *
  * Throws `CniError`:
  * - `DecodeFailure` (code 6) when stdin is not a JSON object;
+ * - `DecodeFailure` (code 6) when `cniVersion` is not a string;
  * - `IncompatibleVersion` (code 1) when `cniVersion` is not one of `SUPPORTED_CNI_VERSIONS`
- *   (details list them), or the command is newer than it (CHECK needs 0.4.0, GC and STATUS 1.1.0);
+ *   (details list them; a missing one is 0.1.0, as libcni reads it), or the command is newer
+ *   than it (CHECK needs 0.4.0, GC and STATUS 1.1.0);
  * - `InvalidConfig` (code 7) naming the field for anything else malformed.
  */
 export function parseNetworkConfig(stdin: string, command: CniCommand = 'ADD'): NetworkConfig {
@@ -103,15 +106,25 @@ export function parseNetworkConfig(stdin: string, command: CniCommand = 'ADD'): 
   if (!isObject(parsed)) {
     throw new CniError('DecodeFailure', 'network configuration on stdin is not a JSON object');
   }
-  const versionText = parsed.cniVersion;
-  if (typeof versionText !== 'string' || versionText === '') {
-    throw invalidConfig('cniVersion', 'must be a non-empty string');
+  // libcni's skel checks the network name before the version.
+  const name = optionalString(parsed, 'name');
+  if (name === undefined || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
+    throw invalidConfig('name', 'must start with a letter or digit, then letters, digits, _ . -');
   }
-  const cniVersion = SUPPORTED_CNI_VERSIONS.find((known) => known === versionText);
+  const versionText = parsed.cniVersion ?? '';
+  if (typeof versionText !== 'string') {
+    // libcni fails to decode such a configuration's version.
+    throw new CniError('DecodeFailure', 'network configuration field cniVersion must be a string', {
+      details: 'cniVersion',
+    });
+  }
+  // libcni reads a configuration without cniVersion as 0.1.0, which podsg does not speak.
+  const declared = versionText === '' ? '0.1.0' : versionText;
+  const cniVersion = SUPPORTED_CNI_VERSIONS.find((known) => known === declared);
   if (cniVersion === undefined) {
     throw new CniError(
       'IncompatibleVersion',
-      `incompatible CNI version ${versionText}: podsg-cni supports ${SUPPORTED_CNI_VERSIONS.join(', ')}`,
+      `incompatible CNI version ${declared}${versionText === '' ? ' (cniVersion is missing)' : ''}: podsg-cni supports ${SUPPORTED_CNI_VERSIONS.join(', ')}`,
       { details: `supportedVersions: ${SUPPORTED_CNI_VERSIONS.join(', ')}` },
     );
   }
@@ -124,12 +137,11 @@ export function parseNetworkConfig(stdin: string, command: CniCommand = 'ADD'): 
     );
   }
 
-  const name = optionalString(parsed, 'name');
-  if (name === undefined || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
-    throw invalidConfig('name', 'must start with a letter or digit, then letters, digits, _ . -');
-  }
   const type = optionalString(parsed, 'type');
-  if (type === undefined || type === '') throw invalidConfig('type', 'must be a non-empty string');
+  // The spec: `type` names the plugin binary, so it cannot hold a path separator.
+  if (type === undefined || type === '' || /[/\\\0]/.test(type)) {
+    throw invalidConfig('type', 'must be a plugin name (a non-empty string without / or \\)');
+  }
 
   const mode = optionalString(parsed, 'podSGEnforcingMode') ?? 'strict';
   if (mode !== 'strict' && mode !== 'standard') {

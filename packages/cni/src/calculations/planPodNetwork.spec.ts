@@ -210,4 +210,38 @@ describe('planPodNetwork', () => {
     expect(CniError.is(error, 'InvalidPlanInput')).toBe(true);
     expect((error as Error).message).toContain(field);
   });
+
+  it.each([
+    [153, 'default'],
+    [154, 'main'],
+    [155, 'local'],
+  ])("refuses VLAN id %i: its table 100+N would be the kernel's %s", (vlanId, tableName) => {
+    let error: unknown;
+    try {
+      planPodNetwork({ ...strictInput, branch: { ...strictInput.branch, vlanId } });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(CniError.is(error, 'InvalidPlanInput')).toBe(true);
+    const cniError = error as CniError;
+    expect(cniError.details).toBe('branch.vlanId');
+    expect(cniError.message).toContain(`branch.vlanId ${vlanId}`);
+    expect(cniError.message).toContain(`${100 + vlanId} is the kernel's table ${tableName}`);
+  });
+
+  it.each([0, -1, 4095, 2.5])('refuses %s, which is no 802.1Q VLAN id', (vlanId) => {
+    expect(() =>
+      planPodNetwork({ ...strictInput, branch: { ...strictInput.branch, vlanId } }),
+    ).toThrow(/branch\.vlanId .* is not a VLAN id/);
+  });
+
+  it('wires the VLAN ids around the kernel tables: 152 and 156', () => {
+    for (const vlanId of [152, 156]) {
+      const steps = planPodNetwork({
+        ...strictInput,
+        branch: { ...strictInput.branch, vlanId },
+      }).steps;
+      expect(steps.some((s) => s.op === 'link.add.vlan' && s.vlanId === vlanId)).toBe(true);
+    }
+  });
 });

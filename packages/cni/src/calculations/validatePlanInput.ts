@@ -9,7 +9,9 @@ import type { Cidr } from './ipAddress.js';
  */
 
 function invalid(field: string, value: unknown, why: string): CniError {
-  return new CniError('InvalidPlanInput', `${field} ${JSON.stringify(value)} ${why}`);
+  return new CniError('InvalidPlanInput', `${field} ${JSON.stringify(value)} ${why}`, {
+    details: field,
+  });
 }
 
 /** A link name: 1..15 characters of `[A-Za-z0-9_.-]`, not `.` or `..`. */
@@ -20,10 +22,35 @@ export function requireLinkName(field: string, value: string): string {
   return value;
 }
 
-/** An 802.1Q VLAN id, 1..4094. */
+/** The kernel's own route tables, by number: a branch's table `100+N` must never be one. */
+const KERNEL_TABLE_NAMES: Readonly<Record<number, string>> = {
+  253: 'default',
+  254: 'main',
+  255: 'local',
+};
+
+/**
+ * Whether podsg can wire a branch with this VLAN id: an 802.1Q id (1..4094) whose route table
+ * `100+N` is not one of the kernel's (253 `default`, 254 `main`, 255 `local`, so not 153..155).
+ */
+export function isBranchVlanId(value: number): boolean {
+  return (
+    Number.isInteger(value) && value >= 1 && value <= 4094 && !(100 + value in KERNEL_TABLE_NAMES)
+  );
+}
+
+/** A branch's VLAN id: 1..4094, and not one whose table `100+N` is the kernel's (153..155). */
 export function requireVlanId(field: string, value: number): number {
   if (!Number.isInteger(value) || value < 1 || value > 4094) {
     throw invalid(field, value, 'is not a VLAN id (an integer from 1 to 4094)');
+  }
+  const kernelTable = KERNEL_TABLE_NAMES[100 + value];
+  if (kernelTable !== undefined) {
+    throw invalid(
+      field,
+      value,
+      `cannot be wired: its route table 100+${value} = ${100 + value} is the kernel's table ${kernelTable}`,
+    );
   }
   return value;
 }

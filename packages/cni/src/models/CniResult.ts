@@ -46,7 +46,7 @@ export interface CniErrorResult {
   cniVersion: string;
   code: number;
   msg: string;
-  details?: string;
+  details: string;
 }
 
 /** The output of VERSION. */

@@ -127,7 +127,6 @@ describe('runCniCommand', () => {
       ports,
     );
     expect(outcome).toEqual(delegate.outcome);
-    expect(delegate.calls).toHaveLength(1);
     expect(delegate.calls[0]).toEqual({
       type: 'ptp',
       env: env('ADD', 'plain'),
@@ -139,6 +138,18 @@ describe('runCniCommand', () => {
         runtimeConfig: { portMappings: [] },
       },
     });
+    // The spec: a delegated ADD that fails is run again with DEL before the failure is returned.
+    expect(delegate.calls.map((call) => [call.type, call.env.CNI_COMMAND])).toEqual([
+      ['ptp', 'ADD'],
+      ['ptp', 'DEL'],
+    ]);
+    expect(delegate.calls[1]?.config).toEqual(delegate.calls[0]?.config);
+  });
+
+  it('runs a delegated ADD that succeeds once, and passes its result through', async () => {
+    const outcome = await runCniCommand(env('ADD', 'plain'), config(), ports);
+    expect(outcome).toEqual(delegate.outcome);
+    expect(delegate.calls).toHaveLength(1);
   });
 
   it('ADD without the pod identity in CNI_ARGS is code 4', async () => {
@@ -156,7 +167,10 @@ describe('runCniCommand', () => {
       config({ runtimeConfig: { ips: ['10.1.1.1/24'] } }),
       ports,
     );
-    expect(parsed(outcome.stdout)).toMatchObject({ code: 2, details: 'runtimeConfig.ips' });
+    const error = parsed(outcome.stdout);
+    expect(error).toMatchObject({ code: 2, details: 'runtimeConfig.ips' });
+    // The spec: code 2's message contains the key and the value of the unsupported field.
+    expect(error.msg).toContain('runtimeConfig.ips=["10.1.1.1/24"]');
   });
 
   it('CHECK is refused before 0.4.0, GC and STATUS before 1.1.0 (code 1)', async () => {
@@ -182,6 +196,84 @@ describe('runCniCommand', () => {
       msg: 'node agent at /run/podsg/agent.sock does not answer',
       details: '/run/podsg/agent.sock',
     });
+  });
+
+  it('VERSION echoes the cniVersion given on stdin, as the spec says, even one it does not speak', async () => {
+    for (const cniVersion of ['0.3.1', '0.2.0']) {
+      const outcome = await runCniCommand(
+        { CNI_COMMAND: 'VERSION' },
+        JSON.stringify({ cniVersion }),
+        ports,
+      );
+      expect(parsed(outcome.stdout)).toEqual({
+        cniVersion,
+        supportedVersions: ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'],
+      });
+    }
+  });
+
+  it("labels an error with the configuration's own cniVersion, and always gives details", async () => {
+    const outcome = await runCniCommand(env('ADD'), config({}, '0.2.0'), ports);
+    expect(outcome.exitCode).toBe(1);
+    const error = parsed(outcome.stdout);
+    expect(Object.keys(error).sort()).toEqual(['cniVersion', 'code', 'details', 'msg']);
+    expect([error.cniVersion, error.code]).toEqual(['0.2.0', 1]);
+    const noDetails = parsed((await runCniCommand(env('ADD', 'unknown'), config(), ports)).stdout);
+    expect(noDetails.code).toBe(11);
+    expect(noDetails.details).toBe(noDetails.msg);
+  });
+
+  it('a config without cniVersion is code 1 (libcni reads it as 0.1.0)', async () => {
+    const outcome = await runCniCommand(
+      env('ADD'),
+      JSON.stringify({ name: 'podsg', type: 'podsg-cni' }),
+      ports,
+    );
+    expect(parsed(outcome.stdout)).toMatchObject({ cniVersion: '1.1.0', code: 1 });
+  });
+
+  it.each([153, 154, 155, 0, 4095])(
+    "ADD refuses VLAN id %i (table 100+N would be the kernel's, or no VLAN id) before touching the kernel",
+    async (vlanId) => {
+      agent.pods.set('default/web-1', {
+        podUid: 'uid-1',
+        required: true,
+        branch: { ...branch, vlanId },
+        trunkLink: 'eth1',
+      });
+      const error = parsed((await runCniCommand(env('ADD'), config(), ports)).stdout);
+      expect(error).toMatchObject({ code: 107, details: 'branch.vlanId' });
+      expect(error.msg).toContain(`branch.vlanId ${vlanId}`);
+      if (vlanId >= 153 && vlanId <= 155)
+        expect(error.msg).toContain(`${100 + vlanId} is the kernel's`);
+    },
+  );
+
+  it('DEL of a prevResult naming vlan.eth.153 succeeds without touching the kernel', async () => {
+    const prevResult = {
+      cniVersion: '1.0.0',
+      interfaces: [
+        { name: 'vlan0123456789a', mac: '02:42:42:42:42:42' },
+        { name: 'eth0', sandbox: NETNS },
+        { name: 'vlan.eth.153', mac: branch.ifAddress },
+      ],
+      ips: [{ address: '10.0.4.17/32', interface: 1 }],
+    };
+    const noDelegate = JSON.stringify({
+      cniVersion: '1.0.0',
+      name: 'podsg',
+      type: 'podsg-cni',
+      prevResult,
+    });
+    const outcome = await runCniCommand(env('DEL'), noDelegate, ports);
+    expect(outcome).toEqual({ stdout: '', exitCode: 0 });
+  });
+
+  it('GC without cni.dev/valid-attachments removes nothing (the applier is never called)', async () => {
+    const gcEnv = { CNI_COMMAND: 'GC', CNI_PATH: '/opt/cni/bin' };
+    const outcome = await runCniCommand(gcEnv, config({}, '1.1.0'), ports);
+    expect(outcome).toEqual(delegate.outcome);
+    expect(delegate.calls.map((call) => call.env.CNI_COMMAND)).toEqual(['GC']);
   });
 
   it('prints errors as {cniVersion, code, msg, details} and never throws', async () => {

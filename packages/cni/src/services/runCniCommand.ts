@@ -13,6 +13,7 @@ import { planPodTeardown } from '../calculations/planPodTeardown.js';
 import { podNetworkResult } from '../calculations/podNetworkResult.js';
 import { randomLocalMac } from '../calculations/randomLocalMac.js';
 import { teardownInputFromPrevResult } from '../calculations/teardownInputFromPrevResult.js';
+import { isBranchVlanId } from '../calculations/validatePlanInput.js';
 import { vlanDeviceName } from '../calculations/vlanDeviceName.js';
 import { CniError } from '../errors/CniError.js';
 import type { CniEnvironment } from '../models/CniEnvironment.js';
@@ -134,6 +135,40 @@ async function pickHostVethMac(inv: Invocation, avoid: string): Promise<string> 
   throw new CniError('TryAgainLater', 'could not pick a host veth MAC that no host link uses');
 }
 
+/**
+ * What undoes a failed ADD: the teardown, less the deletion of `CNI_IFNAME` inside the pod. If ADD
+ * created that interface, deleting the host veth takes it along (a veth pair goes as one); if it
+ * failed because the pod already had an interface of that name (which the spec says must be an
+ * error), that interface is not podsg's to delete.
+ */
+function undoPlan(input: PodNetworkInput): RoutePlan {
+  const teardown = planPodTeardown(input);
+  return {
+    steps: teardown.steps.filter(
+      (step) => !(step.op === 'link.del' && step.ns === 'pod' && step.name === input.ifName),
+    ),
+  };
+}
+
+/**
+ * ADD handed to the delegate. The spec (plugin delegation): when a delegated ADD fails, the upper
+ * plugin runs it again with DEL before returning the failure, so the delegate frees what it took.
+ */
+async function addThroughDelegate(inv: Invocation): Promise<CniRunOutcome> {
+  const outcome = await runDelegate(inv);
+  if (outcome.exitCode !== 0) {
+    try {
+      const undo = await runDelegate({ ...inv, rawEnv: { ...inv.rawEnv, CNI_COMMAND: 'DEL' } });
+      if (undo.exitCode !== 0) inv.log(`DEL after the delegate's failed ADD failed too`);
+    } catch (undoError) {
+      inv.log(
+        `DEL after the delegate's failed ADD failed too: ${undoError instanceof Error ? undoError.message : String(undoError)}`,
+      );
+    }
+  }
+  return outcome;
+}
+
 async function add(inv: Invocation): Promise<CniRunOutcome> {
   const { podNamespace, podName } = podIdentity(inv.env);
   const pod = `${podNamespace}/${podName}`;
@@ -149,7 +184,7 @@ async function add(inv: Invocation): Promise<CniRunOutcome> {
     );
   }
   if (!answer.required) {
-    if (inv.config.delegate !== undefined) return runDelegate(inv);
+    if (inv.config.delegate !== undefined) return addThroughDelegate(inv);
     if (inv.config.prevResult !== undefined) {
       // Chained after a primary plugin: pass its result on unchanged.
       return {
@@ -167,10 +202,12 @@ async function add(inv: Invocation): Promise<CniRunOutcome> {
     throw new CniError('TryAgainLater', `pod ${pod} has no branch interface annotated yet`);
   }
   for (const capability of ['ips', 'mac']) {
-    if (inv.config.runtimeConfig?.[capability] !== undefined) {
+    const value = inv.config.runtimeConfig?.[capability];
+    if (value !== undefined) {
+      // The spec: code 2's message names the unsupported field's key and value.
       throw new CniError(
         'UnsupportedField',
-        `runtimeConfig.${capability} cannot be honoured: pod ${pod} takes its branch interface's addresses`,
+        `runtimeConfig.${capability}=${JSON.stringify(value)} cannot be honoured: pod ${pod} takes its branch interface's addresses`,
         { details: `runtimeConfig.${capability}` },
       );
     }
@@ -199,7 +236,7 @@ async function add(inv: Invocation): Promise<CniRunOutcome> {
       `ADD of ${pod} failed, undoing: ${error instanceof Error ? error.message : String(error)}`,
     );
     try {
-      await inv.ports.applier.apply(planPodTeardown(input), sandbox);
+      await inv.ports.applier.apply(undoPlan(input), sandbox);
     } catch (undoError) {
       inv.log(
         `undo of ${pod} failed too: ${undoError instanceof Error ? undoError.message : String(undoError)}`,
@@ -221,6 +258,11 @@ async function add(inv: Invocation): Promise<CniRunOutcome> {
 }
 
 async function applyTeardown(inv: Invocation, teardown: PodTeardownInput): Promise<CniRunOutcome> {
+  if (!isBranchVlanId(teardown.branch.vlanId)) {
+    // ADD refuses such an id (its table would be the kernel's), so nothing of podsg's uses it.
+    inv.log(`DEL: VLAN id ${teardown.branch.vlanId} was never wired by podsg; nothing to remove`);
+    return runDelegate(inv);
+  }
   let plan: RoutePlan = planPodTeardown(teardown);
   let sandbox: PodSandbox | null = null;
   if (inv.env.netns === undefined) {
@@ -343,8 +385,14 @@ async function check(inv: Invocation): Promise<CniRunOutcome> {
 }
 
 async function gc(inv: Invocation): Promise<CniRunOutcome> {
+  const valid = inv.config.validAttachments;
+  if (valid === undefined) {
+    // Without the list every attachment would look stale: remove nothing rather than everything.
+    inv.log('GC: no cni.dev/valid-attachments in the configuration; nothing removed');
+    return runDelegate(inv);
+  }
   const host = await inv.ports.applier.snapshot(null);
-  const { plan, removed } = planGarbageCollection(host, inv.config.validAttachments ?? []);
+  const { plan, removed } = planGarbageCollection(host, valid);
   for (const line of removed) inv.log(`GC: ${line}`);
   if (plan.steps.length > 0) await inv.ports.applier.apply(plan, null);
   return runDelegate(inv);
