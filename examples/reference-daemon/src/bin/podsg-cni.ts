@@ -4,7 +4,7 @@
 // container, YAML, a CLI framework or an SDK. stdout carries the CNI result
 // and nothing else; logs go to `logFile`.
 import { readFileSync, writeSync } from 'node:fs';
-import { CniError, runCniCommand } from '@podsg/cni';
+import { CniError, peekCniVersion, runCniCommand } from '@podsg/cni';
 import type { CniRunnerPorts, CniRunOutcome, NetworkConfig } from '@podsg/cni';
 import { appendFileLog } from '../cni/appendFileLog.js';
 import { CniPathDelegatePluginRunner } from '../cni/CniPathDelegatePluginRunner.js';
@@ -32,14 +32,12 @@ async function readStdin(): Promise<string> {
   }
 }
 
-/** The version to answer an error in when the runner could not: the config's, if it has one. */
+/**
+ * The version to answer an error in when the runner could not: the config's (the spec's error
+ * carries "the same value as provided by the configuration"), else the newest podsg speaks.
+ */
 function declaredCniVersion(stdin: string): string {
-  try {
-    const { cniVersion } = JSON.parse(stdin) as { cniVersion?: unknown };
-    return typeof cniVersion === 'string' ? cniVersion : '1.0.0';
-  } catch {
-    return '1.0.0';
-  }
+  return peekCniVersion(stdin) ?? '1.1.0';
 }
 
 function logPrefix(env: NodeJS.ProcessEnv): string {
