@@ -1,7 +1,5 @@
-import { EventEmitter, setMaxListeners } from 'node:events';
 import type TE from 'typed-emitter';
 import { PolicyIndex } from '@podsg/policy';
-import { backoffDelay } from '../calculations/backoffDelay.js';
 import {
   branchAssociateToken,
   branchCreateToken,
@@ -10,16 +8,13 @@ import {
 } from '../calculations/branchClientTokens.js';
 import { decodePodEniAnnotation } from '../calculations/decodePodEniAnnotation.js';
 import { encodePodEniAnnotation } from '../calculations/encodePodEniAnnotation.js';
-import { groupSetKey } from '../calculations/groupSetKey.js';
 import { highestFreeDeviceIndex } from '../calculations/highestFreeDeviceIndex.js';
 import { instanceLimits } from '../calculations/instanceLimits.js';
-import { resolveControllerOptions } from '../calculations/resolveControllerOptions.js';
 import { AllocatorError } from '../errors/AllocatorError.js';
 import type {
   BranchControllerEvents,
   BranchEventDetail,
   DeletionReason,
-  PodRef,
 } from '../models/BranchControllerEvents.js';
 import type {
   BranchControllerOptions,
@@ -29,9 +24,8 @@ import type { BranchState } from '../models/BranchState.js';
 import type { ClusterChange, ClusterNode, ClusterPod } from '../models/ClusterObjects.js';
 import type { ControllerInspection, NodeView, BranchView } from '../models/ControllerInspection.js';
 import type { ControllerStats } from '../models/ControllerStats.js';
-import type { NetworkInterface, Subnet } from '../models/NetworkInterface.js';
-import type { CallPriority, Ec2ApiName } from '../models/RateLimit.js';
-import { MUTATING_EC2_APIS } from '../models/RateLimit.js';
+import type { NetworkInterface } from '../models/NetworkInterface.js';
+import type { CallPriority } from '../models/RateLimit.js';
 import {
   BRANCH_DESCRIPTION,
   HAS_TRUNK_ATTACHED_LABEL,
@@ -42,16 +36,16 @@ import {
   TRUNK_DESCRIPTION,
   TRUNK_ENI_ID_TAG,
   VLAN_ID_TAG,
-  clusterTagKey,
 } from '../models/wellKnownNames.js';
 import type { Clock } from '../ports/Clock.js';
 import type { ClusterApi } from '../ports/ClusterApi.js';
 import type { NetworkInterfaceApi } from '../ports/NetworkInterfaceApi.js';
-import { DeadlineQueue } from '../services/DeadlineQueue.js';
 import { NodeLedger } from '../services/NodeLedger.js';
-import { RequestLimiter } from '../services/RequestLimiter.js';
-import { WorkerPool } from '../services/WorkerPool.js';
 import type { TaskPriority } from '../services/WorkerPool.js';
+import { ControllerContext } from './internal/ControllerContext.js';
+import type { ControllerDeadline } from './internal/ControllerTimer.js';
+import { markTerminating, released, unbind, undrain } from './internal/bindings.js';
+import { PodGone, asAllocatorError, describeError } from './internal/failures.js';
 import { BranchRecord, NodeRecord, PodRecord } from './records.js';
 
 /** The ports and options of a `BranchController`. */
@@ -62,16 +56,6 @@ export interface BranchControllerDependencies {
   readonly options: BranchControllerOptions;
 }
 
-type Timed =
-  | { readonly kind: 'branch'; readonly branch: BranchRecord; readonly stamp: number }
-  | { readonly kind: 'pod'; readonly pod: PodRecord; readonly stamp: number }
-  | { readonly kind: 'node'; readonly node: NodeRecord; readonly stamp: number }
-  | { readonly kind: 'gc' };
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-type Counters = Mutable<Omit<ControllerStats, 'calls' | 'throttledByApi'>>;
-
-const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 const TRUNK_POLL_FIRST_MS = 500;
 const TRUNK_POLL_MAX_MS = 5_000;
 
@@ -104,31 +88,15 @@ const TRUNK_POLL_MAX_MS = 5_000;
  */
 export class BranchController {
   /** Typed events for embedding programs (see `BranchControllerEvents`). */
-  readonly events: TE.default<BranchControllerEvents> =
-    new EventEmitter() as TE.default<BranchControllerEvents>;
+  readonly events: TE.default<BranchControllerEvents>;
 
   /** The options in force, defaults and strategy presets applied. */
   readonly options: ResolvedBranchControllerOptions;
 
-  readonly #ec2: NetworkInterfaceApi;
-  readonly #cluster: ClusterApi;
-  readonly #clock: Clock;
-  readonly #abort = new AbortController();
-  readonly #signal = this.#abort.signal;
-  readonly #limiter: RequestLimiter;
-  readonly #pool: WorkerPool;
-  readonly #deadlines = new DeadlineQueue<Timed>();
-  readonly #clusterTag: string;
+  readonly #ctx: ControllerContext;
 
   readonly #policies = new PolicyIndex();
   readonly #serviceAccounts = new Map<string, Readonly<Record<string, string>>>();
-  readonly #pods = new Map<string, PodRecord>();
-  readonly #branches = new Map<string, BranchRecord>();
-  readonly #nodes = new Map<string, NodeRecord>();
-  readonly #groupSets = new Map<string, readonly string[]>();
-  readonly #labelSets = new Map<string, Readonly<Record<string, string>>>();
-  readonly #strings = new Map<string, string>();
-  readonly #subnets = new Map<string, Promise<Subnet>>();
   readonly #warnedUnrequested = new Set<string>();
   /** Branches whose `podsg.io/pod-uid` tag is stale after a reuse. */
   readonly #retag = new Set<BranchRecord>();
@@ -141,52 +109,21 @@ export class BranchController {
   #availableLastSweep = new Set<string>();
 
   #started = false;
-  #rebuilding = false;
   #buffered: ClusterChange[] = [];
   #unwatch: (() => void) | null = null;
-  #seq = 0;
-  #pendingSideCalls = 0;
-  #timerRunning = false;
-  #timerWake: (() => void) | null = null;
-  #timerAbort: AbortController | null = null;
-  #sleepingUntil = Infinity;
-  #idleWaiters: (() => void)[] = [];
-
-  readonly #calls: Partial<Record<Ec2ApiName, number>> = {};
-  readonly #throttledByApi: Partial<Record<Ec2ApiName, number>> = {};
-  readonly #counters: Counters = {
-    mutatingCalls: 0,
-    tagCalls: 0,
-    throttled: 0,
-    retries: 0,
-    created: 0,
-    reused: 0,
-    adopted: 0,
-    deleted: 0,
-    allocationFailures: 0,
-  };
 
   /**
    * @throws AllocatorError of kind `Invalid` naming the bad option (e.g. `cooldownSeconds` < 30)
    */
   constructor(dependencies: BranchControllerDependencies) {
-    this.options = resolveControllerOptions(dependencies.options);
-    // Every wait of every task listens on the one stop signal.
-    setMaxListeners(0, this.#signal);
-    this.#ec2 = dependencies.networkInterfaces;
-    this.#cluster = dependencies.cluster;
-    this.#clock = dependencies.clock;
-    this.#clusterTag = clusterTagKey(this.options.clusterName);
-    this.#limiter = new RequestLimiter(this.#clock, this.options.rateLimits, this.#signal);
-    this.#pool = new WorkerPool(
-      this.options.workers,
-      (error: unknown) => {
-        this.#reportTaskError(error);
+    this.#ctx = new ControllerContext(dependencies, {
+      fire: (deadline) => {
+        this.#fire(deadline);
       },
-      () => {
-        this.#notifyIdle();
-      },
-    );
+      isIdle: () => this.idle(),
+    });
+    this.events = this.#ctx.events;
+    this.options = this.#ctx.options;
   }
 
   // ───────────────────────────── public API ─────────────────────────────
@@ -201,42 +138,42 @@ export class BranchController {
    *   initial listings
    */
   async start(): Promise<void> {
-    if (this.#started || this.#signal.aborted) {
+    if (this.#started || this.#ctx.signal.aborted) {
       throw new AllocatorError('Invalid', 'BranchController.start() may be called once');
     }
     this.#started = true;
-    this.#rebuilding = true;
+    this.#ctx.rebuilding = true;
     try {
-      const snapshot = await this.#cluster.list();
-      this.#checkpoint();
-      this.#unwatch = this.#cluster.watch((change) => {
-        if (this.#signal.aborted) return;
-        if (this.#rebuilding) this.#buffered.push(change);
+      const snapshot = await this.#ctx.cluster.list();
+      this.#ctx.checkpoint();
+      this.#unwatch = this.#ctx.cluster.watch((change) => {
+        if (this.#ctx.signal.aborted) return;
+        if (this.#ctx.rebuilding) this.#buffered.push(change);
         else this.#apply(change);
       });
       for (const raw of snapshot.securityGroupPolicies) this.#upsertPolicy(raw);
       for (const account of snapshot.serviceAccounts) {
         this.#serviceAccounts.set(
           `${account.namespace}/${account.name}`,
-          this.#internLabels(account.labels),
+          this.#ctx.interner.labels(account.labels),
         );
       }
       for (const node of snapshot.nodes) this.#upsertNodeRecord(node);
-      const interfaces = await this.#call('DescribeNetworkInterfaces', 'critical', () =>
-        this.#ec2.listNetworkInterfaces(this.#ownedFilter()),
+      const interfaces = await this.#ctx.call('DescribeNetworkInterfaces', 'critical', () =>
+        this.#ctx.ec2.listNetworkInterfaces(this.#ctx.ownedFilter()),
       );
       await this.#rebuild(snapshot.pods, interfaces);
     } finally {
-      this.#rebuilding = false;
+      this.#ctx.rebuilding = false;
     }
     const buffered = this.#buffered;
     this.#buffered = [];
     for (const change of buffered) this.#apply(change);
-    for (const node of this.#nodes.values()) this.#considerNode(node);
-    if (this.options.gcIntervalMs > 0) {
-      this.#schedule(this.#clock.now() + this.options.gcIntervalMs, { kind: 'gc' });
+    for (const node of this.#ctx.nodes.values()) this.#considerNode(node);
+    if (this.#ctx.options.gcIntervalMs > 0) {
+      this.#ctx.schedule(this.#ctx.clock.now() + this.#ctx.options.gcIntervalMs, { kind: 'gc' });
     }
-    this.#notifyIdle();
+    this.#ctx.notifyIdle();
   }
 
   /**
@@ -245,16 +182,15 @@ export class BranchController {
    * ignored, and the next `start()` reconciles them. Leaves no timer behind.
    */
   stop(): Promise<void> {
-    if (!this.#signal.aborted) {
-      this.#abort.abort(new AllocatorError('Aborted', 'the branch controller stopped'));
+    if (!this.#ctx.signal.aborted) {
+      this.#ctx.abort();
       this.#unwatch?.();
       this.#unwatch = null;
-      this.#pool.clear();
-      this.#deadlines.clear();
+      this.#ctx.pool.clear();
+      this.#ctx.timer.clear();
       this.#retag.clear();
-      this.#timerAbort?.abort();
-      this.#timerWake?.();
-      this.#notifyIdle();
+      this.#ctx.timer.wake();
+      this.#ctx.notifyIdle();
     }
     return Promise.resolve();
   }
@@ -266,39 +202,34 @@ export class BranchController {
    */
   idle(): boolean {
     return (
-      !this.#rebuilding &&
-      this.#pool.running === 0 &&
-      this.#pool.queued === 0 &&
+      !this.#ctx.rebuilding &&
+      this.#ctx.pool.running === 0 &&
+      this.#ctx.pool.queued === 0 &&
       this.#retag.size === 0 &&
       !this.#tagging &&
-      this.#pendingSideCalls === 0
+      this.#ctx.pendingSideCalls === 0
     );
   }
 
   /** Resolves the next time `idle()` is true (at once when it is, or after `stop()`). */
   whenIdle(): Promise<void> {
-    if (this.idle() || this.#signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+    return this.#ctx.whenIdle();
   }
 
   /** The clock time of the earliest pending cooldown, hold, requeue or sweep; null when none. */
   nextDeadline(): number | null {
-    return this.#deadlines.peekTime() ?? null;
+    return this.#ctx.timer.peekTime() ?? null;
   }
 
   /** Counters: EC2 calls per API, mutating calls, background tag calls, throttles, outcomes. */
   stats(): ControllerStats {
-    return {
-      ...this.#counters,
-      calls: { ...this.#calls },
-      throttledByApi: { ...this.#throttledByApi },
-    };
+    return this.#ctx.stats();
   }
 
   /** A read-only snapshot of nodes and branches, for invariant checks. */
   inspect(): ControllerInspection {
     const nodes: NodeView[] = [];
-    for (const node of this.#nodes.values()) {
+    for (const node of this.#ctx.nodes.values()) {
       const ledger = node.ledger;
       nodes.push({
         name: node.name,
@@ -330,7 +261,7 @@ export class BranchController {
         node: branch.node.name,
         state: branch.state,
         vlanId: branch.vlanId,
-        groupIds: this.#groupIds(branch.groupKey),
+        groupIds: this.#ctx.interner.groupIds(branch.groupKey),
         fallbackGroups: branch.fallback,
         pod:
           branch.pod === null
@@ -339,8 +270,8 @@ export class BranchController {
         deadline: branch.deadline === 0 ? null : branch.deadline,
       });
     };
-    for (const branch of this.#branches.values()) view(branch);
-    for (const pod of this.#pods.values()) if (pod.branch !== null) view(pod.branch);
+    for (const branch of this.#ctx.branches.values()) view(branch);
+    for (const pod of this.#ctx.pods.values()) if (pod.branch !== null) view(pod.branch);
     return { nodes, branches };
   }
 
@@ -360,7 +291,8 @@ export class BranchController {
         case 'ServiceAccount': {
           const { namespace, name, labels } = change.serviceAccount;
           const key = `${namespace}/${name}`;
-          if (change.type === 'upsert') this.#serviceAccounts.set(key, this.#internLabels(labels));
+          if (change.type === 'upsert')
+            this.#serviceAccounts.set(key, this.#ctx.interner.labels(labels));
           else this.#serviceAccounts.delete(key);
           this.#reconcileNamespace(namespace, name);
           break;
@@ -372,7 +304,7 @@ export class BranchController {
           break;
       }
     } catch (error) {
-      this.#warn(`could not apply a ${change.kind} ${change.type}`, error);
+      this.#ctx.warn(`could not apply a ${change.kind} ${change.type}`, error);
     }
   }
 
@@ -384,7 +316,7 @@ export class BranchController {
         ?.metadata;
       const name = typeof metadata?.name === 'string' ? metadata.name : '<unnamed>';
       const namespace = typeof metadata?.namespace === 'string' ? metadata.namespace : '';
-      this.#event(
+      this.#ctx.event(
         { kind: 'SecurityGroupPolicy', namespace, name },
         'Warning',
         'InvalidSecurityGroupPolicy',
@@ -395,7 +327,7 @@ export class BranchController {
 
   #onPodUpsert(pod: ClusterPod): void {
     const terminal = pod.phase === 'Succeeded' || pod.phase === 'Failed';
-    let record = this.#pods.get(pod.uid);
+    let record = this.#ctx.pods.get(pod.uid);
     if (record === undefined) {
       if (terminal) return;
       if (!pod.requestsPodEni) {
@@ -403,20 +335,20 @@ export class BranchController {
         return;
       }
       if (pod.hostNetwork) return;
-      record = this.#newPodRecord(pod);
-      this.#pods.set(pod.uid, record);
+      record = this.#ctx.newPodRecord(pod);
+      this.#ctx.pods.set(pod.uid, record);
     } else {
-      const labels = this.#internLabels(pod.labels);
+      const labels = this.#ctx.interner.labels(pod.labels);
       const identityChanged =
         labels !== record.labels || pod.serviceAccountName !== record.serviceAccountName;
       record.labels = labels;
-      record.serviceAccountName = this.#intern(pod.serviceAccountName);
+      record.serviceAccountName = this.#ctx.interner.text(pod.serviceAccountName);
       if (terminal) {
         this.#release(record);
         return;
       }
       if (identityChanged && record.status === 'allocated') this.#reconcileGroups(record);
-      if (pod.terminating && !record.terminating) this.#markTerminating(record);
+      if (pod.terminating && !record.terminating) markTerminating(record);
       if (record.status === 'failed' && record.failedAt !== pod.resourceVersion) {
         record.status = 'idle';
         record.requeues = 0;
@@ -424,31 +356,13 @@ export class BranchController {
       }
     }
     if (record.status === 'idle' && pod.nodeName !== null) {
-      this.#enqueue(record, this.#nodeRecord(pod.nodeName));
+      this.#enqueue(record, this.#ctx.nodeRecord(pod.nodeName));
     }
-  }
-
-  /** Counts a terminating pod's interface as soon cooling (for `reuseWaitSeconds`). */
-  #markTerminating(pod: PodRecord): void {
-    pod.terminating = true;
-    const branch = pod.branch;
-    if (pod.status !== 'allocated' || branch === null) return;
-    const draining = branch.node.draining;
-    draining.set(branch.groupKey, (draining.get(branch.groupKey) ?? 0) + 1);
-  }
-
-  #undrain(pod: PodRecord, branch: BranchRecord): void {
-    if (!pod.terminating) return;
-    pod.terminating = false;
-    const draining = branch.node.draining;
-    const count = (draining.get(branch.groupKey) ?? 0) - 1;
-    if (count > 0) draining.set(branch.groupKey, count);
-    else draining.delete(branch.groupKey);
   }
 
   #onPodDelete(pod: ClusterPod): void {
     this.#warnedUnrequested.delete(pod.uid);
-    const record = this.#pods.get(pod.uid);
+    const record = this.#ctx.pods.get(pod.uid);
     if (record !== undefined) this.#release(record);
   }
 
@@ -460,7 +374,7 @@ export class BranchController {
     );
     if (resolution.groupIds.length === 0) return;
     this.#warnedUnrequested.add(pod.uid);
-    this.#event(
+    this.#ctx.event(
       { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid },
       'Warning',
       'SecurityGroupsNotApplied',
@@ -470,29 +384,10 @@ export class BranchController {
     );
   }
 
-  #newPodRecord(pod: ClusterPod): PodRecord {
-    return new PodRecord(
-      pod.uid,
-      this.#intern(pod.namespace),
-      pod.name,
-      this.#internLabels(pod.labels),
-      this.#intern(pod.serviceAccountName),
-    );
-  }
-
   // ───────────────────────────── nodes ─────────────────────────────
 
-  #nodeRecord(name: string): NodeRecord {
-    let node = this.#nodes.get(name);
-    if (node === undefined) {
-      node = new NodeRecord(name);
-      this.#nodes.set(name, node);
-    }
-    return node;
-  }
-
   #upsertNodeRecord(clusterNode: ClusterNode): NodeRecord {
-    const node = this.#nodeRecord(clusterNode.name);
+    const node = this.#ctx.nodeRecord(clusterNode.name);
     node.uid = clusterNode.uid;
     node.instanceId = clusterNode.instanceId;
     node.instanceType = clusterNode.instanceType;
@@ -513,7 +408,7 @@ export class BranchController {
 
   /** Starts preparing a node when it newly qualifies; reports it once when it cannot. */
   #considerNode(node: NodeRecord): void {
-    if (this.#rebuilding || this.#signal.aborted) return;
+    if (this.#ctx.rebuilding || this.#ctx.signal.aborted) return;
     if (node.status !== 'pending' && node.status !== 'unsupported') return;
     if (!node.optedIn) return;
     if (node.ledger === null || node.instanceId === null) {
@@ -532,7 +427,7 @@ export class BranchController {
           instanceType: node.instanceType,
           reason,
         });
-        this.#event(
+        this.#ctx.event(
           { kind: 'Node', name: node.name, uid: node.uid },
           'Warning',
           'Unsupported',
@@ -542,7 +437,7 @@ export class BranchController {
       return;
     }
     node.status = 'preparing';
-    this.#submit('critical', () => this.#prepareNode(node));
+    this.#ctx.submit('critical', () => this.#prepareNode(node));
   }
 
   async #prepareNode(node: NodeRecord): Promise<void> {
@@ -552,12 +447,12 @@ export class BranchController {
     try {
       if (!node.trunkSettled) await this.#ensureTrunk(node, instanceId);
       if (node.subnetId !== null && node.subnetCidr === '') {
-        const subnet = await this.#subnet(node.subnetId);
+        const subnet = await this.#ctx.subnet(node.subnetId);
         node.subnetCidr = subnet.cidrBlock;
         node.subnetV6Cidr = subnet.ipv6CidrBlock ?? '';
       }
-      await this.#clusterCall(() =>
-        this.#cluster.setNodeCapacity(node.name, POD_ENI_RESOURCE, ledger.capacity),
+      await this.#ctx.clusterCall(() =>
+        this.#ctx.cluster.setNodeCapacity(node.name, POD_ENI_RESOURCE, ledger.capacity),
       );
       node.status = 'ready';
       node.prepFailures = 0;
@@ -568,15 +463,15 @@ export class BranchController {
       });
       this.#pump(node);
     } catch (error) {
-      if (this.#signal.aborted) return;
+      if (this.#ctx.signal.aborted) return;
       const failure = asAllocatorError(error);
       node.status = 'failed';
       node.prepFailures += 1;
-      const willRetry = node.prepFailures <= this.options.requeues;
+      const willRetry = node.prepFailures <= this.#ctx.options.requeues;
       this.events.emit('trunkFailed', { node: node.name, error: failure, willRetry });
       if (willRetry) {
         node.stamp += 1;
-        this.#schedule(this.#clock.now() + this.#requeueDelay(node.prepFailures), {
+        this.#ctx.schedule(this.#ctx.clock.now() + this.#ctx.requeueDelay(node.prepFailures), {
           kind: 'node',
           node,
           stamp: node.stamp,
@@ -587,8 +482,8 @@ export class BranchController {
 
   /** Finds or creates, attaches and settles the node's trunk. */
   async #ensureTrunk(node: NodeRecord, instanceId: string): Promise<void> {
-    let instance = await this.#call('DescribeInstances', 'critical', () =>
-      this.#ec2.describeInstance(instanceId),
+    let instance = await this.#ctx.call('DescribeInstances', 'critical', () =>
+      this.#ctx.ec2.describeInstance(instanceId),
     );
     const primary =
       instance.networkInterfaces.find((eni) => eni.attachment?.deviceIndex === 0) ??
@@ -601,22 +496,22 @@ export class BranchController {
     }
     node.trunkId = trunk.networkInterfaceId;
     // Poll until attached, bounded by the attach timeout.
-    const deadline = this.#clock.now() + this.options.trunkAttachTimeoutMs;
+    const deadline = this.#ctx.clock.now() + this.#ctx.options.trunkAttachTimeoutMs;
     let delay = TRUNK_POLL_FIRST_MS;
     let attachment = trunk.attachment;
     while (attachment?.status !== 'attached') {
-      if (this.#clock.now() + delay > deadline) {
+      if (this.#ctx.clock.now() + delay > deadline) {
         throw new AllocatorError(
           'Transient',
           `trunk ${trunk.networkInterfaceId} of node ${node.name} is not attached after ` +
-            `${this.options.trunkAttachTimeoutMs / 1000} s (attachment.status ` +
+            `${this.#ctx.options.trunkAttachTimeoutMs / 1000} s (attachment.status ` +
             `${attachment?.status ?? 'none'})`,
         );
       }
-      await this.#sleep(delay);
+      await this.#ctx.sleep(delay);
       delay = Math.min(delay * 2, TRUNK_POLL_MAX_MS);
-      instance = await this.#call('DescribeInstances', 'critical', () =>
-        this.#ec2.describeInstance(instanceId),
+      instance = await this.#ctx.call('DescribeInstances', 'critical', () =>
+        this.#ctx.ec2.describeInstance(instanceId),
       );
       attachment = instance.networkInterfaces.find(
         (eni) => eni.networkInterfaceId === node.trunkId,
@@ -624,8 +519,8 @@ export class BranchController {
     }
     if (!attachment.deleteOnTermination) {
       const { attachmentId } = attachment;
-      await this.#call('ModifyNetworkInterfaceAttribute', 'critical', () =>
-        this.#ec2.modifyNetworkInterface({
+      await this.#ctx.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
+        this.#ctx.ec2.modifyNetworkInterface({
           networkInterfaceId: trunk.networkInterfaceId,
           attachment: { attachmentId, deleteOnTermination: true },
         }),
@@ -645,12 +540,12 @@ export class BranchController {
     let trunkId = node.spareTrunkId;
     try {
       if (trunkId === null) {
-        const created = await this.#call('CreateNetworkInterface', 'critical', () =>
-          this.#ec2.createNetworkInterface({
+        const created = await this.#ctx.call('CreateNetworkInterface', 'critical', () =>
+          this.#ctx.ec2.createNetworkInterface({
             subnetId: node.subnetId ?? '',
             groupIds: node.primaryGroupIds,
             description: TRUNK_DESCRIPTION,
-            tags: { [this.#clusterTag]: 'owned', [NODE_TAG]: node.name },
+            tags: { [this.#ctx.clusterTag]: 'owned', [NODE_TAG]: node.name },
             interfaceType: 'trunk',
             clientToken: trunkCreateToken(instanceId, node.trunkGeneration),
           }),
@@ -672,8 +567,8 @@ export class BranchController {
         );
       }
       const attachTo = trunkId;
-      const { attachmentId } = await this.#call('AttachNetworkInterface', 'critical', () =>
-        this.#ec2.attachNetworkInterface({
+      const { attachmentId } = await this.#ctx.call('AttachNetworkInterface', 'critical', () =>
+        this.#ctx.ec2.attachNetworkInterface({
           networkInterfaceId: attachTo,
           instanceId,
           deviceIndex,
@@ -703,7 +598,7 @@ export class BranchController {
         },
       };
     } catch (error) {
-      if (this.#signal.aborted) throw error;
+      if (this.#ctx.signal.aborted) throw error;
       const failure = asAllocatorError(error);
       if (trunkId !== null) {
         // Roll back: an unattached trunk is useless and would leak.
@@ -711,17 +606,20 @@ export class BranchController {
         node.spareTrunkId = null;
         node.trunkGeneration += 1;
         try {
-          await this.#call('DeleteNetworkInterface', 'critical', () =>
-            this.#ec2.deleteNetworkInterface(rollbackId),
+          await this.#ctx.call('DeleteNetworkInterface', 'critical', () =>
+            this.#ctx.ec2.deleteNetworkInterface(rollbackId),
           );
           this.events.emit('deleted', { node: node.name, eniId: rollbackId, reason: 'rollback' });
         } catch (deleteError) {
           if (!AllocatorError.is(deleteError, 'NotFound')) {
-            this.#warn(`could not roll back trunk ${rollbackId} of node ${node.name}`, deleteError);
+            this.#ctx.warn(
+              `could not roll back trunk ${rollbackId} of node ${node.name}`,
+              deleteError,
+            );
           }
         }
       }
-      this.#event(
+      this.#ctx.event(
         { kind: 'Node', name: node.name, uid: node.uid },
         'Warning',
         'TrunkENICreationFailed',
@@ -732,9 +630,9 @@ export class BranchController {
   }
 
   #onNodeDelete(clusterNode: ClusterNode): void {
-    const node = this.#nodes.get(clusterNode.name);
+    const node = this.#ctx.nodes.get(clusterNode.name);
     if (node === undefined) return;
-    this.#nodes.delete(clusterNode.name);
+    this.#ctx.nodes.delete(clusterNode.name);
     node.stamp += 1;
     node.status = 'unsupported';
     for (const pod of node.waiting.slice(node.head)) {
@@ -746,12 +644,12 @@ export class BranchController {
     node.waiting = [];
     node.head = 0;
     // Its branches die with the instance's trunk; delete what is left (EC2 keeps branches).
-    for (const branch of [...this.#branches.values()]) {
+    for (const branch of [...this.#ctx.branches.values()]) {
       if (branch.node !== node) continue;
       if (branch.pod !== null) {
         branch.pod.branch = null;
         branch.pod.status = 'released';
-        this.#pods.delete(branch.pod.uid);
+        this.#ctx.pods.delete(branch.pod.uid);
         branch.pod = null;
       }
       if (branch.state !== 'deleting' && branch.state !== 'creating') {
@@ -765,7 +663,7 @@ export class BranchController {
   #enqueue(pod: PodRecord, node: NodeRecord): void {
     pod.status = 'waiting';
     pod.node = node;
-    pod.seq = ++this.#seq;
+    pod.seq = this.#ctx.nextSeq();
     node.waiting.push(pod);
     this.#pump(node);
   }
@@ -777,7 +675,12 @@ export class BranchController {
    */
   #pump(node: NodeRecord): void {
     const ledger = node.ledger;
-    if (node.status !== 'ready' || ledger === null || this.#rebuilding || this.#signal.aborted) {
+    if (
+      node.status !== 'ready' ||
+      ledger === null ||
+      this.#ctx.rebuilding ||
+      this.#ctx.signal.aborted
+    ) {
       return;
     }
     const queue = node.waiting;
@@ -794,7 +697,7 @@ export class BranchController {
         continue;
       }
       const { groupKey, fallback } = this.#resolve(pod, node);
-      if (this.options.reuse) {
+      if (this.#ctx.options.reuse) {
         const held = ledger.peekHeld(groupKey);
         if (held !== undefined) {
           this.#takeHeld(pod, held, fallback);
@@ -802,7 +705,7 @@ export class BranchController {
           continue;
         }
       }
-      if (this.options.reuseWaitMs > 0 && this.#coolingFor(node, ledger, groupKey, promised)) {
+      if (this.#ctx.options.reuseWaitMs > 0 && this.#coolingFor(node, ledger, groupKey, promised)) {
         continue;
       }
       if (blocked === 0) {
@@ -815,7 +718,7 @@ export class BranchController {
           pod.branch = branch;
           pod.status = 'allocating';
           pod.requeues = 0;
-          this.#submit('critical', () => this.#allocate(pod, branch));
+          this.#ctx.submit('critical', () => this.#allocate(pod, branch));
           continue;
         }
       }
@@ -843,7 +746,7 @@ export class BranchController {
     groupKey: string,
     promised: Map<string, number>,
   ): boolean {
-    const horizon = this.#clock.now() + this.options.reuseWaitMs;
+    const horizon = this.#ctx.clock.now() + this.#ctx.options.reuseWaitMs;
     // Interfaces of terminating pods of the group set count too: they cool down next.
     let available = (node.draining.get(groupKey) ?? 0) - (promised.get(groupKey) ?? 0);
     if (available > 0) {
@@ -871,13 +774,13 @@ export class BranchController {
     pod.branch = branch;
     pod.status = 'allocating';
     pod.requeues = 0;
-    this.#submit('critical', () => this.#annotateReused(pod, branch));
+    this.#ctx.submit('critical', () => this.#annotateReused(pod, branch));
   }
 
   async #annotateReused(pod: PodRecord, branch: BranchRecord): Promise<void> {
-    const detail = this.#detail(pod, branch);
-    this.#event(
-      this.#podRef(pod),
+    const detail = this.#ctx.detail(pod, branch);
+    this.#ctx.event(
+      this.#ctx.podRef(pod),
       'Normal',
       'SecurityGroupRequested',
       this.#requestedMessage(branch),
@@ -885,14 +788,14 @@ export class BranchController {
     try {
       await this.#annotate(pod, branch);
     } catch (error) {
-      if (this.#signal.aborted) return;
-      if (this.#podGone(error) || released(pod)) {
+      if (this.#ctx.signal.aborted) return;
+      if (error instanceof PodGone || released(pod)) {
         // Never reached the pod: back to the held pool without a cooldown.
-        this.#unbind(pod, branch);
+        unbind(pod, branch);
         this.#toHeldOrDelete(branch);
         return;
       }
-      this.#unbind(pod, branch);
+      unbind(pod, branch);
       this.#toHeldOrDelete(branch);
       this.#allocationFailed(pod, asAllocatorError(error));
       return;
@@ -902,11 +805,16 @@ export class BranchController {
       return;
     }
     pod.status = 'allocated';
-    this.#counters.reused += 1;
+    this.#ctx.counters.reused += 1;
     this.events.emit('reused', detail);
     this.events.emit('allocated', { ...detail, reused: true });
-    this.#event(this.#podRef(pod), 'Normal', 'ResourceAllocated', this.#allocatedMessage(branch));
-    if (branch.taggedUid !== pod.uid && this.options.retagOnReuse) this.#queueRetag(branch);
+    this.#ctx.event(
+      this.#ctx.podRef(pod),
+      'Normal',
+      'ResourceAllocated',
+      this.#allocatedMessage(branch),
+    );
+    if (branch.taggedUid !== pod.uid && this.#ctx.options.retagOnReuse) this.#queueRetag(branch);
     this.#reconcileGroups(pod);
   }
 
@@ -923,27 +831,27 @@ export class BranchController {
       const trunkId = node.trunkId ?? (await this.#waitForTrunk(node));
       if (branch.eniId === null) {
         if (released(pod)) {
-          this.#unbind(pod, branch);
+          unbind(pod, branch);
           ledger.unreserve(branch.vlanId);
           this.#pump(node);
           return;
         }
         if (pod.requeues === 0) {
-          this.#event(
-            this.#podRef(pod),
+          this.#ctx.event(
+            this.#ctx.podRef(pod),
             'Normal',
             'SecurityGroupRequested',
             this.#requestedMessage(branch),
           );
         }
-        const groupIds = this.#groupIds(branch.groupKey);
-        const created = await this.#call('CreateNetworkInterface', 'critical', () =>
-          this.#ec2.createNetworkInterface({
+        const groupIds = this.#ctx.interner.groupIds(branch.groupKey);
+        const created = await this.#ctx.call('CreateNetworkInterface', 'critical', () =>
+          this.#ctx.ec2.createNetworkInterface({
             subnetId: node.subnetId ?? '',
             groupIds,
             description: BRANCH_DESCRIPTION,
             tags: {
-              [this.#clusterTag]: 'owned',
+              [this.#ctx.clusterTag]: 'owned',
               [POD_UID_TAG]: pod.uid,
               [NODE_TAG]: node.name,
               [TRUNK_ENI_ID_TAG]: trunkId,
@@ -955,21 +863,21 @@ export class BranchController {
         );
         this.#fillFromInterface(branch, created);
         branch.taggedUid = pod.uid;
-        this.#branches.set(created.networkInterfaceId, branch);
-        this.#counters.created += 1;
+        this.#ctx.branches.set(created.networkInterfaceId, branch);
+        this.#ctx.counters.created += 1;
       }
       const eniId = branch.eniId;
       if (eniId === null) return;
       if (released(pod) && branch.associationId === null) {
-        this.#unbind(pod, branch);
+        unbind(pod, branch);
         this.#startDelete(branch, 'orphan', 'maintenance');
         return;
       }
       while (branch.associationId === null) {
         const vlanId = branch.vlanId;
         try {
-          const association = await this.#call('AssociateTrunkInterface', 'critical', () =>
-            this.#ec2.associateTrunkInterface({
+          const association = await this.#ctx.call('AssociateTrunkInterface', 'critical', () =>
+            this.#ctx.ec2.associateTrunkInterface({
               trunkInterfaceId: trunkId,
               branchInterfaceId: eniId,
               vlanId,
@@ -978,10 +886,10 @@ export class BranchController {
           );
           branch.associationId = association.associationId;
         } catch (error) {
-          if (this.#signal.aborted) throw error;
+          if (this.#ctx.signal.aborted) throw error;
           if (AllocatorError.is(error, 'NotFound')) {
             // The interface vanished (deleted out of band): the next attempt creates a new one.
-            this.#branches.delete(eniId);
+            this.#ctx.branches.delete(eniId);
             branch.eniId = null;
             pod.generation += 1;
             throw error;
@@ -998,26 +906,26 @@ export class BranchController {
         }
       }
       if (node.subnetCidr === '' && node.subnetId !== null) {
-        const subnet = await this.#subnet(node.subnetId);
+        const subnet = await this.#ctx.subnet(node.subnetId);
         node.subnetCidr = subnet.cidrBlock;
         node.subnetV6Cidr = subnet.ipv6CidrBlock ?? '';
       }
       branch.subnetCidr = node.subnetCidr;
       branch.subnetV6Cidr = node.subnetV6Cidr;
       if (released(pod)) {
-        this.#unbind(pod, branch);
+        unbind(pod, branch);
         this.#toHeldOrDelete(branch);
         return;
       }
       await this.#annotate(pod, branch);
     } catch (error) {
-      if (this.#signal.aborted) return;
-      if (this.#podGone(error)) {
+      if (this.#ctx.signal.aborted) return;
+      if (error instanceof PodGone) {
         pod.status = 'released';
-        this.#pods.delete(pod.uid);
+        this.#ctx.pods.delete(pod.uid);
       }
       if (released(pod)) {
-        this.#unbind(pod, branch);
+        unbind(pod, branch);
         if (branch.associationId !== null) this.#toHeldOrDelete(branch);
         else if (branch.eniId !== null) this.#startDelete(branch, 'orphan', 'maintenance');
         else {
@@ -1029,7 +937,7 @@ export class BranchController {
       this.#retryAllocation(pod, branch, asAllocatorError(error));
       return;
     }
-    const detail = this.#detail(pod, branch);
+    const detail = this.#ctx.detail(pod, branch);
     ledger.move(branch, 'in-use');
     if (released(pod)) {
       // Released while the annotation was written: the pod may have used it, cool it down.
@@ -1038,29 +946,34 @@ export class BranchController {
     }
     pod.status = 'allocated';
     if (branch.adopted) {
-      this.#counters.adopted += 1;
+      this.#ctx.counters.adopted += 1;
       this.events.emit('adopted', detail);
     }
     this.events.emit('allocated', { ...detail, reused: false });
-    this.#event(this.#podRef(pod), 'Normal', 'ResourceAllocated', this.#allocatedMessage(branch));
+    this.#ctx.event(
+      this.#ctx.podRef(pod),
+      'Normal',
+      'ResourceAllocated',
+      this.#allocatedMessage(branch),
+    );
     this.#reconcileGroups(pod);
   }
 
   /** Requeues a failed allocation with backoff, keeping what was done; gives up after `requeues`. */
   #retryAllocation(pod: PodRecord, branch: BranchRecord, error: AllocatorError): void {
-    this.#counters.allocationFailures += 1;
+    this.#ctx.counters.allocationFailures += 1;
     const node = branch.node;
-    if (pod.status !== 'released' && pod.requeues < this.options.requeues) {
+    if (pod.status !== 'released' && pod.requeues < this.#ctx.options.requeues) {
       pod.requeues += 1;
       pod.stamp += 1;
       this.events.emit('allocationFailed', {
-        pod: this.#podRef(pod),
+        pod: this.#ctx.podRef(pod),
         node: node.name,
         error,
         willRetry: true,
       });
       this.#parked.add(pod);
-      this.#schedule(this.#clock.now() + this.#requeueDelay(pod.requeues), {
+      this.#ctx.schedule(this.#ctx.clock.now() + this.#ctx.requeueDelay(pod.requeues), {
         kind: 'pod',
         pod,
         stamp: pod.stamp,
@@ -1068,7 +981,7 @@ export class BranchController {
       return;
     }
     // Give up: undo what exists so the capacity is not stuck, until the pod changes.
-    this.#unbind(pod, branch);
+    unbind(pod, branch);
     if (branch.eniId !== null) {
       pod.generation += 1;
       this.#startDelete(branch, 'orphan', 'maintenance');
@@ -1085,9 +998,14 @@ export class BranchController {
     pod.status = 'failed';
     pod.failedAt = '';
     const node = pod.node?.name ?? '';
-    this.events.emit('allocationFailed', { pod: this.#podRef(pod), node, error, willRetry: false });
-    this.#event(
-      this.#podRef(pod),
+    this.events.emit('allocationFailed', {
+      pod: this.#ctx.podRef(pod),
+      node,
+      error,
+      willRetry: false,
+    });
+    this.#ctx.event(
+      this.#ctx.podRef(pod),
       'Warning',
       'BranchAllocationFailed',
       `Failed to allocate a branch interface: ${describeError(error)}`,
@@ -1098,8 +1016,8 @@ export class BranchController {
   async #annotate(pod: PodRecord, branch: BranchRecord): Promise<void> {
     const annotation = encodePodEniAnnotation([this.#attachment(branch)]);
     try {
-      await this.#clusterCall(() =>
-        this.#cluster.annotatePod(
+      await this.#ctx.clusterCall(() =>
+        this.#ctx.cluster.annotatePod(
           { namespace: pod.namespace, name: pod.name, uid: pod.uid },
           { [POD_ENI_ANNOTATION]: annotation },
         ),
@@ -1129,8 +1047,10 @@ export class BranchController {
     trunkId: string,
     eniId: string,
   ): Promise<{ associationId: string; vlanId: number } | null> {
-    const associations = await this.#call('DescribeTrunkInterfaceAssociations', 'critical', () =>
-      this.#ec2.describeTrunkInterfaceAssociations(trunkId),
+    const associations = await this.#ctx.call(
+      'DescribeTrunkInterfaceAssociations',
+      'critical',
+      () => this.#ctx.ec2.describeTrunkInterfaceAssociations(trunkId),
     );
     const found = associations.find((a) => a.branchInterfaceId === eniId);
     return found === undefined
@@ -1141,15 +1061,15 @@ export class BranchController {
   // ───────────────────────────── release, hold, delete ─────────────────────────────
 
   #release(pod: PodRecord): void {
-    this.#pods.delete(pod.uid);
+    this.#ctx.pods.delete(pod.uid);
     const previous = pod.status;
     pod.status = 'released';
     pod.stamp += 1;
     if (previous === 'allocated' && pod.branch !== null) {
       const branch = pod.branch;
-      this.#undrain(pod, branch);
-      const detail = this.#detail(pod, branch);
-      this.#unbind(pod, branch);
+      undrain(pod, branch);
+      const detail = this.#ctx.detail(pod, branch);
+      unbind(pod, branch);
       this.#coolDown(branch, detail);
     } else if (
       previous === 'allocating' &&
@@ -1159,7 +1079,7 @@ export class BranchController {
       // A requeued allocation waits on a deadline: finish it here, nothing runs for it.
       const branch = pod.branch;
       if (this.#parked.delete(pod)) {
-        this.#unbind(pod, branch);
+        unbind(pod, branch);
         if (branch.associationId !== null) this.#toHeldOrDelete(branch);
         else if (branch.eniId !== null) this.#startDelete(branch, 'orphan', 'maintenance');
         else {
@@ -1170,39 +1090,34 @@ export class BranchController {
     }
   }
 
-  #unbind(pod: PodRecord, branch: BranchRecord): void {
-    if (pod.branch === branch) pod.branch = null;
-    if (branch.pod === pod) branch.pod = null;
-  }
-
   /** In-use → cooling for `cooldownSeconds`. */
   #coolDown(branch: BranchRecord, detail: BranchEventDetail): void {
     const ledger = branch.node.ledger;
-    if (branch.pod !== null) this.#unbind(branch.pod, branch);
+    if (branch.pod !== null) unbind(branch.pod, branch);
     if (ledger !== null && branch.state === 'in-use') ledger.move(branch, 'cooling');
     this.#retag.delete(branch);
     branch.stamp += 1;
-    branch.deadline = this.#clock.now() + this.options.cooldownMs;
-    this.#schedule(branch.deadline, { kind: 'branch', branch, stamp: branch.stamp });
+    branch.deadline = this.#ctx.clock.now() + this.#ctx.options.cooldownMs;
+    this.#ctx.schedule(branch.deadline, { kind: 'branch', branch, stamp: branch.stamp });
     this.events.emit('released', detail);
   }
 
   /** A branch no pod used (or that cooled down) goes to the held pool, or is deleted (baseline). */
   #toHeldOrDelete(branch: BranchRecord): void {
     const ledger = branch.node.ledger;
-    if (ledger === null || !this.options.reuse || this.options.recycleMs === 0) {
-      this.#startDelete(branch, this.options.reuse ? 'recycled' : 'cooldown', 'maintenance');
+    if (ledger === null || !this.#ctx.options.reuse || this.#ctx.options.recycleMs === 0) {
+      this.#startDelete(branch, this.#ctx.options.reuse ? 'recycled' : 'cooldown', 'maintenance');
       return;
     }
     ledger.move(branch, 'held');
     branch.stamp += 1;
-    branch.deadline = this.#clock.now() + this.options.recycleMs;
-    this.#schedule(branch.deadline, { kind: 'branch', branch, stamp: branch.stamp });
+    branch.deadline = this.#ctx.clock.now() + this.#ctx.options.recycleMs;
+    this.#ctx.schedule(branch.deadline, { kind: 'branch', branch, stamp: branch.stamp });
     this.events.emit('held', {
       node: branch.node.name,
       eniId: branch.eniId ?? '',
       vlanId: branch.vlanId,
-      groupIds: this.#groupIds(branch.groupKey),
+      groupIds: this.#ctx.interner.groupIds(branch.groupKey),
     });
     this.#pump(branch.node);
   }
@@ -1216,7 +1131,7 @@ export class BranchController {
     this.#retag.delete(branch);
     branch.stamp += 1;
     branch.deadline = 0;
-    this.#submit(priority, () => this.#deleteBranch(branch, reason, priority));
+    this.#ctx.submit(priority, () => this.#deleteBranch(branch, reason, priority));
   }
 
   async #deleteBranch(
@@ -1230,8 +1145,8 @@ export class BranchController {
       if (branch.associationId !== null) {
         const associationId = branch.associationId;
         try {
-          await this.#call('DisassociateTrunkInterface', callPriority, () =>
-            this.#ec2.disassociateTrunkInterface({
+          await this.#ctx.call('DisassociateTrunkInterface', callPriority, () =>
+            this.#ctx.ec2.disassociateTrunkInterface({
               associationId,
               clientToken: branchDisassociateToken(associationId),
             }),
@@ -1244,30 +1159,30 @@ export class BranchController {
       this.#freeSlot(branch);
       if (eniId !== null) {
         try {
-          await this.#call('DeleteNetworkInterface', callPriority, () =>
-            this.#ec2.deleteNetworkInterface(eniId),
+          await this.#ctx.call('DeleteNetworkInterface', callPriority, () =>
+            this.#ctx.ec2.deleteNetworkInterface(eniId),
           );
         } catch (error) {
           if (!AllocatorError.is(error, 'NotFound')) throw error;
         }
-        this.#branches.delete(eniId);
-        this.#counters.deleted += 1;
+        this.#ctx.branches.delete(eniId);
+        this.#ctx.counters.deleted += 1;
         this.events.emit('deleted', { node: branch.node.name, eniId, reason });
       }
     } catch (error) {
-      if (this.#signal.aborted) return;
+      if (this.#ctx.signal.aborted) return;
       branch.deleteFailures += 1;
-      this.#warn(`could not delete branch ${eniId ?? '?'} (${reason})`, error);
+      this.#ctx.warn(`could not delete branch ${eniId ?? '?'} (${reason})`, error);
       // Retry later, bounded; after that the garbage collector's sweeps take over.
-      if (branch.deleteFailures <= this.options.requeues) {
+      if (branch.deleteFailures <= this.#ctx.options.requeues) {
         branch.stamp += 1;
-        this.#schedule(this.#clock.now() + this.#requeueDelay(branch.deleteFailures), {
+        this.#ctx.schedule(this.#ctx.clock.now() + this.#ctx.requeueDelay(branch.deleteFailures), {
           kind: 'branch',
           branch,
           stamp: branch.stamp,
         });
       } else if (eniId !== null && branch.associationId === null) {
-        this.#branches.delete(eniId);
+        this.#ctx.branches.delete(eniId);
       }
     }
   }
@@ -1297,13 +1212,13 @@ export class BranchController {
       this.#serviceAccountLabels(pod.namespace, pod.serviceAccountName),
     );
     if (resolution.groupIds.length > 0) {
-      return { groupKey: this.#internGroups(resolution.groupIds), fallback: false };
+      return { groupKey: this.#ctx.interner.groups(resolution.groupIds), fallback: false };
     }
-    return { groupKey: this.#internGroups(node.primaryGroupIds), fallback: true };
+    return { groupKey: this.#ctx.interner.groups(node.primaryGroupIds), fallback: true };
   }
 
   #reconcileNamespace(namespace: string, serviceAccountName: string | null): void {
-    for (const pod of this.#pods.values()) {
+    for (const pod of this.#ctx.pods.values()) {
       if (pod.namespace !== namespace || pod.status !== 'allocated') continue;
       if (serviceAccountName !== null && pod.serviceAccountName !== serviceAccountName) continue;
       this.#reconcileGroups(pod);
@@ -1320,7 +1235,7 @@ export class BranchController {
       return;
     }
     branch.modifying = true;
-    this.#submit('critical', () => this.#modifyGroups(pod, branch, groupKey, fallback));
+    this.#ctx.submit('critical', () => this.#modifyGroups(pod, branch, groupKey, fallback));
   }
 
   async #modifyGroups(
@@ -1331,18 +1246,18 @@ export class BranchController {
   ): Promise<void> {
     const eniId = branch.eniId;
     if (eniId === null) return;
-    const previousGroupIds = this.#groupIds(branch.groupKey);
-    const groupIds = this.#groupIds(groupKey);
+    const previousGroupIds = this.#ctx.interner.groupIds(branch.groupKey);
+    const groupIds = this.#ctx.interner.groupIds(groupKey);
     try {
-      await this.#call('ModifyNetworkInterfaceAttribute', 'critical', () =>
-        this.#ec2.modifyNetworkInterface({ networkInterfaceId: eniId, groupIds }),
+      await this.#ctx.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
+        this.#ctx.ec2.modifyNetworkInterface({ networkInterfaceId: eniId, groupIds }),
       );
     } catch (error) {
       branch.modifying = false;
-      if (this.#signal.aborted) return;
-      this.#warn(`could not update the groups of ${eniId}`, error);
-      this.#event(
-        this.#podRef(pod),
+      if (this.#ctx.signal.aborted) return;
+      this.#ctx.warn(`could not update the groups of ${eniId}`, error);
+      this.#ctx.event(
+        this.#ctx.podRef(pod),
         'Warning',
         'SecurityGroupsUpdateFailed',
         `Failed to apply [${groupIds.join(', ')}] to ${eniId}: ${describeError(asAllocatorError(error))}`,
@@ -1351,23 +1266,23 @@ export class BranchController {
     }
     branch.modifying = false;
     const terminating = branch.pod === pod && pod.terminating;
-    if (terminating) this.#undrain(pod, branch);
+    if (terminating) undrain(pod, branch);
     branch.node.ledger?.regroup(branch, groupKey);
-    if (terminating) this.#markTerminating(pod);
+    if (terminating) markTerminating(pod);
     branch.fallback = fallback;
     if (branch.pod === pod && pod.status === 'allocated') {
-      this.events.emit('groupsUpdated', { ...this.#detail(pod, branch), previousGroupIds });
+      this.events.emit('groupsUpdated', { ...this.#ctx.detail(pod, branch), previousGroupIds });
       if (fallback) {
-        this.#event(
-          this.#podRef(pod),
+        this.#ctx.event(
+          this.#ctx.podRef(pod),
           'Warning',
           'SecurityGroupsRemoved',
           `No SecurityGroupPolicy matches the pod any more; ${eniId} keeps the node's primary ` +
             `groups [${groupIds.join(', ')}]`,
         );
       } else {
-        this.#event(
-          this.#podRef(pod),
+        this.#ctx.event(
+          this.#ctx.podRef(pod),
           'Normal',
           'SecurityGroupsUpdated',
           `Security groups of ${eniId} changed from [${previousGroupIds.join(', ')}] to ` +
@@ -1390,7 +1305,7 @@ export class BranchController {
   async #tagLoop(): Promise<void> {
     this.#tagging = true;
     try {
-      while (this.#retag.size > 0 && !this.#signal.aborted) {
+      while (this.#retag.size > 0 && !this.#ctx.signal.aborted) {
         const branch = this.#retag.values().next().value as BranchRecord;
         this.#retag.delete(branch);
         const pod = branch.pod;
@@ -1399,18 +1314,18 @@ export class BranchController {
         if (branch.taggedUid === pod.uid) continue;
         const uid = pod.uid;
         try {
-          await this.#call('CreateTags', 'background', () =>
-            this.#ec2.tagNetworkInterface(eniId, { [POD_UID_TAG]: uid }),
+          await this.#ctx.call('CreateTags', 'background', () =>
+            this.#ctx.ec2.tagNetworkInterface(eniId, { [POD_UID_TAG]: uid }),
           );
           branch.taggedUid = uid;
         } catch (error) {
           if (AllocatorError.is(error, 'Aborted')) return;
-          this.#warn(`could not rewrite the pod-uid tag of ${eniId}`, error);
+          this.#ctx.warn(`could not rewrite the pod-uid tag of ${eniId}`, error);
         }
       }
     } finally {
       this.#tagging = false;
-      this.#notifyIdle();
+      this.#ctx.notifyIdle();
     }
   }
 
@@ -1435,13 +1350,13 @@ export class BranchController {
         continue;
       }
       if (clusterPod.hostNetwork) continue;
-      const pod = this.#newPodRecord(clusterPod);
-      this.#pods.set(pod.uid, pod);
+      const pod = this.#ctx.newPodRecord(clusterPod);
+      this.#ctx.pods.set(pod.uid, pod);
       if (clusterPod.nodeName === null) continue;
       const attachment = annotation === undefined ? null : safeDecode(annotation);
       if (attachment === null || claimed.has(attachment.eniId)) {
         if (annotation !== undefined) {
-          this.#warn(
+          this.#ctx.warn(
             `pod ${pod.namespace}/${pod.name} has an unusable ${POD_ENI_ANNOTATION} annotation`,
           );
         }
@@ -1449,24 +1364,26 @@ export class BranchController {
         continue;
       }
       claimed.add(attachment.eniId);
-      const node = this.#nodeRecord(clusterPod.nodeName);
+      const node = this.#ctx.nodeRecord(clusterPod.nodeName);
       const eni = byId.get(attachment.eniId);
       const groupKey =
-        eni === undefined ? this.#resolve(pod, node).groupKey : this.#internGroups(eni.groupIds);
+        eni === undefined
+          ? this.#resolve(pod, node).groupKey
+          : this.#ctx.interner.groups(eni.groupIds);
       const branch = new BranchRecord(node, attachment.vlanId, groupKey, 'in-use');
       branch.eniId = attachment.eniId;
       branch.associationId = attachment.associationID;
       branch.macAddress = attachment.ifAddress;
       branch.privateIp = attachment.privateIp;
       branch.ipv6Address = attachment.ipv6Addr;
-      branch.subnetCidr = this.#intern(attachment.subnetCidr);
-      branch.subnetV6Cidr = this.#intern(attachment.subnetV6Cidr);
+      branch.subnetCidr = this.#ctx.interner.text(attachment.subnetCidr);
+      branch.subnetV6Cidr = this.#ctx.interner.text(attachment.subnetV6Cidr);
       branch.taggedUid = eni?.tags[POD_UID_TAG] ?? null;
       branch.pod = pod;
       // The list may lag behind (visibility delay): trust the annotation, verify in sweeps.
       if (eni === undefined) this.#unverified.add(branch);
       if (node.ledger !== null && !node.ledger.adopt(branch)) {
-        this.#warn(
+        this.#ctx.warn(
           `VLAN ${attachment.vlanId} of ${attachment.eniId} (pod ${pod.namespace}/${pod.name}) ` +
             `is out of range or taken twice on node ${node.name}`,
         );
@@ -1478,14 +1395,14 @@ export class BranchController {
       pod.node = node;
       pod.branch = branch;
       pod.status = 'allocated';
-      this.#branches.set(attachment.eniId, branch);
+      this.#ctx.branches.set(attachment.eniId, branch);
     }
     // 2. Branches no annotation names: adopt for their live pod, else cool down or delete.
     const associated: NetworkInterface[] = [];
     const adoptions: { pod: PodRecord; eni: NetworkInterface; node: NodeRecord }[] = [];
     for (const eni of interfaces) {
       if (eni.interfaceType !== 'branch' || claimed.has(eni.networkInterfaceId)) continue;
-      const node = this.#nodes.get(eni.tags[NODE_TAG] ?? '');
+      const node = this.#ctx.nodes.get(eni.tags[NODE_TAG] ?? '');
       const candidate = this.#adoptionCandidate(unannotated, eni, node);
       if (candidate !== undefined && node !== undefined) {
         unannotated.delete(candidate.uid);
@@ -1503,7 +1420,7 @@ export class BranchController {
       if (eni.status !== 'available') trunkIds.add(this.#trunkOf(eni));
     const associations = await this.#describeAssociations(trunkIds);
     for (const eni of associated) {
-      const node = this.#nodes.get(eni.tags[NODE_TAG] ?? '');
+      const node = this.#ctx.nodes.get(eni.tags[NODE_TAG] ?? '');
       if (node === undefined) continue;
       const association = associations.get(eni.networkInterfaceId);
       const branch =
@@ -1516,8 +1433,8 @@ export class BranchController {
       }
       // Its pod may have died just before the restart: a full cooldown before reuse.
       branch.stamp += 1;
-      branch.deadline = this.#clock.now() + this.options.cooldownMs;
-      this.#schedule(branch.deadline, { kind: 'branch', branch, stamp: branch.stamp });
+      branch.deadline = this.#ctx.clock.now() + this.#ctx.options.cooldownMs;
+      this.#ctx.schedule(branch.deadline, { kind: 'branch', branch, stamp: branch.stamp });
     }
     // 4. Adoptions: associate when needed, then annotate, through the allocation path.
     for (const { pod, eni, node } of adoptions) {
@@ -1533,9 +1450,14 @@ export class BranchController {
           unannotated.set(pod.uid, { pod, nodeName: node.name });
           continue;
         }
-        branch = new BranchRecord(node, vlanId, this.#internGroups(eni.groupIds), 'creating');
+        branch = new BranchRecord(
+          node,
+          vlanId,
+          this.#ctx.interner.groups(eni.groupIds),
+          'creating',
+        );
         this.#fillFromInterface(branch, eni);
-        this.#branches.set(eni.networkInterfaceId, branch);
+        this.#ctx.branches.set(eni.networkInterfaceId, branch);
       }
       branch.adopted = true;
       branch.pod = pod;
@@ -1543,14 +1465,14 @@ export class BranchController {
       pod.node = node;
       pod.status = 'allocating';
       const adopted = branch;
-      this.#submit('critical', () => this.#allocate(pod, adopted));
+      this.#ctx.submit('critical', () => this.#allocate(pod, adopted));
     }
     // 5. The rest wait for a new branch, in list order.
     for (const { pod, nodeName } of unannotated.values()) {
-      const node = this.#nodeRecord(nodeName);
+      const node = this.#ctx.nodeRecord(nodeName);
       pod.status = 'waiting';
       pod.node = node;
-      pod.seq = ++this.#seq;
+      pod.seq = this.#ctx.nextSeq();
       node.waiting.push(pod);
     }
   }
@@ -1559,7 +1481,7 @@ export class BranchController {
   #rebuildTrunks(interfaces: readonly NetworkInterface[]): void {
     for (const eni of interfaces) {
       if (eni.interfaceType !== 'trunk') continue;
-      const node = this.#nodes.get(eni.tags[NODE_TAG] ?? '');
+      const node = this.#ctx.nodes.get(eni.tags[NODE_TAG] ?? '');
       if (node === undefined) continue;
       if (eni.attachment !== undefined && eni.attachment.instanceId === node.instanceId) {
         node.trunkId = eni.networkInterfaceId;
@@ -1588,7 +1510,9 @@ export class BranchController {
   }
 
   #trunkOf(eni: NetworkInterface): string {
-    return eni.tags[TRUNK_ENI_ID_TAG] ?? this.#nodes.get(eni.tags[NODE_TAG] ?? '')?.trunkId ?? '';
+    return (
+      eni.tags[TRUNK_ENI_ID_TAG] ?? this.#ctx.nodes.get(eni.tags[NODE_TAG] ?? '')?.trunkId ?? ''
+    );
   }
 
   /** The associations of some trunks, by branch interface id; trunks that fail are skipped. */
@@ -1599,10 +1523,10 @@ export class BranchController {
     for (const trunkId of trunkIds) {
       if (trunkId === '') continue;
       try {
-        const associations = await this.#call(
+        const associations = await this.#ctx.call(
           'DescribeTrunkInterfaceAssociations',
           'critical',
-          () => this.#ec2.describeTrunkInterfaceAssociations(trunkId),
+          () => this.#ctx.ec2.describeTrunkInterfaceAssociations(trunkId),
         );
         for (const association of associations) {
           byBranch.set(association.branchInterfaceId, {
@@ -1611,8 +1535,8 @@ export class BranchController {
           });
         }
       } catch (error) {
-        this.#checkpoint();
-        this.#warn(`could not describe the associations of trunk ${trunkId}`, error);
+        this.#ctx.checkpoint();
+        this.#ctx.warn(`could not describe the associations of trunk ${trunkId}`, error);
       }
     }
     return byBranch;
@@ -1636,21 +1560,21 @@ export class BranchController {
     const branch = new BranchRecord(
       node,
       association.vlanId,
-      this.#internGroups(eni.groupIds),
+      this.#ctx.interner.groups(eni.groupIds),
       state,
     );
     this.#fillFromInterface(branch, eni);
     branch.associationId = association.associationId;
     if (node.ledger === null || !node.ledger.adopt(branch)) return null;
-    this.#branches.set(eni.networkInterfaceId, branch);
+    this.#ctx.branches.set(eni.networkInterfaceId, branch);
     return branch;
   }
 
   /** Node preparation fills in the trunk id; adoption before that waits on the trunk, bounded. */
   async #waitForTrunk(node: NodeRecord): Promise<string> {
-    for (let waited = 0; waited < this.options.trunkAttachTimeoutMs; waited += 1_000) {
+    for (let waited = 0; waited < this.#ctx.options.trunkAttachTimeoutMs; waited += 1_000) {
       if (node.trunkId !== null && node.status === 'ready') return node.trunkId;
-      await this.#sleep(1_000);
+      await this.#ctx.sleep(1_000);
     }
     throw new AllocatorError('Transient', `node ${node.name} has no ready trunk`);
   }
@@ -1663,11 +1587,11 @@ export class BranchController {
     associationId?: string,
   ): void {
     const eniId = eni.networkInterfaceId;
-    this.#submit('maintenance', async () => {
+    this.#ctx.submit('maintenance', async () => {
       if (associationId !== undefined) {
         try {
-          await this.#call('DisassociateTrunkInterface', 'maintenance', () =>
-            this.#ec2.disassociateTrunkInterface({
+          await this.#ctx.call('DisassociateTrunkInterface', 'maintenance', () =>
+            this.#ctx.ec2.disassociateTrunkInterface({
               associationId,
               clientToken: branchDisassociateToken(associationId),
             }),
@@ -1677,13 +1601,13 @@ export class BranchController {
         }
       }
       try {
-        await this.#call('DeleteNetworkInterface', 'maintenance', () =>
-          this.#ec2.deleteNetworkInterface(eniId),
+        await this.#ctx.call('DeleteNetworkInterface', 'maintenance', () =>
+          this.#ctx.ec2.deleteNetworkInterface(eniId),
         );
       } catch (error) {
         if (!AllocatorError.is(error, 'NotFound')) throw error;
       }
-      this.#counters.deleted += 1;
+      this.#ctx.counters.deleted += 1;
       this.events.emit('deleted', { node: node?.name ?? null, eniId, reason });
     });
   }
@@ -1693,45 +1617,45 @@ export class BranchController {
   async #sweep(): Promise<void> {
     let deleted = 0;
     // Records whose pod vanished without a delete event (a missed watch event).
-    for (const branch of [...this.#branches.values()]) {
+    for (const branch of [...this.#ctx.branches.values()]) {
       const pod = branch.pod;
-      if (branch.state === 'in-use' && pod !== null && this.#pods.get(pod.uid) !== pod) {
-        const detail = this.#detail(pod, branch);
+      if (branch.state === 'in-use' && pod !== null && this.#ctx.pods.get(pod.uid) !== pod) {
+        const detail = this.#ctx.detail(pod, branch);
         pod.status = 'released';
-        this.#unbind(pod, branch);
+        unbind(pod, branch);
         this.#coolDown(branch, detail);
       }
     }
-    const interfaces = await this.#call('DescribeNetworkInterfaces', 'maintenance', () =>
-      this.#ec2.listNetworkInterfaces(this.#ownedFilter()),
+    const interfaces = await this.#ctx.call('DescribeNetworkInterfaces', 'maintenance', () =>
+      this.#ctx.ec2.listNetworkInterfaces(this.#ctx.ownedFilter()),
     );
     const trunks = new Set<string>();
-    for (const node of this.#nodes.values()) {
+    for (const node of this.#ctx.nodes.values()) {
       if (node.trunkId !== null) trunks.add(node.trunkId);
       if (node.spareTrunkId !== null) trunks.add(node.spareTrunkId);
     }
     const available = new Set<string>();
     for (const eni of interfaces) {
       const id = eni.networkInterfaceId;
-      if (this.#branches.has(id) || trunks.has(id)) continue;
+      if (this.#ctx.branches.has(id) || trunks.has(id)) continue;
       if (eni.status !== 'available') continue;
       if (
         eni.interfaceType === 'trunk' &&
-        [...this.#nodes.values()].some((n) => n.status === 'preparing')
+        [...this.#ctx.nodes.values()].some((n) => n.status === 'preparing')
       ) {
         continue;
       }
       available.add(id);
       if (this.#availableLastSweep.has(id)) {
         deleted += 1;
-        this.#deleteUnknown(eni, this.#nodes.get(eni.tags[NODE_TAG] ?? '') ?? null, 'garbage');
+        this.#deleteUnknown(eni, this.#ctx.nodes.get(eni.tags[NODE_TAG] ?? '') ?? null, 'garbage');
       }
     }
     // Retry deletions that ran out of attempts.
-    for (const branch of this.#branches.values()) {
-      if (branch.state === 'deleting' && branch.deleteFailures > this.options.requeues) {
+    for (const branch of this.#ctx.branches.values()) {
+      if (branch.state === 'deleting' && branch.deleteFailures > this.#ctx.options.requeues) {
         branch.deleteFailures = 0;
-        this.#submit('maintenance', () => this.#deleteBranch(branch, 'garbage', 'maintenance'));
+        this.#ctx.submit('maintenance', () => this.#deleteBranch(branch, 'garbage', 'maintenance'));
       }
     }
     this.#availableLastSweep = new Set(
@@ -1740,67 +1664,17 @@ export class BranchController {
     this.events.emit('swept', { deleted, adopted: 0 });
   }
 
-  // ───────────────────────────── timers ─────────────────────────────
-
-  #schedule(at: number, item: Timed): void {
-    if (this.#signal.aborted) return;
-    this.#deadlines.push(at, item);
-    if (!this.#timerRunning) {
-      void this.#timerLoop();
-    } else if (at < this.#sleepingUntil) {
-      this.#timerAbort?.abort();
-      this.#timerWake?.();
-    }
-  }
-
-  /** The one timer of the controller: sleeps until the earliest deadline and fires what is due. */
-  async #timerLoop(): Promise<void> {
-    this.#timerRunning = true;
-    try {
-      while (!this.#signal.aborted) {
-        const now = this.#clock.now();
-        for (
-          let due = this.#deadlines.popDue(now);
-          due !== undefined;
-          due = this.#deadlines.popDue(now)
-        ) {
-          this.#fire(due);
-        }
-        const next = this.#deadlines.peekTime();
-        if (next === undefined) {
-          this.#sleepingUntil = Infinity;
-          await new Promise<void>((resolve) => (this.#timerWake = resolve));
-          this.#timerWake = null;
-          continue;
-        }
-        this.#sleepingUntil = next;
-        const wake = new AbortController();
-        this.#timerAbort = wake;
-        try {
-          await this.#clock.sleep(
-            Math.max(0, next - now),
-            AbortSignal.any([wake.signal, this.#signal]),
-          );
-        } catch {
-          // Woken for an earlier deadline, or stopped.
-        }
-        this.#timerAbort = null;
-      }
-    } finally {
-      this.#timerRunning = false;
-      this.#sleepingUntil = Infinity;
-    }
-  }
-
-  #fire(item: Timed): void {
+  #fire(item: ControllerDeadline): void {
     switch (item.kind) {
       case 'gc':
-        this.#submit('maintenance', async () => {
+        this.#ctx.submit('maintenance', async () => {
           try {
             await this.#sweep();
           } finally {
-            if (this.options.gcIntervalMs > 0) {
-              this.#schedule(this.#clock.now() + this.options.gcIntervalMs, { kind: 'gc' });
+            if (this.#ctx.options.gcIntervalMs > 0) {
+              this.#ctx.schedule(this.#ctx.clock.now() + this.#ctx.options.gcIntervalMs, {
+                kind: 'gc',
+              });
             }
           }
         });
@@ -1816,7 +1690,7 @@ export class BranchController {
         this.#parked.delete(pod);
         if (item.stamp !== pod.stamp || pod.status !== 'allocating' || pod.branch === null) return;
         const branch = pod.branch;
-        this.#submit('critical', () => this.#allocate(pod, branch));
+        this.#ctx.submit('critical', () => this.#allocate(pod, branch));
         return;
       }
       case 'branch': {
@@ -1824,218 +1698,27 @@ export class BranchController {
         if (item.stamp !== branch.stamp) return;
         branch.deadline = 0;
         if (branch.state === 'cooling') {
-          if (this.options.reuse) this.#toHeldOrDelete(branch);
+          if (this.#ctx.options.reuse) this.#toHeldOrDelete(branch);
           else this.#startDelete(branch, 'cooldown', 'maintenance');
         } else if (branch.state === 'held') {
           this.#startDelete(branch, 'recycled', 'maintenance');
         } else if (branch.state === 'deleting') {
-          this.#submit('maintenance', () => this.#deleteBranch(branch, 'orphan', 'maintenance'));
+          this.#ctx.submit('maintenance', () =>
+            this.#deleteBranch(branch, 'orphan', 'maintenance'),
+          );
         }
         return;
       }
     }
   }
 
-  // ───────────────────────────── calls ─────────────────────────────
-
-  #submit(priority: TaskPriority, task: () => Promise<void>): void {
-    if (this.#signal.aborted) return;
-    this.#pool.submit(priority, task);
-  }
-
-  /** One EC2 call through the limiter, retried with jittered backoff on Throttled/Transient. */
-  async #call<T>(api: Ec2ApiName, priority: CallPriority, send: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      await this.#limiter.acquire(api, priority);
-      this.#count(api);
-      try {
-        const result = await send();
-        this.#checkpoint();
-        return result;
-      } catch (error) {
-        this.#checkpoint();
-        const failure = asAllocatorError(error);
-        if (AllocatorError.is(failure, 'Throttled')) {
-          this.#counters.throttled += 1;
-          this.#throttledByApi[api] = (this.#throttledByApi[api] ?? 0) + 1;
-          this.#limiter.onThrottled(api);
-        }
-        if (!AllocatorError.isRetryable(failure) || attempt >= this.options.callAttempts) {
-          throw failure;
-        }
-        const delayMs = backoffDelay(attempt, this.options.callBackoff, this.options.random);
-        this.#counters.retries += 1;
-        if (AllocatorError.is(failure, 'Throttled')) {
-          this.events.emit('throttled', { api, attempt, delayMs });
-        }
-        await this.#sleep(delayMs);
-      }
-    }
-  }
-
-  /** A cluster call, retried like EC2 calls but without client-side limiting. */
-  async #clusterCall<T>(send: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const result = await send();
-        this.#checkpoint();
-        return result;
-      } catch (error) {
-        this.#checkpoint();
-        const failure = asAllocatorError(error);
-        if (!AllocatorError.isRetryable(failure) || attempt >= this.options.callAttempts) {
-          throw failure;
-        }
-        await this.#sleep(backoffDelay(attempt, this.options.callBackoff, this.options.random));
-      }
-    }
-  }
-
-  #count(api: Ec2ApiName): void {
-    this.#calls[api] = (this.#calls[api] ?? 0) + 1;
-    if (api === 'CreateTags') this.#counters.tagCalls += 1;
-    else if (MUTATING_EC2_APIS.has(api)) this.#counters.mutatingCalls += 1;
-  }
-
-  #subnet(subnetId: string): Promise<Subnet> {
-    let subnet = this.#subnets.get(subnetId);
-    if (subnet === undefined) {
-      subnet = this.#call('DescribeSubnets', 'critical', () => this.#ec2.describeSubnet(subnetId));
-      this.#subnets.set(subnetId, subnet);
-      subnet.catch(() => this.#subnets.delete(subnetId));
-    }
-    return subnet;
-  }
-
-  async #sleep(ms: number): Promise<void> {
-    await this.#clock.sleep(ms, this.#signal);
-    this.#checkpoint();
-  }
-
-  #checkpoint(): void {
-    if (this.#signal.aborted) throw new AllocatorError('Aborted', 'the branch controller stopped');
-  }
-
-  #ownedFilter(): { tags: Record<string, string>; vpcId?: string } {
-    const filter: { tags: Record<string, string>; vpcId?: string } = {
-      tags: { [this.#clusterTag]: 'owned' },
-    };
-    if (this.options.vpcId !== undefined) filter.vpcId = this.options.vpcId;
-    return filter;
-  }
-
-  #requeueDelay(requeue: number): number {
-    return backoffDelay(requeue, this.options.requeueBackoff, this.options.random);
-  }
-
-  #podGone(error: unknown): boolean {
-    return error instanceof PodGone;
-  }
-
-  // ───────────────────────────── events and small helpers ─────────────────────────────
-
-  #event(
-    involvedObject: Parameters<ClusterApi['recordEvent']>[0]['involvedObject'],
-    type: 'Normal' | 'Warning',
-    reason: string,
-    message: string,
-  ): void {
-    if (this.#signal.aborted) return;
-    this.#pendingSideCalls += 1;
-    this.#cluster
-      .recordEvent({ involvedObject, type, reason, message })
-      .catch((error: unknown) => {
-        this.#warn(`could not record event ${reason}`, error);
-      })
-      .finally(() => {
-        this.#pendingSideCalls -= 1;
-        this.#notifyIdle();
-      });
-  }
-
-  #warn(message: string, error?: unknown): void {
-    this.events.emit('warning', error === undefined ? { message } : { message, error });
-  }
-
-  #reportTaskError(error: unknown): void {
-    if (this.#signal.aborted || AllocatorError.is(error, 'Aborted')) return;
-    this.#warn('a background task failed', error);
-  }
-
-  #notifyIdle(): void {
-    if (this.#idleWaiters.length === 0) return;
-    if (!this.idle() && !this.#signal.aborted) return;
-    const waiters = this.#idleWaiters;
-    this.#idleWaiters = [];
-    for (const resolve of waiters) resolve();
-  }
-
-  #podRef(pod: PodRecord): PodRef & { kind: 'Pod' } {
-    return { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid };
-  }
-
-  #detail(pod: PodRecord, branch: BranchRecord): BranchEventDetail {
-    return {
-      pod: { namespace: pod.namespace, name: pod.name, uid: pod.uid },
-      node: branch.node.name,
-      eniId: branch.eniId ?? '',
-      vlanId: branch.vlanId,
-      groupIds: this.#groupIds(branch.groupKey),
-    };
-  }
-
   #requestedMessage(branch: BranchRecord): string {
-    return `Pod will get the following Security Groups [${this.#groupIds(branch.groupKey).join(' ')}]`;
+    return `Pod will get the following Security Groups [${this.#ctx.interner.groupIds(branch.groupKey).join(' ')}]`;
   }
 
   #allocatedMessage(branch: BranchRecord): string {
     return `Allocated ${encodePodEniAnnotation([this.#attachment(branch)])} to the pod`;
   }
-
-  #groupIds(groupKey: string): readonly string[] {
-    return this.#groupSets.get(groupKey) ?? (groupKey === '' ? [] : groupKey.split(','));
-  }
-
-  #internGroups(groupIds: readonly string[]): string {
-    const key = groupSetKey(groupIds);
-    if (!this.#groupSets.has(key)) {
-      this.#groupSets.set(key, Object.freeze(key === '' ? [] : key.split(',')));
-    }
-    return key;
-  }
-
-  #internLabels(labels: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
-    const keys = Object.keys(labels);
-    if (keys.length === 0) return NO_LABELS;
-    keys.sort();
-    let key = '';
-    for (const name of keys) key += `${name}\u0000${labels[name] ?? ''}\u0000`;
-    let interned = this.#labelSets.get(key);
-    if (interned === undefined) {
-      interned = Object.freeze({ ...labels });
-      this.#labelSets.set(key, interned);
-    }
-    return interned;
-  }
-
-  #intern(text: string): string {
-    const interned = this.#strings.get(text);
-    if (interned !== undefined) return interned;
-    this.#strings.set(text, text);
-    return text;
-  }
-}
-
-/** The pod an annotation was meant for is gone (deleted, or its name has a new UID). */
-class PodGone extends Error {
-  constructor(cause: unknown) {
-    super('the pod is gone', { cause });
-  }
-}
-
-/** Whether the pod was released; a function so TypeScript does not narrow across awaits. */
-function released(pod: PodRecord): boolean {
-  return pod.status === 'released';
 }
 
 function safeDecode(annotation: string): ReturnType<typeof decodePodEniAnnotation>[number] | null {
@@ -2044,19 +1727,4 @@ function safeDecode(annotation: string): ReturnType<typeof decodePodEniAnnotatio
   } catch {
     return null;
   }
-}
-
-function asAllocatorError(error: unknown): AllocatorError {
-  if (error instanceof AllocatorError) return error;
-  return new AllocatorError(
-    'Transient',
-    error instanceof Error ? error.message : `unexpected failure: ${String(error)}`,
-    { cause: error },
-  );
-}
-
-function describeError(error: AllocatorError): string {
-  return error.code === undefined
-    ? `${error.kind}: ${error.message}`
-    : `${error.code}: ${error.message}`;
 }

@@ -1,0 +1,341 @@
+import { EventEmitter, setMaxListeners } from 'node:events';
+import type TE from 'typed-emitter';
+import { backoffDelay } from '../../calculations/backoffDelay.js';
+import { resolveControllerOptions } from '../../calculations/resolveControllerOptions.js';
+import { AllocatorError } from '../../errors/AllocatorError.js';
+import type {
+  BranchControllerEvents,
+  BranchEventDetail,
+  PodRef,
+} from '../../models/BranchControllerEvents.js';
+import type {
+  BranchControllerOptions,
+  ResolvedBranchControllerOptions,
+} from '../../models/BranchControllerOptions.js';
+import type { ClusterPod } from '../../models/ClusterObjects.js';
+import type { ControllerStats } from '../../models/ControllerStats.js';
+import type { Subnet } from '../../models/NetworkInterface.js';
+import type { CallPriority, Ec2ApiName } from '../../models/RateLimit.js';
+import { MUTATING_EC2_APIS } from '../../models/RateLimit.js';
+import { clusterTagKey } from '../../models/wellKnownNames.js';
+import type { Clock } from '../../ports/Clock.js';
+import type { ClusterApi } from '../../ports/ClusterApi.js';
+import type { NetworkInterfaceApi } from '../../ports/NetworkInterfaceApi.js';
+import { RequestLimiter } from '../../services/RequestLimiter.js';
+import { WorkerPool } from '../../services/WorkerPool.js';
+import type { TaskPriority } from '../../services/WorkerPool.js';
+import { BranchRecord, NodeRecord, PodRecord } from '../records.js';
+import { ControllerTimer } from './ControllerTimer.js';
+import type { ControllerDeadline } from './ControllerTimer.js';
+import { Interner } from './Interner.js';
+import { asAllocatorError } from './failures.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type Counters = Mutable<Omit<ControllerStats, 'calls' | 'throttledByApi'>>;
+
+/** What the façade answers for the context: where deadlines go and whether all work is done. */
+export interface ControllerHooks {
+  /** Handles a deadline that is due. */
+  readonly fire: (deadline: ControllerDeadline) => void;
+  /** Whether no work is running or queued (see `BranchController.idle()`). */
+  readonly isIdle: () => boolean;
+}
+
+/**
+ * What every part of the branch controller shares: the ports and options, the one stop
+ * signal, the worker pool, EC2 and cluster calls (limited, retried, counted), the timer, the
+ * records of pods, branches and nodes, events, and the idle notification.
+ */
+export class ControllerContext {
+  /** Typed events for embedding programs (see `BranchControllerEvents`). */
+  readonly events: TE.default<BranchControllerEvents> =
+    new EventEmitter() as TE.default<BranchControllerEvents>;
+  readonly options: ResolvedBranchControllerOptions;
+  readonly ec2: NetworkInterfaceApi;
+  readonly cluster: ClusterApi;
+  readonly clock: Clock;
+  /** The tag key marking this cluster's interfaces (`kubernetes.io/cluster/<name>`). */
+  readonly clusterTag: string;
+  readonly #abort = new AbortController();
+  /** Aborted by `stop()`; every wait of every task listens on it. */
+  readonly signal: AbortSignal = this.#abort.signal;
+  readonly pool: WorkerPool;
+  readonly timer: ControllerTimer;
+  readonly interner = new Interner();
+
+  /** Pods needing (or having) a branch, by UID. */
+  readonly pods = new Map<string, PodRecord>();
+  /** Branches with an interface id, by it. */
+  readonly branches = new Map<string, BranchRecord>();
+  /** Nodes by name. */
+  readonly nodes = new Map<string, NodeRecord>();
+  /** Whether `start()` is rebuilding the records (nodes are neither prepared nor served). */
+  rebuilding = false;
+  /** Outcome counters of `stats()`. */
+  readonly counters: Counters = {
+    mutatingCalls: 0,
+    tagCalls: 0,
+    throttled: 0,
+    retries: 0,
+    created: 0,
+    reused: 0,
+    adopted: 0,
+    deleted: 0,
+    allocationFailures: 0,
+  };
+
+  readonly #limiter: RequestLimiter;
+  readonly #isIdle: () => boolean;
+  readonly #subnets = new Map<string, Promise<Subnet>>();
+  readonly #calls: Partial<Record<Ec2ApiName, number>> = {};
+  readonly #throttledByApi: Partial<Record<Ec2ApiName, number>> = {};
+  #seq = 0;
+  #pendingSideCalls = 0;
+  #idleWaiters: (() => void)[] = [];
+
+  /**
+   * @throws AllocatorError of kind `Invalid` naming the bad option (e.g. `cooldownSeconds` < 30)
+   */
+  constructor(
+    dependencies: {
+      readonly networkInterfaces: NetworkInterfaceApi;
+      readonly cluster: ClusterApi;
+      readonly clock: Clock;
+      readonly options: BranchControllerOptions;
+    },
+    hooks: ControllerHooks,
+  ) {
+    this.options = resolveControllerOptions(dependencies.options);
+    // Every wait of every task listens on the one stop signal.
+    setMaxListeners(0, this.signal);
+    this.ec2 = dependencies.networkInterfaces;
+    this.cluster = dependencies.cluster;
+    this.clock = dependencies.clock;
+    this.clusterTag = clusterTagKey(this.options.clusterName);
+    this.#isIdle = hooks.isIdle;
+    this.#limiter = new RequestLimiter(this.clock, this.options.rateLimits, this.signal);
+    this.pool = new WorkerPool(
+      this.options.workers,
+      (error: unknown) => {
+        this.#reportTaskError(error);
+      },
+      () => {
+        this.notifyIdle();
+      },
+    );
+    this.timer = new ControllerTimer(this.clock, this.signal, hooks.fire);
+  }
+
+  /** Aborts the stop signal (once). */
+  abort(): void {
+    this.#abort.abort(new AllocatorError('Aborted', 'the branch controller stopped'));
+  }
+
+  /** Counters: EC2 calls per API, mutating calls, background tag calls, throttles, outcomes. */
+  stats(): ControllerStats {
+    return {
+      ...this.counters,
+      calls: { ...this.#calls },
+      throttledByApi: { ...this.#throttledByApi },
+    };
+  }
+
+  /** Whether an event is still being recorded. */
+  get pendingSideCalls(): number {
+    return this.#pendingSideCalls;
+  }
+
+  // ───────────────────────────── records ─────────────────────────────
+
+  /** The next number of the order in which pods were seen scheduled. */
+  nextSeq(): number {
+    return ++this.#seq;
+  }
+
+  /** The node's record, created (pending) when new. */
+  nodeRecord(name: string): NodeRecord {
+    let node = this.nodes.get(name);
+    if (node === undefined) {
+      node = new NodeRecord(name);
+      this.nodes.set(name, node);
+    }
+    return node;
+  }
+
+  /** A new record of the pod, its strings and labels interned. */
+  newPodRecord(pod: ClusterPod): PodRecord {
+    return new PodRecord(
+      pod.uid,
+      this.interner.text(pod.namespace),
+      pod.name,
+      this.interner.labels(pod.labels),
+      this.interner.text(pod.serviceAccountName),
+    );
+  }
+
+  // ───────────────────────────── tasks, calls, timers ─────────────────────────────
+
+  /** Queues a task in the worker pool (nothing after `stop()`). */
+  submit(priority: TaskPriority, task: () => Promise<void>): void {
+    if (this.signal.aborted) return;
+    this.pool.submit(priority, task);
+  }
+
+  /** Adds a deadline (nothing after `stop()`). */
+  schedule(at: number, deadline: ControllerDeadline): void {
+    this.timer.schedule(at, deadline);
+  }
+
+  /** One EC2 call through the limiter, retried with jittered backoff on Throttled/Transient. */
+  async call<T>(api: Ec2ApiName, priority: CallPriority, send: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      await this.#limiter.acquire(api, priority);
+      this.#count(api);
+      try {
+        const result = await send();
+        this.checkpoint();
+        return result;
+      } catch (error) {
+        this.checkpoint();
+        const failure = asAllocatorError(error);
+        if (AllocatorError.is(failure, 'Throttled')) {
+          this.counters.throttled += 1;
+          this.#throttledByApi[api] = (this.#throttledByApi[api] ?? 0) + 1;
+          this.#limiter.onThrottled(api);
+        }
+        if (!AllocatorError.isRetryable(failure) || attempt >= this.options.callAttempts) {
+          throw failure;
+        }
+        const delayMs = backoffDelay(attempt, this.options.callBackoff, this.options.random);
+        this.counters.retries += 1;
+        if (AllocatorError.is(failure, 'Throttled')) {
+          this.events.emit('throttled', { api, attempt, delayMs });
+        }
+        await this.sleep(delayMs);
+      }
+    }
+  }
+
+  /** A cluster call, retried like EC2 calls but without client-side limiting. */
+  async clusterCall<T>(send: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await send();
+        this.checkpoint();
+        return result;
+      } catch (error) {
+        this.checkpoint();
+        const failure = asAllocatorError(error);
+        if (!AllocatorError.isRetryable(failure) || attempt >= this.options.callAttempts) {
+          throw failure;
+        }
+        await this.sleep(backoffDelay(attempt, this.options.callBackoff, this.options.random));
+      }
+    }
+  }
+
+  #count(api: Ec2ApiName): void {
+    this.#calls[api] = (this.#calls[api] ?? 0) + 1;
+    if (api === 'CreateTags') this.counters.tagCalls += 1;
+    else if (MUTATING_EC2_APIS.has(api)) this.counters.mutatingCalls += 1;
+  }
+
+  /** The subnet, described once (a failed describe is forgotten, to be retried). */
+  subnet(subnetId: string): Promise<Subnet> {
+    let subnet = this.#subnets.get(subnetId);
+    if (subnet === undefined) {
+      subnet = this.call('DescribeSubnets', 'critical', () => this.ec2.describeSubnet(subnetId));
+      this.#subnets.set(subnetId, subnet);
+      subnet.catch(() => this.#subnets.delete(subnetId));
+    }
+    return subnet;
+  }
+
+  /** Sleeps on the clock; throws `Aborted` when stopped meanwhile. */
+  async sleep(ms: number): Promise<void> {
+    await this.clock.sleep(ms, this.signal);
+    this.checkpoint();
+  }
+
+  /** Throws `Aborted` once stopped: results that arrive after `stop()` are ignored. */
+  checkpoint(): void {
+    if (this.signal.aborted) throw new AllocatorError('Aborted', 'the branch controller stopped');
+  }
+
+  /** The filter of this cluster's interfaces (in the configured VPC). */
+  ownedFilter(): { tags: Record<string, string>; vpcId?: string } {
+    const filter: { tags: Record<string, string>; vpcId?: string } = {
+      tags: { [this.clusterTag]: 'owned' },
+    };
+    if (this.options.vpcId !== undefined) filter.vpcId = this.options.vpcId;
+    return filter;
+  }
+
+  /** The delay before the `requeue`-th retry of a failed allocation, preparation or delete. */
+  requeueDelay(requeue: number): number {
+    return backoffDelay(requeue, this.options.requeueBackoff, this.options.random);
+  }
+
+  // ───────────────────────────── events ─────────────────────────────
+
+  /** Records a Kubernetes event in the background (counted as pending work until done). */
+  event(
+    involvedObject: Parameters<ClusterApi['recordEvent']>[0]['involvedObject'],
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): void {
+    if (this.signal.aborted) return;
+    this.#pendingSideCalls += 1;
+    this.cluster
+      .recordEvent({ involvedObject, type, reason, message })
+      .catch((error: unknown) => {
+        this.warn(`could not record event ${reason}`, error);
+      })
+      .finally(() => {
+        this.#pendingSideCalls -= 1;
+        this.notifyIdle();
+      });
+  }
+
+  /** Emits a `warning` event. */
+  warn(message: string, error?: unknown): void {
+    this.events.emit('warning', error === undefined ? { message } : { message, error });
+  }
+
+  #reportTaskError(error: unknown): void {
+    if (this.signal.aborted || AllocatorError.is(error, 'Aborted')) return;
+    this.warn('a background task failed', error);
+  }
+
+  /** Resolves the next time the controller is idle (at once when it is, or after a stop). */
+  whenIdle(): Promise<void> {
+    if (this.#isIdle() || this.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Wakes `whenIdle()` callers when the controller is idle or stopped. */
+  notifyIdle(): void {
+    if (this.#idleWaiters.length === 0) return;
+    if (!this.#isIdle() && !this.signal.aborted) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** The pod as an event's involved object. */
+  podRef(pod: PodRecord): PodRef & { kind: 'Pod' } {
+    return { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid };
+  }
+
+  /** The detail of an event about a pod's branch. */
+  detail(pod: PodRecord, branch: BranchRecord): BranchEventDetail {
+    return {
+      pod: { namespace: pod.namespace, name: pod.name, uid: pod.uid },
+      node: branch.node.name,
+      eniId: branch.eniId ?? '',
+      vlanId: branch.vlanId,
+      groupIds: this.interner.groupIds(branch.groupKey),
+    };
+  }
+}
