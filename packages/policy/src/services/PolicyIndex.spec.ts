@@ -417,6 +417,14 @@ describe('PolicyIndex against a naive reference', () => {
               const { namespace, name } = operation.remove;
               expect(index.remove(namespace, name)).toBe(current.delete(`${namespace}/${name}`));
             }
+            // Resolve between changes too, so what resolve caches is seen to follow them.
+            const first = pods[0];
+            if (first !== undefined) {
+              const accountLabels = first.serviceAccountLabels ?? null;
+              expect(index.resolve(first, first.serviceAccountLabels)).toEqual(
+                reference(current.values(), first, accountLabels),
+              );
+            }
           }
           expect(index.size).toBe(current.size);
           for (const subject of pods) {

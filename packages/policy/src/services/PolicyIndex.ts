@@ -1,6 +1,7 @@
-import { validLabelSelectorMatches } from '../calculations/labelSelectorMatches.js';
+import { requirementMatches } from '../calculations/labelSelectorMatches.js';
+import { labelValue } from '../calculations/labelValue.js';
 import { parseSecurityGroupPolicy } from '../calculations/parseSecurityGroupPolicy.js';
-import type { LabelSelector } from '../models/LabelSelector.js';
+import type { LabelSelector, LabelSelectorRequirement } from '../models/LabelSelector.js';
 import type { PodIdentity } from '../models/PodIdentity.js';
 import type { SecurityGroupPolicy } from '../models/SecurityGroupPolicy.js';
 import type {
@@ -26,31 +27,87 @@ type Placement =
       readonly kind: 'values';
       readonly key: string;
       readonly values: readonly string[];
+      readonly implied: ImpliedTerm;
     }
-  | { readonly side: Side; readonly kind: 'key'; readonly key: string }
+  | {
+      readonly side: Side;
+      readonly kind: 'key';
+      readonly key: string;
+      readonly implied: ImpliedTerm;
+    }
   | { readonly side: Side; readonly kind: 'always' };
+
+/**
+ * The term a policy is filed by. Reaching the policy through its bucket proves that term holds
+ * (the labels carry `key=value` for a listed value, or carry `key`), so it is not tested again.
+ */
+type ImpliedTerm = { readonly matchLabel: string } | { readonly expression: number };
+
+/**
+ * What remains to test of one selector once a candidate is reached: `matchLabels` pairs as
+ * parallel arrays, then `matchExpressions` terms. Null when nothing remains.
+ */
+interface SelectorCheck {
+  readonly keys: readonly string[];
+  readonly values: readonly string[];
+  readonly terms: readonly LabelSelectorRequirement[];
+}
 
 interface IndexedPolicy {
   readonly namespace: string;
   readonly name: string;
   readonly policy: SecurityGroupPolicy;
-  readonly podSelector: LabelSelector | undefined;
-  readonly serviceAccountSelector: LabelSelector | undefined;
+  /** What to test of the pod's labels; null when nothing (no podSelector, or fully implied). */
+  readonly podCheck: SelectorCheck | null;
+  /** Whether the policy has a serviceAccountSelector (so the service account must be known). */
+  readonly needsServiceAccount: boolean;
+  /** What to test of the service account's labels; null when nothing. */
+  readonly serviceAccountCheck: SelectorCheck | null;
   /** The policy's groups, unique and sorted, computed once at upsert. */
   readonly groupIds: readonly string[];
   readonly placement: Placement;
 }
 
+/**
+ * The policies filed in one place. The Set makes adding and removing O(1); `resolve` walks an
+ * array copy, taken on the first walk after a change: the copy costs no more than the walk it
+ * precedes, and a walk over an array touches less memory than one over a Set.
+ */
+class Bucket {
+  readonly #members = new Set<IndexedPolicy>();
+  #list: readonly IndexedPolicy[] | null = null;
+
+  get size(): number {
+    return this.#members.size;
+  }
+
+  add(entry: IndexedPolicy): void {
+    this.#members.add(entry);
+    this.#list = null;
+  }
+
+  delete(entry: IndexedPolicy): void {
+    this.#members.delete(entry);
+    this.#list = null;
+  }
+
+  /** The members, as an array that stays valid until the next change. */
+  list(): readonly IndexedPolicy[] {
+    return (this.#list ??= [...this.#members]);
+  }
+}
+
 /** The policies filed under one label key. */
-interface KeyPostings {
-  readonly byValue: Map<string, Set<IndexedPolicy>>;
-  readonly anyValue: Set<IndexedPolicy>;
+class KeyPostings {
+  readonly byValue = new Map<string, Bucket>();
+  /** Filed under the mere presence of the key (`Exists`); null when none. */
+  anyValue: Bucket | null = null;
 }
 
 /** Postings of one side (pod or service account labels) of one namespace. */
 class SelectorPostings {
   readonly byKey = new Map<string, KeyPostings>();
-  readonly always = new Set<IndexedPolicy>();
+  readonly always = new Bucket();
 
   /** How many policies are filed under `key=value` (0 when none). */
   valueCount(key: string, value: string): number {
@@ -59,7 +116,7 @@ class SelectorPostings {
 
   /** How many policies are filed under the presence of `key`. */
   keyCount(key: string): number {
-    return this.byKey.get(key)?.anyValue.size ?? 0;
+    return this.byKey.get(key)?.anyValue?.size ?? 0;
   }
 
   add(entry: IndexedPolicy, placement: Placement): void {
@@ -69,17 +126,17 @@ class SelectorPostings {
     }
     let postings = this.byKey.get(placement.key);
     if (postings === undefined) {
-      postings = { byValue: new Map(), anyValue: new Set() };
+      postings = new KeyPostings();
       this.byKey.set(placement.key, postings);
     }
     if (placement.kind === 'key') {
-      postings.anyValue.add(entry);
+      (postings.anyValue ??= new Bucket()).add(entry);
       return;
     }
     for (const value of placement.values) {
       let filed = postings.byValue.get(value);
       if (filed === undefined) {
-        filed = new Set();
+        filed = new Bucket();
         postings.byValue.set(value, filed);
       }
       filed.add(entry);
@@ -94,7 +151,8 @@ class SelectorPostings {
     const postings = this.byKey.get(placement.key);
     if (postings === undefined) return;
     if (placement.kind === 'key') {
-      postings.anyValue.delete(entry);
+      postings.anyValue?.delete(entry);
+      if (postings.anyValue?.size === 0) postings.anyValue = null;
     } else {
       for (const value of placement.values) {
         const filed = postings.byValue.get(value);
@@ -103,7 +161,7 @@ class SelectorPostings {
         if (filed.size === 0) postings.byValue.delete(value);
       }
     }
-    if (postings.byValue.size === 0 && postings.anyValue.size === 0) {
+    if (postings.byValue.size === 0 && postings.anyValue === null) {
       this.byKey.delete(placement.key);
     }
   }
@@ -122,19 +180,26 @@ class SelectorPostings {
       for (const key in probe) {
         const postings = this.byKey.get(key);
         if (postings === undefined) continue;
-        if (postings.anyValue.size > 0) {
-          verifyInto(postings.anyValue, podLabels, serviceAccountLabels, matched);
+        const value: unknown = probe[key];
+        // Only string values are labels (as labelValue has it).
+        if (typeof value !== 'string') continue;
+        if (postings.anyValue !== null) {
+          verifyInto(postings.anyValue.list(), podLabels, serviceAccountLabels, matched);
         }
-        const filed = postings.byValue.get(probe[key] as string);
-        if (filed !== undefined) verifyInto(filed, podLabels, serviceAccountLabels, matched);
+        const filed = postings.byValue.get(value);
+        if (filed !== undefined) {
+          verifyInto(filed.list(), podLabels, serviceAccountLabels, matched);
+        }
       }
     }
-    if (this.always.size > 0) verifyInto(this.always, podLabels, serviceAccountLabels, matched);
+    if (this.always.size > 0) {
+      verifyInto(this.always.list(), podLabels, serviceAccountLabels, matched);
+    }
   }
 }
 
 function verifyInto(
-  candidates: ReadonlySet<IndexedPolicy>,
+  candidates: readonly IndexedPolicy[],
   podLabels: Labels,
   serviceAccountLabels: Labels | null,
   matched: IndexedPolicy[],
@@ -150,15 +215,45 @@ function admits(
   podLabels: Labels,
   serviceAccountLabels: Labels | null,
 ): boolean {
-  if (entry.podSelector !== undefined && !validLabelSelectorMatches(entry.podSelector, podLabels)) {
-    return false;
-  }
-  if (entry.serviceAccountSelector !== undefined) {
+  if (entry.podCheck !== null && !checkHolds(entry.podCheck, podLabels)) return false;
+  if (entry.needsServiceAccount) {
     if (serviceAccountLabels === null) return false;
-    if (!validLabelSelectorMatches(entry.serviceAccountSelector, serviceAccountLabels))
-      return false;
+    const check = entry.serviceAccountCheck;
+    if (check !== null && !checkHolds(check, serviceAccountLabels)) return false;
   }
   return true;
+}
+
+/** Kubernetes' rules (as labelSelectorMatches) on what remains of a validated selector. */
+function checkHolds(check: SelectorCheck, labels: Labels): boolean {
+  const { keys, values, terms } = check;
+  for (let i = 0; i < keys.length; i++) {
+    if (labelValue(labels, keys[i] as string) !== values[i]) return false;
+  }
+  for (const term of terms) {
+    if (!requirementMatches(term, labelValue(labels, term.key))) return false;
+  }
+  return true;
+}
+
+/** The checks of a selector, less the term its placement implies; null when none remain. */
+function compileCheck(
+  selector: LabelSelector | undefined,
+  implied: ImpliedTerm | undefined,
+): SelectorCheck | null {
+  if (selector === undefined) return null;
+  const keys: string[] = [];
+  const values: string[] = [];
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
+    if (implied !== undefined && 'matchLabel' in implied && implied.matchLabel === key) continue;
+    keys.push(key);
+    values.push(value);
+  }
+  const terms = (selector.matchExpressions ?? []).filter(
+    (_term, index) =>
+      implied === undefined || !('expression' in implied) || implied.expression !== index,
+  );
+  return keys.length === 0 && terms.length === 0 ? null : { keys, values, terms };
 }
 
 class NamespacePolicies {
@@ -190,6 +285,8 @@ const NO_LABELS: Labels = Object.freeze({});
 export class PolicyIndex {
   readonly #namespaces = new Map<string, NamespacePolicies>();
   #size = 0;
+  /** Reused by `resolve` (synchronous, so never in use twice) to spare an allocation per pod. */
+  readonly #matched: IndexedPolicy[] = [];
 
   /** How many policies the index holds. */
   get size(): number {
@@ -213,18 +310,24 @@ export class PolicyIndex {
       this.#namespaces.set(namespaceName, namespace);
     }
     const { podSelector, serviceAccountSelector } = valid.spec;
+    const placement = choosePlacement(namespace, podSelector, serviceAccountSelector);
+    const implied = placement.kind === 'always' ? undefined : placement.implied;
     const entry: IndexedPolicy = {
       namespace: namespaceName,
       name,
       policy: valid,
-      podSelector,
-      serviceAccountSelector,
+      podCheck: compileCheck(podSelector, placement.side === 'pod' ? implied : undefined),
+      needsServiceAccount: serviceAccountSelector !== undefined,
+      serviceAccountCheck: compileCheck(
+        serviceAccountSelector,
+        placement.side === 'serviceAccount' ? implied : undefined,
+      ),
       groupIds: [...new Set(valid.spec.securityGroups.groupIds)].sort(),
-      placement: choosePlacement(namespace, podSelector, serviceAccountSelector),
+      placement,
     };
     namespace.byName.set(name, entry);
     namespace.postings(entry.placement.side).add(entry, entry.placement);
-    if (serviceAccountSelector !== undefined) namespace.serviceAccountSelectors += 1;
+    if (entry.needsServiceAccount) namespace.serviceAccountSelectors += 1;
     this.#size += 1;
   }
 
@@ -239,7 +342,7 @@ export class PolicyIndex {
     if (policies === undefined || entry === undefined) return false;
     policies.byName.delete(name);
     policies.postings(entry.placement.side).delete(entry, entry.placement);
-    if (entry.serviceAccountSelector !== undefined) policies.serviceAccountSelectors -= 1;
+    if (entry.needsServiceAccount) policies.serviceAccountSelectors -= 1;
     if (policies.byName.size === 0) this.#namespaces.delete(namespace);
     this.#size -= 1;
     return true;
@@ -285,15 +388,19 @@ export class PolicyIndex {
     if (namespace === undefined) return { groupIds: [], policies: [] };
     const podLabels = pod.labels ?? NO_LABELS;
     const accountLabels = serviceAccountLabels ?? null;
-    const matched: IndexedPolicy[] = [];
+    const matched = this.#matched;
+    matched.length = 0;
     namespace.pod.collect(podLabels, podLabels, accountLabels, matched);
     if (accountLabels !== null) {
       namespace.serviceAccount.collect(accountLabels, podLabels, accountLabels, matched);
     }
-    return toResolution(matched);
+    const resolution = toResolution(matched);
+    matched.length = 0;
+    return resolution;
   }
 }
 
+/** The answer for the matched policies (which it may reorder); it keeps no reference to them. */
 function toResolution(matched: IndexedPolicy[]): SecurityGroupResolution {
   const first = matched[0];
   if (first === undefined) return { groupIds: [], policies: [] };
@@ -391,10 +498,16 @@ function considerSelector(
     const cost = postings.valueCount(key, value);
     if (cost < choice.equalityCost) {
       choice.equalityCost = cost;
-      choice.equality = { side, kind: 'values', key, values: [value] };
+      choice.equality = {
+        side,
+        kind: 'values',
+        key,
+        values: [value],
+        implied: { matchLabel: key },
+      };
     }
   }
-  for (const requirement of selector.matchExpressions ?? []) {
+  for (const [index, requirement] of (selector.matchExpressions ?? []).entries()) {
     if (requirement.operator === 'In') {
       const values = [...new Set(requirement.values)];
       let cost = 0;
@@ -403,13 +516,24 @@ function considerSelector(
       cost += (values.length - 1) * 0.5;
       if (cost < choice.equalityCost) {
         choice.equalityCost = cost;
-        choice.equality = { side, kind: 'values', key: requirement.key, values };
+        choice.equality = {
+          side,
+          kind: 'values',
+          key: requirement.key,
+          values,
+          implied: { expression: index },
+        };
       }
     } else if (requirement.operator === 'Exists') {
       const cost = postings.keyCount(requirement.key);
       if (cost < choice.presenceCost) {
         choice.presenceCost = cost;
-        choice.presence = { side, kind: 'key', key: requirement.key };
+        choice.presence = {
+          side,
+          kind: 'key',
+          key: requirement.key,
+          implied: { expression: index },
+        };
       }
     }
   }
