@@ -1,5 +1,4 @@
 import type TE from 'typed-emitter';
-import { PolicyIndex } from '@podsg/policy';
 import {
   branchAssociateToken,
   branchCreateToken,
@@ -46,6 +45,8 @@ import { ControllerContext } from './internal/ControllerContext.js';
 import type { ControllerDeadline } from './internal/ControllerTimer.js';
 import { markTerminating, released, unbind, undrain } from './internal/bindings.js';
 import { PodGone, asAllocatorError, describeError } from './internal/failures.js';
+import { GroupReconciler } from './internal/GroupReconciler.js';
+import { RetagLane } from './internal/RetagLane.js';
 import { BranchRecord, NodeRecord, PodRecord } from './records.js';
 
 /** The ports and options of a `BranchController`. */
@@ -95,12 +96,8 @@ export class BranchController {
 
   readonly #ctx: ControllerContext;
 
-  readonly #policies = new PolicyIndex();
-  readonly #serviceAccounts = new Map<string, Readonly<Record<string, string>>>();
-  readonly #warnedUnrequested = new Set<string>();
-  /** Branches whose `podsg.io/pod-uid` tag is stale after a reuse. */
-  readonly #retag = new Set<BranchRecord>();
-  #tagging = false;
+  readonly #groups: GroupReconciler;
+  readonly #retag: RetagLane;
   /** Pods whose failed allocation waits on a requeue deadline (no task runs for them). */
   readonly #parked = new Set<PodRecord>();
   /** In-use branches whose interface was missing from EC2's list at recovery, to verify. */
@@ -124,6 +121,8 @@ export class BranchController {
     });
     this.events = this.#ctx.events;
     this.options = this.#ctx.options;
+    this.#groups = new GroupReconciler(this.#ctx);
+    this.#retag = new RetagLane(this.#ctx);
   }
 
   // ───────────────────────────── public API ─────────────────────────────
@@ -151,12 +150,9 @@ export class BranchController {
         if (this.#ctx.rebuilding) this.#buffered.push(change);
         else this.#apply(change);
       });
-      for (const raw of snapshot.securityGroupPolicies) this.#upsertPolicy(raw);
+      for (const raw of snapshot.securityGroupPolicies) this.#groups.upsertPolicy(raw);
       for (const account of snapshot.serviceAccounts) {
-        this.#serviceAccounts.set(
-          `${account.namespace}/${account.name}`,
-          this.#ctx.interner.labels(account.labels),
-        );
+        this.#groups.setServiceAccount(account.namespace, account.name, account.labels);
       }
       for (const node of snapshot.nodes) this.#upsertNodeRecord(node);
       const interfaces = await this.#ctx.call('DescribeNetworkInterfaces', 'critical', () =>
@@ -205,8 +201,7 @@ export class BranchController {
       !this.#ctx.rebuilding &&
       this.#ctx.pool.running === 0 &&
       this.#ctx.pool.queued === 0 &&
-      this.#retag.size === 0 &&
-      !this.#tagging &&
+      !this.#retag.busy &&
       this.#ctx.pendingSideCalls === 0
     );
   }
@@ -290,38 +285,19 @@ export class BranchController {
           break;
         case 'ServiceAccount': {
           const { namespace, name, labels } = change.serviceAccount;
-          const key = `${namespace}/${name}`;
-          if (change.type === 'upsert')
-            this.#serviceAccounts.set(key, this.#ctx.interner.labels(labels));
-          else this.#serviceAccounts.delete(key);
-          this.#reconcileNamespace(namespace, name);
+          if (change.type === 'upsert') this.#groups.setServiceAccount(namespace, name, labels);
+          else this.#groups.deleteServiceAccount(namespace, name);
+          this.#groups.reconcileNamespace(namespace, name);
           break;
         }
         case 'SecurityGroupPolicy':
-          if (change.type === 'upsert') this.#upsertPolicy(change.policy);
-          else this.#policies.remove(change.namespace, change.name);
-          this.#reconcileNamespace(change.namespace, null);
+          if (change.type === 'upsert') this.#groups.upsertPolicy(change.policy);
+          else this.#groups.removePolicy(change.namespace, change.name);
+          this.#groups.reconcileNamespace(change.namespace, null);
           break;
       }
     } catch (error) {
       this.#ctx.warn(`could not apply a ${change.kind} ${change.type}`, error);
-    }
-  }
-
-  #upsertPolicy(raw: unknown): void {
-    try {
-      this.#policies.upsert(raw as Parameters<PolicyIndex['upsert']>[0]);
-    } catch (error) {
-      const metadata = (raw as { metadata?: { namespace?: unknown; name?: unknown } } | null)
-        ?.metadata;
-      const name = typeof metadata?.name === 'string' ? metadata.name : '<unnamed>';
-      const namespace = typeof metadata?.namespace === 'string' ? metadata.namespace : '';
-      this.#ctx.event(
-        { kind: 'SecurityGroupPolicy', namespace, name },
-        'Warning',
-        'InvalidSecurityGroupPolicy',
-        error instanceof Error ? error.message : String(error),
-      );
     }
   }
 
@@ -331,7 +307,7 @@ export class BranchController {
     if (record === undefined) {
       if (terminal) return;
       if (!pod.requestsPodEni) {
-        this.#warnIfUnrequested(pod);
+        this.#groups.warnIfUnrequested(pod);
         return;
       }
       if (pod.hostNetwork) return;
@@ -347,7 +323,7 @@ export class BranchController {
         this.#release(record);
         return;
       }
-      if (identityChanged && record.status === 'allocated') this.#reconcileGroups(record);
+      if (identityChanged && record.status === 'allocated') this.#groups.reconcileGroups(record);
       if (pod.terminating && !record.terminating) markTerminating(record);
       if (record.status === 'failed' && record.failedAt !== pod.resourceVersion) {
         record.status = 'idle';
@@ -361,27 +337,9 @@ export class BranchController {
   }
 
   #onPodDelete(pod: ClusterPod): void {
-    this.#warnedUnrequested.delete(pod.uid);
+    this.#groups.forgetPod(pod.uid);
     const record = this.#ctx.pods.get(pod.uid);
     if (record !== undefined) this.#release(record);
-  }
-
-  #warnIfUnrequested(pod: ClusterPod): void {
-    if (this.#warnedUnrequested.has(pod.uid) || pod.hostNetwork) return;
-    const resolution = this.#policies.resolve(
-      { namespace: pod.namespace, labels: pod.labels },
-      this.#serviceAccountLabels(pod.namespace, pod.serviceAccountName),
-    );
-    if (resolution.groupIds.length === 0) return;
-    this.#warnedUnrequested.add(pod.uid);
-    this.#ctx.event(
-      { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid },
-      'Warning',
-      'SecurityGroupsNotApplied',
-      `Pod matches SecurityGroupPolicy ${resolution.policies.map((p) => p.name).join(', ')} ` +
-        `but does not request ${POD_ENI_RESOURCE} (did the webhook fail open?); ` +
-        `groups [${resolution.groupIds.join(', ')}] are not applied`,
-    );
   }
 
   // ───────────────────────────── nodes ─────────────────────────────
@@ -696,7 +654,7 @@ export class BranchController {
         if (index === node.head) node.head += 1;
         continue;
       }
-      const { groupKey, fallback } = this.#resolve(pod, node);
+      const { groupKey, fallback } = this.#groups.resolve(pod, node);
       if (this.#ctx.options.reuse) {
         const held = ledger.peekHeld(groupKey);
         if (held !== undefined) {
@@ -814,8 +772,8 @@ export class BranchController {
       'ResourceAllocated',
       this.#allocatedMessage(branch),
     );
-    if (branch.taggedUid !== pod.uid && this.#ctx.options.retagOnReuse) this.#queueRetag(branch);
-    this.#reconcileGroups(pod);
+    if (branch.taggedUid !== pod.uid && this.#ctx.options.retagOnReuse) this.#retag.queue(branch);
+    this.#groups.reconcileGroups(pod);
   }
 
   /**
@@ -956,7 +914,7 @@ export class BranchController {
       'ResourceAllocated',
       this.#allocatedMessage(branch),
     );
-    this.#reconcileGroups(pod);
+    this.#groups.reconcileGroups(pod);
   }
 
   /** Requeues a failed allocation with backoff, keeping what was done; gives up after `requeues`. */
@@ -1095,7 +1053,7 @@ export class BranchController {
     const ledger = branch.node.ledger;
     if (branch.pod !== null) unbind(branch.pod, branch);
     if (ledger !== null && branch.state === 'in-use') ledger.move(branch, 'cooling');
-    this.#retag.delete(branch);
+    this.#retag.forget(branch);
     branch.stamp += 1;
     branch.deadline = this.#ctx.clock.now() + this.#ctx.options.cooldownMs;
     this.#ctx.schedule(branch.deadline, { kind: 'branch', branch, stamp: branch.stamp });
@@ -1128,7 +1086,7 @@ export class BranchController {
       if (ledger !== null) ledger.move(branch, 'deleting');
       else branch.state = 'deleting';
     }
-    this.#retag.delete(branch);
+    this.#retag.forget(branch);
     branch.stamp += 1;
     branch.deadline = 0;
     this.#ctx.submit(priority, () => this.#deleteBranch(branch, reason, priority));
@@ -1195,140 +1153,6 @@ export class BranchController {
     this.#pump(branch.node);
   }
 
-  // ───────────────────────────── groups ─────────────────────────────
-
-  #serviceAccountLabels(
-    namespace: string,
-    serviceAccountName: string,
-  ): Readonly<Record<string, string>> | null {
-    if (!this.#policies.needsServiceAccount(namespace)) return null;
-    return this.#serviceAccounts.get(`${namespace}/${serviceAccountName}`) ?? null;
-  }
-
-  /** The pod's group set now: its policies' groups, else the node's primary groups (fallback). */
-  #resolve(pod: PodRecord, node: NodeRecord): { groupKey: string; fallback: boolean } {
-    const resolution = this.#policies.resolve(
-      { namespace: pod.namespace, labels: pod.labels },
-      this.#serviceAccountLabels(pod.namespace, pod.serviceAccountName),
-    );
-    if (resolution.groupIds.length > 0) {
-      return { groupKey: this.#ctx.interner.groups(resolution.groupIds), fallback: false };
-    }
-    return { groupKey: this.#ctx.interner.groups(node.primaryGroupIds), fallback: true };
-  }
-
-  #reconcileNamespace(namespace: string, serviceAccountName: string | null): void {
-    for (const pod of this.#ctx.pods.values()) {
-      if (pod.namespace !== namespace || pod.status !== 'allocated') continue;
-      if (serviceAccountName !== null && pod.serviceAccountName !== serviceAccountName) continue;
-      this.#reconcileGroups(pod);
-    }
-  }
-
-  /** Applies a changed resolution to the pod's interface (one modify in flight per branch). */
-  #reconcileGroups(pod: PodRecord): void {
-    const branch = pod.branch;
-    if (pod.status !== 'allocated' || branch === null || branch.modifying) return;
-    const { groupKey, fallback } = this.#resolve(pod, branch.node);
-    if (groupKey === branch.groupKey) {
-      branch.fallback = fallback;
-      return;
-    }
-    branch.modifying = true;
-    this.#ctx.submit('critical', () => this.#modifyGroups(pod, branch, groupKey, fallback));
-  }
-
-  async #modifyGroups(
-    pod: PodRecord,
-    branch: BranchRecord,
-    groupKey: string,
-    fallback: boolean,
-  ): Promise<void> {
-    const eniId = branch.eniId;
-    if (eniId === null) return;
-    const previousGroupIds = this.#ctx.interner.groupIds(branch.groupKey);
-    const groupIds = this.#ctx.interner.groupIds(groupKey);
-    try {
-      await this.#ctx.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
-        this.#ctx.ec2.modifyNetworkInterface({ networkInterfaceId: eniId, groupIds }),
-      );
-    } catch (error) {
-      branch.modifying = false;
-      if (this.#ctx.signal.aborted) return;
-      this.#ctx.warn(`could not update the groups of ${eniId}`, error);
-      this.#ctx.event(
-        this.#ctx.podRef(pod),
-        'Warning',
-        'SecurityGroupsUpdateFailed',
-        `Failed to apply [${groupIds.join(', ')}] to ${eniId}: ${describeError(asAllocatorError(error))}`,
-      );
-      return;
-    }
-    branch.modifying = false;
-    const terminating = branch.pod === pod && pod.terminating;
-    if (terminating) undrain(pod, branch);
-    branch.node.ledger?.regroup(branch, groupKey);
-    if (terminating) markTerminating(pod);
-    branch.fallback = fallback;
-    if (branch.pod === pod && pod.status === 'allocated') {
-      this.events.emit('groupsUpdated', { ...this.#ctx.detail(pod, branch), previousGroupIds });
-      if (fallback) {
-        this.#ctx.event(
-          this.#ctx.podRef(pod),
-          'Warning',
-          'SecurityGroupsRemoved',
-          `No SecurityGroupPolicy matches the pod any more; ${eniId} keeps the node's primary ` +
-            `groups [${groupIds.join(', ')}]`,
-        );
-      } else {
-        this.#ctx.event(
-          this.#ctx.podRef(pod),
-          'Normal',
-          'SecurityGroupsUpdated',
-          `Security groups of ${eniId} changed from [${previousGroupIds.join(', ')}] to ` +
-            `[${groupIds.join(', ')}]`,
-        );
-      }
-      // Another change may have landed meanwhile.
-      this.#reconcileGroups(pod);
-    }
-  }
-
-  // ───────────────────────────── background tag lane ─────────────────────────────
-
-  #queueRetag(branch: BranchRecord): void {
-    this.#retag.add(branch);
-    if (!this.#tagging) void this.#tagLoop();
-  }
-
-  /** Rewrites stale pod-uid tags one at a time, only with spare CreateTags tokens. */
-  async #tagLoop(): Promise<void> {
-    this.#tagging = true;
-    try {
-      while (this.#retag.size > 0 && !this.#ctx.signal.aborted) {
-        const branch = this.#retag.values().next().value as BranchRecord;
-        this.#retag.delete(branch);
-        const pod = branch.pod;
-        const eniId = branch.eniId;
-        if (branch.state !== 'in-use' || pod === null || eniId === null) continue;
-        if (branch.taggedUid === pod.uid) continue;
-        const uid = pod.uid;
-        try {
-          await this.#ctx.call('CreateTags', 'background', () =>
-            this.#ctx.ec2.tagNetworkInterface(eniId, { [POD_UID_TAG]: uid }),
-          );
-          branch.taggedUid = uid;
-        } catch (error) {
-          if (AllocatorError.is(error, 'Aborted')) return;
-          this.#ctx.warn(`could not rewrite the pod-uid tag of ${eniId}`, error);
-        }
-      }
-    } finally {
-      this.#tagging = false;
-      this.#ctx.notifyIdle();
-    }
-  }
-
   // ───────────────────────────── recovery ─────────────────────────────
 
   async #rebuild(
@@ -1346,7 +1170,7 @@ export class BranchController {
       if (clusterPod.phase === 'Succeeded' || clusterPod.phase === 'Failed') continue;
       const annotation = clusterPod.annotations[POD_ENI_ANNOTATION];
       if (!clusterPod.requestsPodEni && annotation === undefined) {
-        this.#warnIfUnrequested(clusterPod);
+        this.#groups.warnIfUnrequested(clusterPod);
         continue;
       }
       if (clusterPod.hostNetwork) continue;
@@ -1368,7 +1192,7 @@ export class BranchController {
       const eni = byId.get(attachment.eniId);
       const groupKey =
         eni === undefined
-          ? this.#resolve(pod, node).groupKey
+          ? this.#groups.resolve(pod, node).groupKey
           : this.#ctx.interner.groups(eni.groupIds);
       const branch = new BranchRecord(node, attachment.vlanId, groupKey, 'in-use');
       branch.eniId = attachment.eniId;

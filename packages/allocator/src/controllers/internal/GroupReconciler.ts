@@ -1,0 +1,190 @@
+import { PolicyIndex } from '@podsg/policy';
+import type { ClusterPod } from '../../models/ClusterObjects.js';
+import { POD_ENI_RESOURCE } from '../../models/wellKnownNames.js';
+import type { BranchRecord, NodeRecord, PodRecord } from '../records.js';
+import { markTerminating, undrain } from './bindings.js';
+import type { ControllerContext } from './ControllerContext.js';
+import { asAllocatorError, describeError } from './failures.js';
+
+/**
+ * Which security groups a pod gets, and keeping them right: the SecurityGroupPolicies and the
+ * service accounts' labels, a pod's group set (its policies' groups, else its node's primary
+ * groups as a fallback), and the ModifyNetworkInterfaceAttribute that follows a change of
+ * policy, service account or pod labels (one in flight per branch).
+ */
+export class GroupReconciler {
+  readonly #ctx: ControllerContext;
+  readonly #policies = new PolicyIndex();
+  readonly #serviceAccounts = new Map<string, Readonly<Record<string, string>>>();
+  /** Pods already warned about matching a policy without requesting a branch. */
+  readonly #warnedUnrequested = new Set<string>();
+
+  constructor(ctx: ControllerContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Adds or replaces a policy; an invalid one is reported as a Kubernetes event and skipped. */
+  upsertPolicy(raw: unknown): void {
+    try {
+      this.#policies.upsert(raw as Parameters<PolicyIndex['upsert']>[0]);
+    } catch (error) {
+      const metadata = (raw as { metadata?: { namespace?: unknown; name?: unknown } } | null)
+        ?.metadata;
+      const name = typeof metadata?.name === 'string' ? metadata.name : '<unnamed>';
+      const namespace = typeof metadata?.namespace === 'string' ? metadata.namespace : '';
+      this.#ctx.event(
+        { kind: 'SecurityGroupPolicy', namespace, name },
+        'Warning',
+        'InvalidSecurityGroupPolicy',
+        error instanceof Error ? error.message : String(error),
+      );
+    }
+  }
+
+  /** Removes a policy. */
+  removePolicy(namespace: string, name: string): void {
+    this.#policies.remove(namespace, name);
+  }
+
+  /** Records a service account's labels. */
+  setServiceAccount(
+    namespace: string,
+    name: string,
+    labels: Readonly<Record<string, string>>,
+  ): void {
+    this.#serviceAccounts.set(`${namespace}/${name}`, this.#ctx.interner.labels(labels));
+  }
+
+  /** Forgets a service account. */
+  deleteServiceAccount(namespace: string, name: string): void {
+    this.#serviceAccounts.delete(`${namespace}/${name}`);
+  }
+
+  /** Warns (once per pod) when a pod matches a policy but does not request a branch. */
+  warnIfUnrequested(pod: ClusterPod): void {
+    if (this.#warnedUnrequested.has(pod.uid) || pod.hostNetwork) return;
+    const resolution = this.#policies.resolve(
+      { namespace: pod.namespace, labels: pod.labels },
+      this.#serviceAccountLabels(pod.namespace, pod.serviceAccountName),
+    );
+    if (resolution.groupIds.length === 0) return;
+    this.#warnedUnrequested.add(pod.uid);
+    this.#ctx.event(
+      { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid },
+      'Warning',
+      'SecurityGroupsNotApplied',
+      `Pod matches SecurityGroupPolicy ${resolution.policies.map((p) => p.name).join(', ')} ` +
+        `but does not request ${POD_ENI_RESOURCE} (did the webhook fail open?); ` +
+        `groups [${resolution.groupIds.join(', ')}] are not applied`,
+    );
+  }
+
+  /** Forgets a deleted pod's warning. */
+  forgetPod(uid: string): void {
+    this.#warnedUnrequested.delete(uid);
+  }
+
+  #serviceAccountLabels(
+    namespace: string,
+    serviceAccountName: string,
+  ): Readonly<Record<string, string>> | null {
+    if (!this.#policies.needsServiceAccount(namespace)) return null;
+    return this.#serviceAccounts.get(`${namespace}/${serviceAccountName}`) ?? null;
+  }
+
+  /** The pod's group set now: its policies' groups, else the node's primary groups (fallback). */
+  resolve(pod: PodRecord, node: NodeRecord): { groupKey: string; fallback: boolean } {
+    const resolution = this.#policies.resolve(
+      { namespace: pod.namespace, labels: pod.labels },
+      this.#serviceAccountLabels(pod.namespace, pod.serviceAccountName),
+    );
+    if (resolution.groupIds.length > 0) {
+      return { groupKey: this.#ctx.interner.groups(resolution.groupIds), fallback: false };
+    }
+    return { groupKey: this.#ctx.interner.groups(node.primaryGroupIds), fallback: true };
+  }
+
+  /**
+   * Reconciles the allocated pods of a namespace after a policy change, or only those of one
+   * service account after a change of its labels.
+   */
+  reconcileNamespace(namespace: string, serviceAccountName: string | null): void {
+    for (const pod of this.#ctx.pods.values()) {
+      if (pod.namespace !== namespace || pod.status !== 'allocated') continue;
+      if (serviceAccountName !== null && pod.serviceAccountName !== serviceAccountName) continue;
+      this.reconcileGroups(pod);
+    }
+  }
+
+  /** Applies a changed resolution to the pod's interface (one modify in flight per branch). */
+  reconcileGroups(pod: PodRecord): void {
+    const branch = pod.branch;
+    if (pod.status !== 'allocated' || branch === null || branch.modifying) return;
+    const { groupKey, fallback } = this.resolve(pod, branch.node);
+    if (groupKey === branch.groupKey) {
+      branch.fallback = fallback;
+      return;
+    }
+    branch.modifying = true;
+    this.#ctx.submit('critical', () => this.#modifyGroups(pod, branch, groupKey, fallback));
+  }
+
+  async #modifyGroups(
+    pod: PodRecord,
+    branch: BranchRecord,
+    groupKey: string,
+    fallback: boolean,
+  ): Promise<void> {
+    const eniId = branch.eniId;
+    if (eniId === null) return;
+    const previousGroupIds = this.#ctx.interner.groupIds(branch.groupKey);
+    const groupIds = this.#ctx.interner.groupIds(groupKey);
+    try {
+      await this.#ctx.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
+        this.#ctx.ec2.modifyNetworkInterface({ networkInterfaceId: eniId, groupIds }),
+      );
+    } catch (error) {
+      branch.modifying = false;
+      if (this.#ctx.signal.aborted) return;
+      this.#ctx.warn(`could not update the groups of ${eniId}`, error);
+      this.#ctx.event(
+        this.#ctx.podRef(pod),
+        'Warning',
+        'SecurityGroupsUpdateFailed',
+        `Failed to apply [${groupIds.join(', ')}] to ${eniId}: ${describeError(asAllocatorError(error))}`,
+      );
+      return;
+    }
+    branch.modifying = false;
+    const terminating = branch.pod === pod && pod.terminating;
+    if (terminating) undrain(pod, branch);
+    branch.node.ledger?.regroup(branch, groupKey);
+    if (terminating) markTerminating(pod);
+    branch.fallback = fallback;
+    if (branch.pod === pod && pod.status === 'allocated') {
+      this.#ctx.events.emit('groupsUpdated', {
+        ...this.#ctx.detail(pod, branch),
+        previousGroupIds,
+      });
+      if (fallback) {
+        this.#ctx.event(
+          this.#ctx.podRef(pod),
+          'Warning',
+          'SecurityGroupsRemoved',
+          `No SecurityGroupPolicy matches the pod any more; ${eniId} keeps the node's primary ` +
+            `groups [${groupIds.join(', ')}]`,
+        );
+      } else {
+        this.#ctx.event(
+          this.#ctx.podRef(pod),
+          'Normal',
+          'SecurityGroupsUpdated',
+          `Security groups of ${eniId} changed from [${previousGroupIds.join(', ')}] to ` +
+            `[${groupIds.join(', ')}]`,
+        );
+      }
+      // Another change may have landed meanwhile.
+      this.reconcileGroups(pod);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import { AllocatorError } from '../../errors/AllocatorError.js';
+import { POD_UID_TAG } from '../../models/wellKnownNames.js';
+import type { BranchRecord } from '../records.js';
+import type { ControllerContext } from './ControllerContext.js';
+
+/**
+ * The background lane that rewrites the `podsg.io/pod-uid` tag of a reused branch for its new
+ * pod: one CreateTags at a time, only with spare tokens (`background` priority), so that it
+ * never delays an allocation. A stale tag costs nothing but a less precise adoption after a
+ * restart.
+ */
+export class RetagLane {
+  readonly #ctx: ControllerContext;
+  /** Branches whose `podsg.io/pod-uid` tag is stale after a reuse. */
+  readonly #stale = new Set<BranchRecord>();
+  #tagging = false;
+
+  constructor(ctx: ControllerContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Whether a rewrite is queued or running. */
+  get busy(): boolean {
+    return this.#stale.size > 0 || this.#tagging;
+  }
+
+  /** Queues the branch's tag for a rewrite. */
+  queue(branch: BranchRecord): void {
+    this.#stale.add(branch);
+    if (!this.#tagging) void this.#loop();
+  }
+
+  /** Drops a queued rewrite (the branch leaves `in-use`). */
+  forget(branch: BranchRecord): void {
+    this.#stale.delete(branch);
+  }
+
+  /** Drops every queued rewrite. */
+  clear(): void {
+    this.#stale.clear();
+  }
+
+  /** Rewrites stale pod-uid tags one at a time, only with spare CreateTags tokens. */
+  async #loop(): Promise<void> {
+    this.#tagging = true;
+    try {
+      while (this.#stale.size > 0 && !this.#ctx.signal.aborted) {
+        const branch = this.#stale.values().next().value as BranchRecord;
+        this.#stale.delete(branch);
+        const pod = branch.pod;
+        const eniId = branch.eniId;
+        if (branch.state !== 'in-use' || pod === null || eniId === null) continue;
+        if (branch.taggedUid === pod.uid) continue;
+        const uid = pod.uid;
+        try {
+          await this.#ctx.call('CreateTags', 'background', () =>
+            this.#ctx.ec2.tagNetworkInterface(eniId, { [POD_UID_TAG]: uid }),
+          );
+          branch.taggedUid = uid;
+        } catch (error) {
+          if (AllocatorError.is(error, 'Aborted')) return;
+          this.#ctx.warn(`could not rewrite the pod-uid tag of ${eniId}`, error);
+        }
+      }
+    } finally {
+      this.#tagging = false;
+      this.#ctx.notifyIdle();
+    }
+  }
+}
