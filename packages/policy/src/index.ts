@@ -8,6 +8,7 @@ export { explainPolicyMatch } from './calculations/explainPolicyMatch.js';
 export { labelSelectorMatches, requirementMatches } from './calculations/labelSelectorMatches.js';
 export {
   parseSecurityGroupPolicy,
+  MAX_GROUP_IDS,
   SECURITY_GROUP_ID,
 } from './calculations/parseSecurityGroupPolicy.js';
 export { reviewPodAnnotations } from './calculations/reviewPodAnnotations.js';
