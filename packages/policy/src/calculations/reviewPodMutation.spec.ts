@@ -152,6 +152,25 @@ describe('reviewPodMutation', () => {
     expect(answer.response).toEqual({ uid: '705ab4f5-6393-11e8-b7cc-42010a800002', allowed: true });
   });
 
+  it('denies a pod whose policies together select more groups than an interface takes', async () => {
+    const ctx = context();
+    const groups = (first: number) =>
+      Array.from({ length: 9 }, (_, i) => `sg-${(first + i).toString(16).padStart(8, '0')}`);
+    ctx.policies.upsert(
+      policy('a', { podSelector: { matchLabels: { app: 'web' } } }, groups(0x10)),
+    );
+    ctx.policies.upsert(
+      policy('b', { podSelector: { matchLabels: { app: 'web' } } }, groups(0x20)),
+    );
+    const answer = await reviewPodMutation(podReview(webPod()), ctx);
+    expect(answer.response?.allowed).toBe(false);
+    expect(answer.response?.patch).toBeUndefined();
+    expect(answer.response?.status?.code).toBe(403);
+    expect(answer.response?.status?.message).toBe(
+      'pod shop/web-7d9f-*: its SecurityGroupPolicies (a, b, web) select 19 security groups; an EC2 network interface takes at most 16',
+    );
+  });
+
   it('still patches a pod with a Linux node selector', async () => {
     const answer = await reviewPodMutation(
       podReview(webPod({ nodeSelector: { 'kubernetes.io/os': 'linux' } })),

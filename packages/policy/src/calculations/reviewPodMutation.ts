@@ -14,6 +14,7 @@ import {
   readAdmissionRequest,
 } from './admissionReviewResponses.js';
 import { escapeJsonPointerToken, isJsonObject } from './jsonShapes.js';
+import { MAX_GROUP_IDS } from './parseSecurityGroupPolicy.js';
 import {
   isPodRequest,
   objectMember,
@@ -105,10 +106,21 @@ export async function reviewPodMutation(
       );
     }
   }
-  const { groupIds } = ctx.policies.resolve(
+  const { groupIds, policies } = ctx.policies.resolve(
     { namespace, labels, serviceAccountName },
     serviceAccountLabels,
   );
+  // Each policy is within the limit, but their union may not be: such a pod could never get an
+  // interface, so it is refused now rather than left pending for ever (as EKS does).
+  if (groupIds.length > MAX_GROUP_IDS) {
+    return denyReview(
+      review,
+      uid,
+      403,
+      'Forbidden',
+      `pod ${display}: its SecurityGroupPolicies (${policies.map((p) => p.name).join(', ')}) select ${groupIds.length} security groups; an EC2 network interface takes at most ${MAX_GROUP_IDS}`,
+    );
+  }
   if (fargate) {
     if (groupIds.length > 0) {
       return patchReview(review, uid, [fargateAnnotationPatch(metadata, groupIds.join(','))]);
