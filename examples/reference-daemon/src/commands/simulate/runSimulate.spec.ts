@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,6 +73,19 @@ describe('podsgd simulate', () => {
     });
     expect(report.pods.find((p) => p.name === 'plain-1')?.branch).toBeNull();
     expect(Object.keys(report.podReadySeconds).sort()).toEqual(['max', 'p50', 'p90', 'p99']);
+  });
+
+  it.each(
+    readdirSync(join(repoRoot, 'examples/scenarios')).filter((name) => name.endsWith('.yaml')),
+  )('runs the shipped scenario %s with every invariant held and nothing leaked', async (name) => {
+    const { code, stdout, stderr } = await simulate(`examples/scenarios/${name}`, '--json');
+    expect(stderr).toBe('');
+    const report = JSON.parse(stdout) as SimulationReport;
+    expect(report.violations).toEqual([]);
+    expect(report.leakedInterfaces).toBe(0);
+    expect(report.podsWaitingForBranch).toBe(0);
+    expect(report.pods.filter((pod) => pod.branch !== null).length).toBeGreaterThan(0);
+    expect(code).toBe(0);
   });
 
   it('exits 2 naming every bad field of an invalid scenario, before simulating anything', async () => {
