@@ -1,5 +1,7 @@
 import type { InstanceLimits } from '../models/InstanceLimits.js';
+import type { NetworkInterface } from '../models/NetworkInterface.js';
 import type { BranchState } from '../models/BranchState.js';
+import { POD_UID_TAG } from '../models/wellKnownNames.js';
 import type { NodeLedger } from '../services/NodeLedger.js';
 
 /**
@@ -73,6 +75,15 @@ export class BranchRecord {
   ) {
     this.state = state;
   }
+}
+
+/** Copies an EC2 interface's id, addresses and pod-uid tag into a branch record. */
+export function fillFromInterface(branch: BranchRecord, eni: NetworkInterface): void {
+  branch.eniId = eni.networkInterfaceId;
+  branch.macAddress = eni.macAddress;
+  branch.privateIp = eni.privateIpAddress;
+  branch.ipv6Address = eni.ipv6Address ?? '';
+  branch.taggedUid = eni.tags[POD_UID_TAG] ?? null;
 }
 
 /** The controller's record of a node. */

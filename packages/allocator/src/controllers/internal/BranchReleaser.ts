@@ -1,0 +1,228 @@
+import { branchDisassociateToken } from '../../calculations/branchClientTokens.js';
+import { AllocatorError } from '../../errors/AllocatorError.js';
+import type { BranchEventDetail, DeletionReason } from '../../models/BranchControllerEvents.js';
+import type { NetworkInterface } from '../../models/NetworkInterface.js';
+import type { CallPriority } from '../../models/RateLimit.js';
+import type { TaskPriority } from '../../services/WorkerPool.js';
+import type { BranchRecord, NodeRecord, PodRecord } from '../records.js';
+import { unbind, undrain } from './bindings.js';
+import type { ControllerContext } from './ControllerContext.js';
+import type { RetagLane } from './RetagLane.js';
+
+/** What the releaser asks of the allocation side (late-bound: the allocator needs the releaser). */
+export interface AllocationQueue {
+  /** Serves the node's queue (after a slot or a held branch became available). */
+  readonly pump: (node: NodeRecord) => void;
+  /** Cancels the pod's requeue deadline; whether one was pending. */
+  readonly unpark: (pod: PodRecord) => boolean;
+}
+
+/**
+ * The end of a branch's life: a released pod's interface cools down for `cooldownSeconds`,
+ * then is held for reuse by a pod of the same group set, and is deleted after
+ * `recycleSeconds`, when its slot is needed, or at once under `strategy: 'baseline'`. Deletes
+ * disassociate first, free the slot and VLAN id, and retry with backoff; interfaces no record
+ * explains (found at recovery or by a sweep) are deleted here too.
+ */
+export class BranchReleaser {
+  readonly #ctx: ControllerContext;
+  readonly #retag: RetagLane;
+  readonly #queue: AllocationQueue;
+
+  constructor(ctx: ControllerContext, retag: RetagLane, queue: AllocationQueue) {
+    this.#ctx = ctx;
+    this.#retag = retag;
+    this.#queue = queue;
+  }
+
+  /** A pod is deleted or finished: its branch cools down, or its pending allocation stops. */
+  release(pod: PodRecord): void {
+    this.#ctx.pods.delete(pod.uid);
+    const previous = pod.status;
+    pod.status = 'released';
+    pod.stamp += 1;
+    if (previous === 'allocated' && pod.branch !== null) {
+      const branch = pod.branch;
+      undrain(pod, branch);
+      const detail = this.#ctx.detail(pod, branch);
+      unbind(pod, branch);
+      this.coolDown(branch, detail);
+    } else if (
+      previous === 'allocating' &&
+      pod.branch !== null &&
+      pod.branch.state === 'creating'
+    ) {
+      // A requeued allocation waits on a deadline: finish it here, nothing runs for it.
+      const branch = pod.branch;
+      if (this.#queue.unpark(pod)) this.abandon(pod, branch);
+    }
+  }
+
+  /** In-use → cooling for `cooldownSeconds`. */
+  coolDown(branch: BranchRecord, detail: BranchEventDetail): void {
+    const ledger = branch.node.ledger;
+    if (branch.pod !== null) unbind(branch.pod, branch);
+    if (ledger !== null && branch.state === 'in-use') ledger.move(branch, 'cooling');
+    this.#retag.forget(branch);
+    branch.stamp += 1;
+    branch.deadline = this.#ctx.clock.now() + this.#ctx.options.cooldownMs;
+    this.#ctx.schedule(branch.deadline, { kind: 'branch', branch, stamp: branch.stamp });
+    this.#ctx.events.emit('released', detail);
+  }
+
+  /** A branch no pod used (or that cooled down) goes to the held pool, or is deleted (baseline). */
+  toHeldOrDelete(branch: BranchRecord): void {
+    const ledger = branch.node.ledger;
+    if (ledger === null || !this.#ctx.options.reuse || this.#ctx.options.recycleMs === 0) {
+      this.startDelete(branch, this.#ctx.options.reuse ? 'recycled' : 'cooldown', 'maintenance');
+      return;
+    }
+    ledger.move(branch, 'held');
+    branch.stamp += 1;
+    branch.deadline = this.#ctx.clock.now() + this.#ctx.options.recycleMs;
+    this.#ctx.schedule(branch.deadline, { kind: 'branch', branch, stamp: branch.stamp });
+    this.#ctx.events.emit('held', {
+      node: branch.node.name,
+      eniId: branch.eniId ?? '',
+      vlanId: branch.vlanId,
+      groupIds: this.#ctx.interner.groupIds(branch.groupKey),
+    });
+    this.#queue.pump(branch.node);
+  }
+
+  /** Moves a branch to `deleting` and queues its deletion. */
+  startDelete(branch: BranchRecord, reason: DeletionReason, priority: TaskPriority): void {
+    const ledger = branch.node.ledger;
+    if (branch.state !== 'deleting') {
+      if (ledger !== null) ledger.move(branch, 'deleting');
+      else branch.state = 'deleting';
+    }
+    this.#retag.forget(branch);
+    branch.stamp += 1;
+    branch.deadline = 0;
+    this.#ctx.submit(priority, () => this.deleteBranch(branch, reason, priority));
+  }
+
+  /** Disassociates and deletes a branch, retrying with backoff; sweeps take over after that. */
+  async deleteBranch(
+    branch: BranchRecord,
+    reason: DeletionReason,
+    priority: TaskPriority,
+  ): Promise<void> {
+    const callPriority: CallPriority = priority;
+    const eniId = branch.eniId;
+    try {
+      if (branch.associationId !== null) {
+        const associationId = branch.associationId;
+        try {
+          await this.#ctx.call('DisassociateTrunkInterface', callPriority, () =>
+            this.#ctx.ec2.disassociateTrunkInterface({
+              associationId,
+              clientToken: branchDisassociateToken(associationId),
+            }),
+          );
+        } catch (error) {
+          if (!AllocatorError.is(error, 'NotFound')) throw error;
+        }
+        branch.associationId = null;
+      }
+      this.#freeSlot(branch);
+      if (eniId !== null) {
+        try {
+          await this.#ctx.call('DeleteNetworkInterface', callPriority, () =>
+            this.#ctx.ec2.deleteNetworkInterface(eniId),
+          );
+        } catch (error) {
+          if (!AllocatorError.is(error, 'NotFound')) throw error;
+        }
+        this.#ctx.branches.delete(eniId);
+        this.#ctx.counters.deleted += 1;
+        this.#ctx.events.emit('deleted', { node: branch.node.name, eniId, reason });
+      }
+    } catch (error) {
+      if (this.#ctx.signal.aborted) return;
+      branch.deleteFailures += 1;
+      this.#ctx.warn(`could not delete branch ${eniId ?? '?'} (${reason})`, error);
+      // Retry later, bounded; after that the garbage collector's sweeps take over.
+      if (branch.deleteFailures <= this.#ctx.options.requeues) {
+        branch.stamp += 1;
+        this.#ctx.schedule(this.#ctx.clock.now() + this.#ctx.requeueDelay(branch.deleteFailures), {
+          kind: 'branch',
+          branch,
+          stamp: branch.stamp,
+        });
+      } else if (eniId !== null && branch.associationId === null) {
+        this.#ctx.branches.delete(eniId);
+      }
+    }
+  }
+
+  /** Frees the slot and VLAN of a disassociated branch and serves the node's queue. */
+  #freeSlot(branch: BranchRecord): void {
+    if (branch.vlanId === 0) return;
+    branch.node.ledger?.free(branch);
+    branch.vlanId = 0;
+    this.#queue.pump(branch.node);
+  }
+
+  /** Deletes an interface found at recovery or by a sweep that no record explains. */
+  deleteUnknown(
+    eni: NetworkInterface,
+    node: NodeRecord | null,
+    reason: DeletionReason,
+    associationId?: string,
+  ): void {
+    const eniId = eni.networkInterfaceId;
+    this.#ctx.submit('maintenance', async () => {
+      if (associationId !== undefined) {
+        try {
+          await this.#ctx.call('DisassociateTrunkInterface', 'maintenance', () =>
+            this.#ctx.ec2.disassociateTrunkInterface({
+              associationId,
+              clientToken: branchDisassociateToken(associationId),
+            }),
+          );
+        } catch (error) {
+          if (!AllocatorError.is(error, 'NotFound')) throw error;
+        }
+      }
+      try {
+        await this.#ctx.call('DeleteNetworkInterface', 'maintenance', () =>
+          this.#ctx.ec2.deleteNetworkInterface(eniId),
+        );
+      } catch (error) {
+        if (!AllocatorError.is(error, 'NotFound')) throw error;
+      }
+      this.#ctx.counters.deleted += 1;
+      this.#ctx.events.emit('deleted', { node: node?.name ?? null, eniId, reason });
+    });
+  }
+
+  /**
+   * Stops a pod's allocation half-way: an associated branch goes to the held pool, a created
+   * one is deleted, a reservation frees its VLAN id.
+   */
+  abandon(pod: PodRecord, branch: BranchRecord): void {
+    unbind(pod, branch);
+    if (branch.associationId !== null) this.toHeldOrDelete(branch);
+    else if (branch.eniId !== null) this.startDelete(branch, 'orphan', 'maintenance');
+    else {
+      branch.node.ledger?.unreserve(branch.vlanId);
+      this.#queue.pump(branch.node);
+    }
+  }
+
+  /** A branch's deadline: the end of its cooldown or hold, or a delete retry. */
+  onDeadline(branch: BranchRecord, stamp: number): void {
+    if (stamp !== branch.stamp) return;
+    branch.deadline = 0;
+    if (branch.state === 'cooling') {
+      if (this.#ctx.options.reuse) this.toHeldOrDelete(branch);
+      else this.startDelete(branch, 'cooldown', 'maintenance');
+    } else if (branch.state === 'held') {
+      this.startDelete(branch, 'recycled', 'maintenance');
+    } else if (branch.state === 'deleting') {
+      this.#ctx.submit('maintenance', () => this.deleteBranch(branch, 'orphan', 'maintenance'));
+    }
+  }
+}

@@ -1,0 +1,130 @@
+import type { ClusterChange, ClusterPod } from '../../models/ClusterObjects.js';
+import { markTerminating } from './bindings.js';
+import type { BranchAllocator } from './BranchAllocator.js';
+import type { BranchReleaser } from './BranchReleaser.js';
+import type { ControllerContext } from './ControllerContext.js';
+import type { GroupReconciler } from './GroupReconciler.js';
+import type { TrunkPreparer } from './TrunkPreparer.js';
+
+/**
+ * Following the cluster's watch: changes that arrive while `start()` rebuilds are buffered and
+ * replayed after it; then each pod, node, service-account and policy change goes to the part
+ * it concerns (a scheduled pod is queued on its node, a finished one released, a node
+ * prepared or its branches deleted, a policy change reconciled).
+ */
+export class ClusterWatch {
+  readonly #ctx: ControllerContext;
+  readonly #groups: GroupReconciler;
+  readonly #trunks: TrunkPreparer;
+  readonly #allocator: BranchAllocator;
+  readonly #releaser: BranchReleaser;
+  #buffered: ClusterChange[] = [];
+  #unwatch: (() => void) | null = null;
+
+  constructor(
+    ctx: ControllerContext,
+    groups: GroupReconciler,
+    trunks: TrunkPreparer,
+    allocator: BranchAllocator,
+    releaser: BranchReleaser,
+  ) {
+    this.#ctx = ctx;
+    this.#groups = groups;
+    this.#trunks = trunks;
+    this.#allocator = allocator;
+    this.#releaser = releaser;
+  }
+
+  /** Subscribes to the watch, buffering changes while the controller rebuilds. */
+  follow(): void {
+    this.#unwatch = this.#ctx.cluster.watch((change) => {
+      if (this.#ctx.signal.aborted) return;
+      if (this.#ctx.rebuilding) this.#buffered.push(change);
+      else this.#apply(change);
+    });
+  }
+
+  /** Applies the changes buffered during the rebuild, in order. */
+  replay(): void {
+    const buffered = this.#buffered;
+    this.#buffered = [];
+    for (const change of buffered) this.#apply(change);
+  }
+
+  /** Unsubscribes. */
+  stop(): void {
+    this.#unwatch?.();
+    this.#unwatch = null;
+  }
+
+  #apply(change: ClusterChange): void {
+    try {
+      switch (change.kind) {
+        case 'Pod':
+          if (change.type === 'upsert') this.#onPodUpsert(change.pod);
+          else this.#onPodDelete(change.pod);
+          break;
+        case 'Node':
+          if (change.type === 'upsert')
+            this.#trunks.considerNode(this.#trunks.upsertNode(change.node));
+          else this.#trunks.removeNode(change.node);
+          break;
+        case 'ServiceAccount': {
+          const { namespace, name, labels } = change.serviceAccount;
+          if (change.type === 'upsert') this.#groups.setServiceAccount(namespace, name, labels);
+          else this.#groups.deleteServiceAccount(namespace, name);
+          this.#groups.reconcileNamespace(namespace, name);
+          break;
+        }
+        case 'SecurityGroupPolicy':
+          if (change.type === 'upsert') this.#groups.upsertPolicy(change.policy);
+          else this.#groups.removePolicy(change.namespace, change.name);
+          this.#groups.reconcileNamespace(change.namespace, null);
+          break;
+      }
+    } catch (error) {
+      this.#ctx.warn(`could not apply a ${change.kind} ${change.type}`, error);
+    }
+  }
+
+  #onPodUpsert(pod: ClusterPod): void {
+    const terminal = pod.phase === 'Succeeded' || pod.phase === 'Failed';
+    let record = this.#ctx.pods.get(pod.uid);
+    if (record === undefined) {
+      if (terminal) return;
+      if (!pod.requestsPodEni) {
+        this.#groups.warnIfUnrequested(pod);
+        return;
+      }
+      if (pod.hostNetwork) return;
+      record = this.#ctx.newPodRecord(pod);
+      this.#ctx.pods.set(pod.uid, record);
+    } else {
+      const labels = this.#ctx.interner.labels(pod.labels);
+      const identityChanged =
+        labels !== record.labels || pod.serviceAccountName !== record.serviceAccountName;
+      record.labels = labels;
+      record.serviceAccountName = this.#ctx.interner.text(pod.serviceAccountName);
+      if (terminal) {
+        this.#releaser.release(record);
+        return;
+      }
+      if (identityChanged && record.status === 'allocated') this.#groups.reconcileGroups(record);
+      if (pod.terminating && !record.terminating) markTerminating(record);
+      if (record.status === 'failed' && record.failedAt !== pod.resourceVersion) {
+        record.status = 'idle';
+        record.requeues = 0;
+        record.failedAt = null;
+      }
+    }
+    if (record.status === 'idle' && pod.nodeName !== null) {
+      this.#allocator.enqueue(record, this.#ctx.nodeRecord(pod.nodeName));
+    }
+  }
+
+  #onPodDelete(pod: ClusterPod): void {
+    this.#groups.forgetPod(pod.uid);
+    const record = this.#ctx.pods.get(pod.uid);
+    if (record !== undefined) this.#releaser.release(record);
+  }
+}

@@ -1,0 +1,99 @@
+import { NODE_TAG } from '../../models/wellKnownNames.js';
+import { unbind } from './bindings.js';
+import type { BranchReleaser } from './BranchReleaser.js';
+import type { ControllerContext } from './ControllerContext.js';
+
+/**
+ * The periodic sweep (every `gcIntervalMs`): cools down branches whose pod vanished without
+ * a delete event, deletes this cluster's interfaces that no record explains once they were
+ * seen `available` in two sweeps in a row, and retries deletions that ran out of attempts.
+ */
+export class GarbageCollector {
+  readonly #ctx: ControllerContext;
+  readonly #releaser: BranchReleaser;
+  /** Interfaces seen `available` and unmanaged in the last sweep. */
+  #availableLastSweep = new Set<string>();
+
+  constructor(ctx: ControllerContext, releaser: BranchReleaser) {
+    this.#ctx = ctx;
+    this.#releaser = releaser;
+  }
+
+  /** Schedules the first sweep (none when `gcIntervalMs` is 0). */
+  start(): void {
+    if (this.#ctx.options.gcIntervalMs > 0) {
+      this.#ctx.schedule(this.#ctx.clock.now() + this.#ctx.options.gcIntervalMs, { kind: 'gc' });
+    }
+  }
+
+  /** The sweep's deadline: sweeps in the background, then schedules the next one. */
+  onDeadline(): void {
+    this.#ctx.submit('maintenance', async () => {
+      try {
+        await this.#sweep();
+      } finally {
+        if (this.#ctx.options.gcIntervalMs > 0) {
+          this.#ctx.schedule(this.#ctx.clock.now() + this.#ctx.options.gcIntervalMs, {
+            kind: 'gc',
+          });
+        }
+      }
+    });
+  }
+
+  async #sweep(): Promise<void> {
+    let deleted = 0;
+    // Records whose pod vanished without a delete event (a missed watch event).
+    for (const branch of [...this.#ctx.branches.values()]) {
+      const pod = branch.pod;
+      if (branch.state === 'in-use' && pod !== null && this.#ctx.pods.get(pod.uid) !== pod) {
+        const detail = this.#ctx.detail(pod, branch);
+        pod.status = 'released';
+        unbind(pod, branch);
+        this.#releaser.coolDown(branch, detail);
+      }
+    }
+    const interfaces = await this.#ctx.call('DescribeNetworkInterfaces', 'maintenance', () =>
+      this.#ctx.ec2.listNetworkInterfaces(this.#ctx.ownedFilter()),
+    );
+    const trunks = new Set<string>();
+    for (const node of this.#ctx.nodes.values()) {
+      if (node.trunkId !== null) trunks.add(node.trunkId);
+      if (node.spareTrunkId !== null) trunks.add(node.spareTrunkId);
+    }
+    const available = new Set<string>();
+    for (const eni of interfaces) {
+      const id = eni.networkInterfaceId;
+      if (this.#ctx.branches.has(id) || trunks.has(id)) continue;
+      if (eni.status !== 'available') continue;
+      if (
+        eni.interfaceType === 'trunk' &&
+        [...this.#ctx.nodes.values()].some((n) => n.status === 'preparing')
+      ) {
+        continue;
+      }
+      available.add(id);
+      if (this.#availableLastSweep.has(id)) {
+        deleted += 1;
+        this.#releaser.deleteUnknown(
+          eni,
+          this.#ctx.nodes.get(eni.tags[NODE_TAG] ?? '') ?? null,
+          'garbage',
+        );
+      }
+    }
+    // Retry deletions that ran out of attempts.
+    for (const branch of this.#ctx.branches.values()) {
+      if (branch.state === 'deleting' && branch.deleteFailures > this.#ctx.options.requeues) {
+        branch.deleteFailures = 0;
+        this.#ctx.submit('maintenance', () =>
+          this.#releaser.deleteBranch(branch, 'garbage', 'maintenance'),
+        );
+      }
+    }
+    this.#availableLastSweep = new Set(
+      [...available].filter((id) => !this.#availableLastSweep.has(id)),
+    );
+    this.#ctx.events.emit('swept', { deleted, adopted: 0 });
+  }
+}

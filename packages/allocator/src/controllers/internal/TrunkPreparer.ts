@@ -1,0 +1,325 @@
+import { trunkCreateToken } from '../../calculations/branchClientTokens.js';
+import { highestFreeDeviceIndex } from '../../calculations/highestFreeDeviceIndex.js';
+import { instanceLimits } from '../../calculations/instanceLimits.js';
+import { AllocatorError } from '../../errors/AllocatorError.js';
+import type { ClusterNode } from '../../models/ClusterObjects.js';
+import type { NetworkInterface } from '../../models/NetworkInterface.js';
+import {
+  HAS_TRUNK_ATTACHED_LABEL,
+  NODE_TAG,
+  POD_ENI_RESOURCE,
+  TRUNK_DESCRIPTION,
+} from '../../models/wellKnownNames.js';
+import { NodeLedger } from '../../services/NodeLedger.js';
+import type { BranchRecord, NodeRecord } from '../records.js';
+import type { BranchAllocator } from './BranchAllocator.js';
+import type { BranchReleaser } from './BranchReleaser.js';
+import type { ControllerContext } from './ControllerContext.js';
+import { asAllocatorError, describeError } from './failures.js';
+
+const TRUNK_POLL_FIRST_MS = 500;
+const TRUNK_POLL_MAX_MS = 5_000;
+
+/**
+ * Making opted-in nodes trunk-capable: the node's limits and ledger, the trunk interface
+ * (found, else created and attached at the highest free device index, rolled back when that
+ * fails), polling until attached, delete-on-termination, and the node's `pod-eni` capacity.
+ * Failures retry with backoff; a node that cannot take branches is reported once.
+ */
+export class TrunkPreparer {
+  readonly #ctx: ControllerContext;
+  readonly #allocator: BranchAllocator;
+  readonly #releaser: BranchReleaser;
+
+  constructor(ctx: ControllerContext, allocator: BranchAllocator, releaser: BranchReleaser) {
+    this.#ctx = ctx;
+    this.#allocator = allocator;
+    this.#releaser = releaser;
+  }
+
+  /** A node's preparation retry deadline: prepares it again unless overtaken. */
+  onDeadline(node: NodeRecord, stamp: number): void {
+    if (stamp === node.stamp && node.status === 'failed') {
+      node.status = 'pending';
+      this.considerNode(node);
+    }
+  }
+
+  /** The node's record, updated from the cluster; limits and ledger once it opts in. */
+  upsertNode(clusterNode: ClusterNode): NodeRecord {
+    const node = this.#ctx.nodeRecord(clusterNode.name);
+    node.uid = clusterNode.uid;
+    node.instanceId = clusterNode.instanceId;
+    node.instanceType = clusterNode.instanceType;
+    node.optedIn = Object.hasOwn(clusterNode.labels, HAS_TRUNK_ATTACHED_LABEL);
+    if (node.ledger === null && node.optedIn && clusterNode.instanceType !== null) {
+      try {
+        const limits = instanceLimits(clusterNode.instanceType);
+        node.limits = limits;
+        if (limits.trunkCompatible) {
+          node.ledger = new NodeLedger<BranchRecord>(limits.branchInterfaces, limits.maxVlanId);
+        }
+      } catch {
+        node.limits = null;
+      }
+    }
+    return node;
+  }
+
+  /** Starts preparing a node when it newly qualifies; reports it once when it cannot. */
+  considerNode(node: NodeRecord): void {
+    if (this.#ctx.rebuilding || this.#ctx.signal.aborted) return;
+    if (node.status !== 'pending' && node.status !== 'unsupported') return;
+    if (!node.optedIn) return;
+    if (node.ledger === null || node.instanceId === null) {
+      node.status = 'unsupported';
+      if (!node.unsupportedReported) {
+        node.unsupportedReported = true;
+        const type = node.instanceType ?? '<unknown>';
+        const reason =
+          node.instanceId === null
+            ? 'the node has no EC2 instance id'
+            : node.limits === null
+              ? `instance type ${type} is not in the EC2 limits table`
+              : `instance type ${type} does not support trunk interfaces`;
+        this.#ctx.events.emit('nodeUnsupported', {
+          node: node.name,
+          instanceType: node.instanceType,
+          reason,
+        });
+        this.#ctx.event(
+          { kind: 'Node', name: node.name, uid: node.uid },
+          'Warning',
+          'Unsupported',
+          `Node cannot take branch interfaces: ${reason}`,
+        );
+      }
+      return;
+    }
+    node.status = 'preparing';
+    this.#ctx.submit('critical', () => this.#prepareNode(node));
+  }
+
+  async #prepareNode(node: NodeRecord): Promise<void> {
+    const ledger = node.ledger;
+    const instanceId = node.instanceId;
+    if (ledger === null || instanceId === null) return;
+    try {
+      if (!node.trunkSettled) await this.#ensureTrunk(node, instanceId);
+      if (node.subnetId !== null && node.subnetCidr === '') {
+        const subnet = await this.#ctx.subnet(node.subnetId);
+        node.subnetCidr = subnet.cidrBlock;
+        node.subnetV6Cidr = subnet.ipv6CidrBlock ?? '';
+      }
+      await this.#ctx.clusterCall(() =>
+        this.#ctx.cluster.setNodeCapacity(node.name, POD_ENI_RESOURCE, ledger.capacity),
+      );
+      node.status = 'ready';
+      node.prepFailures = 0;
+      this.#ctx.events.emit('trunkReady', {
+        node: node.name,
+        trunkInterfaceId: node.trunkId ?? '',
+        capacity: ledger.capacity,
+      });
+      this.#allocator.pump(node);
+    } catch (error) {
+      if (this.#ctx.signal.aborted) return;
+      const failure = asAllocatorError(error);
+      node.status = 'failed';
+      node.prepFailures += 1;
+      const willRetry = node.prepFailures <= this.#ctx.options.requeues;
+      this.#ctx.events.emit('trunkFailed', { node: node.name, error: failure, willRetry });
+      if (willRetry) {
+        node.stamp += 1;
+        this.#ctx.schedule(this.#ctx.clock.now() + this.#ctx.requeueDelay(node.prepFailures), {
+          kind: 'node',
+          node,
+          stamp: node.stamp,
+        });
+      }
+    }
+  }
+
+  /** Finds or creates, attaches and settles the node's trunk. */
+  async #ensureTrunk(node: NodeRecord, instanceId: string): Promise<void> {
+    let instance = await this.#ctx.call('DescribeInstances', 'critical', () =>
+      this.#ctx.ec2.describeInstance(instanceId),
+    );
+    const primary =
+      instance.networkInterfaces.find((eni) => eni.attachment?.deviceIndex === 0) ??
+      instance.networkInterfaces[0];
+    node.primaryGroupIds = [...(primary?.groupIds ?? [])].sort();
+    node.subnetId = primary?.subnetId ?? instance.subnetId;
+    let trunk = instance.networkInterfaces.find((eni) => eni.interfaceType === 'trunk');
+    if (trunk === undefined) {
+      trunk = await this.#createAndAttachTrunk(node, instanceId, instance.networkInterfaces);
+    }
+    node.trunkId = trunk.networkInterfaceId;
+    // Poll until attached, bounded by the attach timeout.
+    const deadline = this.#ctx.clock.now() + this.#ctx.options.trunkAttachTimeoutMs;
+    let delay = TRUNK_POLL_FIRST_MS;
+    let attachment = trunk.attachment;
+    while (attachment?.status !== 'attached') {
+      if (this.#ctx.clock.now() + delay > deadline) {
+        throw new AllocatorError(
+          'Transient',
+          `trunk ${trunk.networkInterfaceId} of node ${node.name} is not attached after ` +
+            `${this.#ctx.options.trunkAttachTimeoutMs / 1000} s (attachment.status ` +
+            `${attachment?.status ?? 'none'})`,
+        );
+      }
+      await this.#ctx.sleep(delay);
+      delay = Math.min(delay * 2, TRUNK_POLL_MAX_MS);
+      instance = await this.#ctx.call('DescribeInstances', 'critical', () =>
+        this.#ctx.ec2.describeInstance(instanceId),
+      );
+      attachment = instance.networkInterfaces.find(
+        (eni) => eni.networkInterfaceId === node.trunkId,
+      )?.attachment;
+    }
+    if (!attachment.deleteOnTermination) {
+      const { attachmentId } = attachment;
+      await this.#ctx.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
+        this.#ctx.ec2.modifyNetworkInterface({
+          networkInterfaceId: trunk.networkInterfaceId,
+          attachment: { attachmentId, deleteOnTermination: true },
+        }),
+      );
+    }
+    node.trunkSettled = true;
+  }
+
+  async #createAndAttachTrunk(
+    node: NodeRecord,
+    instanceId: string,
+    attached: readonly NetworkInterface[],
+  ): Promise<NetworkInterface> {
+    const limits = node.limits;
+    if (limits === null) throw new AllocatorError('UnsupportedInstanceType', node.name);
+    let trunk: NetworkInterface | undefined;
+    let trunkId = node.spareTrunkId;
+    try {
+      if (trunkId === null) {
+        const created = await this.#ctx.call('CreateNetworkInterface', 'critical', () =>
+          this.#ctx.ec2.createNetworkInterface({
+            subnetId: node.subnetId ?? '',
+            groupIds: node.primaryGroupIds,
+            description: TRUNK_DESCRIPTION,
+            tags: { [this.#ctx.clusterTag]: 'owned', [NODE_TAG]: node.name },
+            interfaceType: 'trunk',
+            clientToken: trunkCreateToken(instanceId, node.trunkGeneration),
+          }),
+        );
+        trunk = created;
+        trunkId = created.networkInterfaceId;
+      }
+      const deviceIndex = highestFreeDeviceIndex(
+        attached.flatMap((eni) =>
+          eni.attachment === undefined ? [] : [eni.attachment.deviceIndex],
+        ),
+        limits.interfaces,
+      );
+      if (deviceIndex === null) {
+        throw new AllocatorError(
+          'LimitExceeded',
+          `node ${node.name} (${limits.instanceType}) has no free device index for a trunk ` +
+            `(interfaces limit ${limits.interfaces})`,
+        );
+      }
+      const attachTo = trunkId;
+      const { attachmentId } = await this.#ctx.call('AttachNetworkInterface', 'critical', () =>
+        this.#ctx.ec2.attachNetworkInterface({
+          networkInterfaceId: attachTo,
+          instanceId,
+          deviceIndex,
+        }),
+      );
+      node.spareTrunkId = null;
+      const base: NetworkInterface = trunk ?? {
+        networkInterfaceId: attachTo,
+        interfaceType: 'trunk',
+        status: 'in-use',
+        subnetId: node.subnetId ?? '',
+        vpcId: '',
+        macAddress: '',
+        privateIpAddress: '',
+        groupIds: [...node.primaryGroupIds],
+        description: TRUNK_DESCRIPTION,
+        tags: {},
+      };
+      return {
+        ...base,
+        attachment: {
+          attachmentId,
+          instanceId,
+          deviceIndex,
+          status: 'attaching',
+          deleteOnTermination: false,
+        },
+      };
+    } catch (error) {
+      if (this.#ctx.signal.aborted) throw error;
+      const failure = asAllocatorError(error);
+      if (trunkId !== null) {
+        // Roll back: an unattached trunk is useless and would leak.
+        const rollbackId = trunkId;
+        node.spareTrunkId = null;
+        node.trunkGeneration += 1;
+        try {
+          await this.#ctx.call('DeleteNetworkInterface', 'critical', () =>
+            this.#ctx.ec2.deleteNetworkInterface(rollbackId),
+          );
+          this.#ctx.events.emit('deleted', {
+            node: node.name,
+            eniId: rollbackId,
+            reason: 'rollback',
+          });
+        } catch (deleteError) {
+          if (!AllocatorError.is(deleteError, 'NotFound')) {
+            this.#ctx.warn(
+              `could not roll back trunk ${rollbackId} of node ${node.name}`,
+              deleteError,
+            );
+          }
+        }
+      }
+      this.#ctx.event(
+        { kind: 'Node', name: node.name, uid: node.uid },
+        'Warning',
+        'TrunkENICreationFailed',
+        `Failed to create or attach the trunk interface: ${describeError(failure)}`,
+      );
+      throw failure;
+    }
+  }
+
+  /** A node is gone: its waiting pods go back to idle, its pods are released, branches deleted. */
+  removeNode(clusterNode: ClusterNode): void {
+    const node = this.#ctx.nodes.get(clusterNode.name);
+    if (node === undefined) return;
+    this.#ctx.nodes.delete(clusterNode.name);
+    node.stamp += 1;
+    node.status = 'unsupported';
+    for (const pod of node.waiting.slice(node.head)) {
+      if (pod.node === node && pod.status === 'waiting') {
+        pod.status = 'idle';
+        pod.node = null;
+      }
+    }
+    node.waiting = [];
+    node.head = 0;
+    // Its branches die with the instance's trunk; delete what is left (EC2 keeps branches).
+    for (const branch of [...this.#ctx.branches.values()]) {
+      if (branch.node !== node) continue;
+      if (branch.pod !== null) {
+        branch.pod.branch = null;
+        branch.pod.status = 'released';
+        this.#ctx.pods.delete(branch.pod.uid);
+        branch.pod = null;
+      }
+      if (branch.state !== 'deleting' && branch.state !== 'creating') {
+        this.#releaser.startDelete(branch, 'node-gone', 'maintenance');
+      }
+    }
+  }
+}
