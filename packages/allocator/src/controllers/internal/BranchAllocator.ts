@@ -17,6 +17,7 @@ import type { BranchReleaser } from './BranchReleaser.js';
 import type { ControllerContext } from './ControllerContext.js';
 import { PodGone, asAllocatorError, describeError } from './failures.js';
 import type { GroupReconciler } from './GroupReconciler.js';
+import { requireSubnetId } from './nodeSubnet.js';
 import type { RetagLane } from './RetagLane.js';
 
 /**
@@ -248,10 +249,14 @@ export class BranchAllocator {
             this.#requestedMessage(branch),
           );
         }
+        const subnetId = requireSubnetId(
+          node,
+          `a branch interface for pod ${pod.namespace}/${pod.name}`,
+        );
         const groupIds = this.#ctx.interner.groupIds(branch.groupKey);
         const created = await this.#ctx.call('CreateNetworkInterface', 'critical', () =>
           this.#ctx.ec2.createNetworkInterface({
-            subnetId: node.subnetId ?? '',
+            subnetId,
             groupIds,
             description: BRANCH_DESCRIPTION,
             tags: {
@@ -309,7 +314,7 @@ export class BranchAllocator {
           if (existing !== null || ledger.revlan(branch) === null) throw error;
         }
       }
-      if (node.subnetCidr === '' && node.subnetId !== null) {
+      if (node.subnetCidr === '' && node.subnetId !== null && node.subnetId !== '') {
         const subnet = await this.#ctx.subnet(node.subnetId);
         node.subnetCidr = subnet.cidrBlock;
         node.subnetV6Cidr = subnet.ipv6CidrBlock ?? '';

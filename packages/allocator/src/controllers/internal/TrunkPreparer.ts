@@ -16,6 +16,7 @@ import type { BranchAllocator } from './BranchAllocator.js';
 import type { BranchReleaser } from './BranchReleaser.js';
 import type { ControllerContext } from './ControllerContext.js';
 import { asAllocatorError, describeError } from './failures.js';
+import { requireSubnetId } from './nodeSubnet.js';
 
 const TRUNK_POLL_FIRST_MS = 500;
 const TRUNK_POLL_MAX_MS = 5_000;
@@ -106,8 +107,9 @@ export class TrunkPreparer {
     if (ledger === null || instanceId === null) return;
     try {
       if (!node.trunkSettled) await this.#ensureTrunk(node, instanceId);
-      if (node.subnetId !== null && node.subnetCidr === '') {
-        const subnet = await this.#ctx.subnet(node.subnetId);
+      const subnetId = requireSubnetId(node, 'its branch interfaces');
+      if (node.subnetCidr === '') {
+        const subnet = await this.#ctx.subnet(subnetId);
         node.subnetCidr = subnet.cidrBlock;
         node.subnetV6Cidr = subnet.ipv6CidrBlock ?? '';
       }
@@ -200,9 +202,10 @@ export class TrunkPreparer {
     let trunkId = node.spareTrunkId;
     try {
       if (trunkId === null) {
+        const subnetId = requireSubnetId(node, 'its trunk interface');
         const created = await this.#ctx.call('CreateNetworkInterface', 'critical', () =>
           this.#ctx.ec2.createNetworkInterface({
-            subnetId: node.subnetId ?? '',
+            subnetId,
             groupIds: node.primaryGroupIds,
             description: TRUNK_DESCRIPTION,
             tags: { [this.#ctx.clusterTag]: 'owned', [NODE_TAG]: node.name },
