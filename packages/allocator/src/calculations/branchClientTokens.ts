@@ -8,9 +8,19 @@ export function branchCreateToken(podUid: string, generation: number): string {
   return `podsg-b-${podUid}-${generation}`.slice(0, 64);
 }
 
-/** The client token of a branch's association under a VLAN id: retries of one choice are idempotent. */
-export function branchAssociateToken(branchInterfaceId: string, vlanId: number): string {
-  return `podsg-a-${branchInterfaceId}-${vlanId}`.slice(0, 64);
+/**
+ * The client token of a branch's association with its trunk under a VLAN id: the same for every
+ * retry of one association attempt (so a lost response never yields a second association), new
+ * for each `generation`, which the controller bumps once it disassociated the branch, so that
+ * associating it again (even under the same VLAN id) is a new request, not a replay of the old
+ * association.
+ */
+export function branchAssociateToken(
+  branchInterfaceId: string,
+  vlanId: number,
+  generation: number,
+): string {
+  return `podsg-a-${branchInterfaceId}-${vlanId}-${generation}`.slice(0, 64);
 }
 
 /** The client token of a disassociation. */

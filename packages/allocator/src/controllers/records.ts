@@ -66,6 +66,8 @@ export class BranchRecord {
   deleteFailures = 0;
   /** Whether it was created for its pod before a restart and is being adopted. */
   adopted = false;
+  /** The generation in the association client token; bumped after we disassociated it. */
+  associationGeneration = 0;
 
   constructor(
     readonly node: NodeRecord,

@@ -290,7 +290,7 @@ export class BranchAllocator {
               trunkInterfaceId: trunkId,
               branchInterfaceId: eniId,
               vlanId,
-              clientToken: branchAssociateToken(eniId, vlanId),
+              clientToken: branchAssociateToken(eniId, vlanId, branch.associationGeneration),
             }),
           );
           branch.associationId = association.associationId;

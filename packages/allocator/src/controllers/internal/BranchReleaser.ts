@@ -125,6 +125,8 @@ export class BranchReleaser {
           if (!AllocatorError.is(error, 'NotFound')) throw error;
         }
         branch.associationId = null;
+        // A later association of this branch must not replay the one just removed.
+        branch.associationGeneration += 1;
       }
       this.#freeSlot(branch);
       if (eniId !== null) {
