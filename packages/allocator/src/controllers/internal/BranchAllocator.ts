@@ -290,7 +290,7 @@ export class BranchAllocator {
               trunkInterfaceId: trunkId,
               branchInterfaceId: eniId,
               vlanId,
-              clientToken: branchAssociateToken(eniId, vlanId, branch.associationGeneration),
+              clientToken: branchAssociateToken(eniId, vlanId, branch.associationGeneration ?? 0),
             }),
           );
           branch.associationId = association.associationId;

@@ -126,7 +126,7 @@ export class BranchReleaser {
         }
         branch.associationId = null;
         // A later association of this branch must not replay the one just removed.
-        branch.associationGeneration += 1;
+        branch.associationGeneration = (branch.associationGeneration ?? 0) + 1;
       }
       this.#freeSlot(branch);
       if (eniId !== null) {
