@@ -187,37 +187,41 @@ export class ControllerContext {
   }
 
   /** One EC2 call through the limiter, retried with jittered backoff on Throttled/Transient. */
-  async call<T>(api: Ec2ApiName, priority: CallPriority, send: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      await this.#limiter.acquire(api, priority);
-      this.#count(api);
-      try {
-        const result = await send();
-        this.checkpoint();
-        return result;
-      } catch (error) {
-        this.checkpoint();
-        const failure = asAllocatorError(error);
-        if (AllocatorError.is(failure, 'Throttled')) {
+  call<T>(api: Ec2ApiName, priority: CallPriority, send: () => Promise<T>): Promise<T> {
+    return this.#retrying(
+      async () => {
+        await this.#limiter.acquire(api, priority);
+        this.#count(api);
+        return send();
+      },
+      (failure, attempt, retryInMs) => {
+        const throttled = AllocatorError.is(failure, 'Throttled');
+        if (throttled) {
           this.counters.throttled += 1;
           this.#throttledByApi[api] = (this.#throttledByApi[api] ?? 0) + 1;
           this.#limiter.onThrottled(api);
         }
-        if (!AllocatorError.isRetryable(failure) || attempt >= this.options.callAttempts) {
-          throw failure;
-        }
-        const delayMs = backoffDelay(attempt, this.options.callBackoff, this.options.random);
+        if (retryInMs === null) return;
         this.counters.retries += 1;
-        if (AllocatorError.is(failure, 'Throttled')) {
-          this.events.emit('throttled', { api, attempt, delayMs });
-        }
-        await this.sleep(delayMs);
-      }
-    }
+        if (throttled) this.events.emit('throttled', { api, attempt, delayMs: retryInMs });
+      },
+    );
   }
 
   /** A cluster call, retried like EC2 calls but without client-side limiting. */
-  async clusterCall<T>(send: () => Promise<T>): Promise<T> {
+  clusterCall<T>(send: () => Promise<T>): Promise<T> {
+    return this.#retrying(send, () => undefined);
+  }
+
+  /**
+   * Runs `send` until it succeeds, fails with an error that is not worth retrying, or has had
+   * `callAttempts` attempts. `onFailure` sees each failure and the backoff before the next
+   * attempt (null when there is none).
+   */
+  async #retrying<T>(
+    send: () => Promise<T>,
+    onFailure: (failure: AllocatorError, attempt: number, retryInMs: number | null) => void,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await send();
@@ -226,10 +230,13 @@ export class ControllerContext {
       } catch (error) {
         this.checkpoint();
         const failure = asAllocatorError(error);
-        if (!AllocatorError.isRetryable(failure) || attempt >= this.options.callAttempts) {
-          throw failure;
-        }
-        await this.sleep(backoffDelay(attempt, this.options.callBackoff, this.options.random));
+        const retryInMs =
+          AllocatorError.isRetryable(failure) && attempt < this.options.callAttempts
+            ? backoffDelay(attempt, this.options.callBackoff, this.options.random)
+            : null;
+        onFailure(failure, attempt, retryInMs);
+        if (retryInMs === null) throw failure;
+        await this.sleep(retryInMs);
       }
     }
   }
