@@ -17,7 +17,8 @@ it('plan generation per pod', () => {
     hostVethMac: '0e:11:22:33:44:55',
     trunkLink: 'eth1',
     branch: {
-      vlanId: 1 + (i % 4094),
+      // VLAN ids as the allocator hands them out (1..120; 153–155 would hit kernel tables).
+      vlanId: 1 + (i % 120),
       ifAddress: '02:1a:2b:3c:4d:5e',
       privateIp: `10.0.${(i >> 8) & 15}.${i & 255}`,
       subnetCidr: '10.0.0.0/20',
