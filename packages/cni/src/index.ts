@@ -53,7 +53,7 @@ export { delegateNetworkConfig } from './calculations/delegateNetworkConfig.js';
 export { diffPlanAgainstSnapshot } from './calculations/diffPlanAgainstSnapshot.js';
 export { formatCniError } from './calculations/formatCniError.js';
 export { hostVethName, STRICT_MODE_VETH_PREFIX } from './calculations/hostVethName.js';
-export { parseCidr, parseIpAddress, parseMac } from './calculations/ipAddress.js';
+export { formatIpv6, parseCidr, parseIpAddress, parseMac } from './calculations/ipAddress.js';
 export type { Cidr, IpAddress } from './calculations/ipAddress.js';
 export { parseCniArgs, parseCniEnvironment } from './calculations/parseCniEnvironment.js';
 export {

@@ -1,3 +1,4 @@
+import { formatIpv6 as formatIpv6Groups } from '@podsg/cni';
 /** An IPv4 CIDR as numbers: first address and size. */
 export interface Ipv4Block {
   base: number;
@@ -74,24 +75,7 @@ function parseIpv6(text: string): bigint | null {
 export function formatIpv6(address: bigint): string {
   const groups: number[] = [];
   for (let i = 7; i >= 0; i--) groups.push(Number((address >> BigInt(i * 16)) & 0xffffn));
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+  return formatIpv6Groups(groups);
 }
 
 /** An address as family and 32- or 128-bit value; null when malformed. */
