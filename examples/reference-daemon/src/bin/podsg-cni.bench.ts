@@ -2,12 +2,9 @@
 // floor `node -e 0` in the same run, alternating so machine noise hits both alike. Prints medians,
 // p90s and ratios to the floor; asserts nothing about time. Goal (issue 4): CNI ADD end to end in
 // a real namespace, without the VLAN step on this kernel, ≤ 1.5× the floor.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AgentPodAnswer } from '@podsg/cni';
-import { NodeAgentServer } from '../agent/services/NodeAgentServer.js';
 import {
   CNI_BIN_DIR,
   buildReferenceDaemon,
@@ -19,6 +16,8 @@ import {
   runPlugin,
   runProcess,
   withNamespaces,
+  startStubAgent,
+  type StubAgent,
 } from './podsg-cni.testkit.js';
 
 const RUNS = Math.max(25, Number(process.env.PODSG_BENCH_RUNS ?? 25));
@@ -63,7 +62,7 @@ function line(
 
 let workDir: string;
 let socketPath: string;
-let agent: NodeAgentServer;
+let agent: StubAgent | undefined;
 const pods = new Map<string, AgentPodAnswer>([
   ['default/plain', { podUid: 'uid-plain', required: false }],
   [
@@ -85,19 +84,12 @@ const pods = new Map<string, AgentPodAnswer>([
 beforeAll(async () => {
   // Measure what ships: tsc's output bundled into one file, as `npm run build` makes it.
   buildReferenceDaemon();
-  workDir = await mkdtemp(join(tmpdir(), 'podsg-cni-bench-'));
-  socketPath = join(workDir, 'agent.sock');
-  agent = new NodeAgentServer({
-    socketPath,
-    log: { info: () => undefined, warn: () => undefined },
-    pods: { synced: true, answerFor: (ns, name) => pods.get(`${ns}/${name}`) ?? null },
-  });
-  await agent.start();
+  agent = await startStubAgent('podsg-cni-bench-', pods);
+  ({ workDir, socketPath } = agent);
 }, 300_000);
 
 afterAll(async () => {
-  await agent.close();
-  await rm(workDir, { recursive: true, force: true });
+  await agent?.close();
 });
 
 const config = (): string =>

@@ -2,13 +2,11 @@
 // stdin, real network namespaces, Debian's real `ptp` and `host-local` as the delegate, and a real
 // node agent on a unix socket. Every namespace it creates is throwaway and always removed.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentPodAnswer } from '@podsg/cni';
-import { NodeAgentServer } from '../agent/services/NodeAgentServer.js';
 import {
   buildReferenceDaemon,
   ip,
@@ -20,6 +18,8 @@ import {
   podsgCniUnbundled,
   runPlugin,
   withNamespaces,
+  startStubAgent,
+  type StubAgent,
 } from './podsg-cni.testkit.js';
 
 const netnsWhy = namespaceSkipReason();
@@ -27,24 +27,17 @@ if (netnsWhy) console.warn(`skipped: podsg-cni namespace tests: ${netnsWhy}`);
 
 let workDir: string;
 let socketPath: string;
-let agent: NodeAgentServer | undefined;
+let agent: StubAgent | undefined;
 const agentPods = new Map<string, AgentPodAnswer>();
 
 beforeAll(async () => {
   buildReferenceDaemon();
-  workDir = await mkdtemp(join(tmpdir(), 'podsg-cni-int-'));
-  socketPath = join(workDir, 'agent.sock');
-  agent = new NodeAgentServer({
-    socketPath,
-    log: { info: () => undefined, warn: () => undefined },
-    pods: { synced: true, answerFor: (ns, name) => agentPods.get(`${ns}/${name}`) ?? null },
-  });
-  await agent.start();
+  agent = await startStubAgent('podsg-cni-int-', agentPods);
+  ({ workDir, socketPath } = agent);
 }, 300_000);
 
 afterAll(async () => {
   await agent?.close();
-  if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
 const baseConfig = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({

@@ -3,8 +3,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AgentPodAnswer } from '@podsg/cni';
+import { NodeAgentServer } from '../agent/services/NodeAgentServer.js';
 
 /** The repository root. */
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -196,3 +200,34 @@ export const podsgCniBundle = join(repoRoot, 'examples/reference-daemon/dist/pod
 
 /** The unbundled tsc output of the plugin (what the bin runs when there is no bundle). */
 export const podsgCniUnbundled = join(repoRoot, 'examples/reference-daemon/dist/bin/podsg-cni.js');
+
+/** A real node agent on a unix socket in a fresh temporary directory. */
+export interface StubAgent {
+  /** The temporary directory (also a place for IPAM data and logs); removed by `close`. */
+  workDir: string;
+  socketPath: string;
+  close(): Promise<void>;
+}
+
+/** Starts a `NodeAgentServer` answering from `pods` (keyed `namespace/name`), read live. */
+export async function startStubAgent(
+  prefix: string,
+  pods: ReadonlyMap<string, AgentPodAnswer>,
+): Promise<StubAgent> {
+  const workDir = await mkdtemp(join(tmpdir(), prefix));
+  const socketPath = join(workDir, 'agent.sock');
+  const agent = new NodeAgentServer({
+    socketPath,
+    log: { info: () => undefined, warn: () => undefined },
+    pods: { synced: true, answerFor: (ns, name) => pods.get(`${ns}/${name}`) ?? null },
+  });
+  await agent.start();
+  return {
+    workDir,
+    socketPath,
+    close: async () => {
+      await agent.close();
+      await rm(workDir, { recursive: true, force: true });
+    },
+  };
+}
