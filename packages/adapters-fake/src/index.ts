@@ -27,6 +27,9 @@ export type { FakeClusterEvent } from './models/FakeClusterEvent.js';
 export type { FakeNodeState } from './models/FakeNodeState.js';
 export type { FakePodState } from './models/FakePodState.js';
 export { FakeKernel } from './services/FakeKernel.js';
+export { FakeNodeAgent } from './services/FakeNodeAgent.js';
+export { FakeDelegatePluginRunner } from './services/FakeDelegatePluginRunner.js';
+export type { FakeDelegateCall } from './services/FakeDelegatePluginRunner.js';
 export type {
   FakeHostLink,
   FakeKernelOptions,

@@ -1,48 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CniError, hostVethName, runCniCommand } from '@podsg/cni';
-import type {
-  AgentPodAnswer,
-  CniRunnerPorts,
-  DelegateOutcome,
-  DelegatePluginRunner,
-  NetworkSnapshot,
-  NodeAgentClient,
-} from '@podsg/cni';
+import { hostVethName, runCniCommand } from '@podsg/cni';
+import type { CniRunnerPorts, NetworkSnapshot } from '@podsg/cni';
+import { FakeDelegatePluginRunner } from '../services/FakeDelegatePluginRunner.js';
 import { FakeKernel } from '../services/FakeKernel.js';
+import { FakeNodeAgent } from '../services/FakeNodeAgent.js';
 
 // The CNI runner of @podsg/cni driving FakeKernel: ADD, CHECK, DEL and GC on a wired node. Its
-// protocol-only cases (VERSION, STATUS, argument errors) stay next to it in packages/cni.
-
-/** An agent answering from a map, as the node agent does from its pod cache. */
-class MapAgent implements NodeAgentClient {
-  readonly pods = new Map<string, AgentPodAnswer>();
-  reachable = true;
-  lookupPod(namespace: string, name: string): Promise<AgentPodAnswer | null> {
-    if (!this.reachable) return Promise.reject(new CniError('AgentUnavailable', 'connect ENOENT'));
-    return Promise.resolve(this.pods.get(`${namespace}/${name}`) ?? null);
-  }
-  healthy(): Promise<boolean> {
-    return Promise.resolve(this.reachable);
-  }
-}
-
-/** A delegate that records its calls and answers with a fixed outcome. */
-class RecordingDelegate implements DelegatePluginRunner {
-  readonly calls: {
-    type: string;
-    env: Readonly<Record<string, string>>;
-    config: Record<string, unknown>;
-  }[] = [];
-  outcome: DelegateOutcome = { stdout: '{"cniVersion":"1.0.0","ips":[]}', exitCode: 0 };
-  run(
-    type: string,
-    env: Readonly<Record<string, string>>,
-    stdin: string,
-  ): Promise<DelegateOutcome> {
-    this.calls.push({ type, env, config: JSON.parse(stdin) as Record<string, unknown> });
-    return Promise.resolve(this.outcome);
-  }
-}
+// protocol-only cases (VERSION, STATUS, argument errors) are in runCniCommand.protocol.spec.ts.
 
 const NETNS = '/var/run/netns/cni-1';
 const branch = {
@@ -55,8 +19,8 @@ const branch = {
 let kernel: FakeKernel;
 /** The host as the node started: what is not in it afterwards was left by a command. */
 let hostBefore: NetworkSnapshot;
-let agent: MapAgent;
-let delegate: RecordingDelegate;
+let agent: FakeNodeAgent;
+let delegate: FakeDelegatePluginRunner;
 let randomQueue: number[][];
 let ports: CniRunnerPorts;
 let logLines: string[];
@@ -70,10 +34,10 @@ beforeEach(async () => {
   });
   kernel.createNamespace(NETNS);
   hostBefore = await kernel.snapshot(null);
-  agent = new MapAgent();
+  agent = new FakeNodeAgent();
   agent.pods.set('default/web-1', { podUid: 'uid-1', required: true, branch, trunkLink: 'eth1' });
   agent.pods.set('default/plain', { podUid: 'uid-2', required: false });
-  delegate = new RecordingDelegate();
+  delegate = new FakeDelegatePluginRunner();
   randomQueue = [];
   logLines = [];
   ports = {

@@ -1,46 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CniError } from '../errors/CniError.js';
-import type { AgentPodAnswer } from '../models/AgentPodAnswer.js';
-import type { CniRunnerPorts } from '../models/CniRunnerPorts.js';
-import type { DelegateOutcome, DelegatePluginRunner } from '../ports/DelegatePluginRunner.js';
-import type { NodeAgentClient } from '../ports/NodeAgentClient.js';
-import type { PodNetworkApplier } from '../ports/PodNetworkApplier.js';
-import { runCniCommand } from './runCniCommand.js';
+import { runCniCommand, type CniRunnerPorts, type PodNetworkApplier } from '@podsg/cni';
+import { FakeDelegatePluginRunner } from '../services/FakeDelegatePluginRunner.js';
+import { FakeNodeAgent } from '../services/FakeNodeAgent.js';
 
-// The protocol side of the runner: versions, argument errors, delegation, STATUS. None of these
-// may touch the kernel, so the applier refuses every call. ADD, CHECK, DEL and GC on a wired
-// node are tested against FakeKernel in @podsg/adapters-fake (src/cni-tests/runCniCommand.spec.ts).
-
-/** An agent answering from a map, as the node agent does from its pod cache. */
-class MapAgent implements NodeAgentClient {
-  readonly pods = new Map<string, AgentPodAnswer>();
-  reachable = true;
-  lookupPod(namespace: string, name: string): Promise<AgentPodAnswer | null> {
-    if (!this.reachable) return Promise.reject(new CniError('AgentUnavailable', 'connect ENOENT'));
-    return Promise.resolve(this.pods.get(`${namespace}/${name}`) ?? null);
-  }
-  healthy(): Promise<boolean> {
-    return Promise.resolve(this.reachable);
-  }
-}
-
-/** A delegate that records its calls and answers with a fixed outcome. */
-class RecordingDelegate implements DelegatePluginRunner {
-  readonly calls: {
-    type: string;
-    env: Readonly<Record<string, string>>;
-    config: Record<string, unknown>;
-  }[] = [];
-  outcome: DelegateOutcome = { stdout: '{"cniVersion":"1.0.0","ips":[]}', exitCode: 0 };
-  run(
-    type: string,
-    env: Readonly<Record<string, string>>,
-    stdin: string,
-  ): Promise<DelegateOutcome> {
-    this.calls.push({ type, env, config: JSON.parse(stdin) as Record<string, unknown> });
-    return Promise.resolve(this.outcome);
-  }
-}
+// The protocol side of @podsg/cni's runner: versions, argument errors, delegation, STATUS. None of
+// these may touch the kernel, so the applier refuses every call. ADD, CHECK, DEL and GC on a wired
+// node are in runCniCommand.spec.ts beside this file, against FakeKernel.
 
 /** An applier for paths that must not reach the kernel: every call fails the test's command. */
 const refusingApplier: PodNetworkApplier = {
@@ -56,15 +21,15 @@ const branch = {
   subnetCidr: '10.0.0.0/20',
 };
 
-let agent: MapAgent;
-let delegate: RecordingDelegate;
+let agent: FakeNodeAgent;
+let delegate: FakeDelegatePluginRunner;
 let ports: CniRunnerPorts;
 
 beforeEach(() => {
-  agent = new MapAgent();
+  agent = new FakeNodeAgent();
   agent.pods.set('default/web-1', { podUid: 'uid-1', required: true, branch, trunkLink: 'eth1' });
   agent.pods.set('default/plain', { podUid: 'uid-2', required: false });
-  delegate = new RecordingDelegate();
+  delegate = new FakeDelegatePluginRunner();
   ports = {
     agent,
     applier: refusingApplier,
