@@ -16,6 +16,7 @@ import {
   runPlugin,
   runProcess,
   withNamespaces,
+  BRANCH_POD_ANSWER,
   startStubAgent,
   type StubAgent,
 } from './podsg-cni.testkit.js';
@@ -65,20 +66,7 @@ let socketPath: string;
 let agent: StubAgent | undefined;
 const pods = new Map<string, AgentPodAnswer>([
   ['default/plain', { podUid: 'uid-plain', required: false }],
-  [
-    'default/web',
-    {
-      podUid: 'uid-web',
-      required: true,
-      branch: {
-        vlanId: 5,
-        ifAddress: '0a:1b:2c:3d:4e:5f',
-        privateIp: '10.0.5.21',
-        subnetCidr: '10.0.0.0/20',
-      },
-      trunkLink: 'trunk0',
-    },
-  ],
+  ['default/web', BRANCH_POD_ANSWER],
 ]);
 
 beforeAll(async () => {

@@ -18,6 +18,7 @@ import {
   podsgCniUnbundled,
   runPlugin,
   withNamespaces,
+  BRANCH_POD_ANSWER,
   startStubAgent,
   type StubAgent,
 } from './podsg-cni.testkit.js';
@@ -97,17 +98,7 @@ describe.skipIf(!!netnsWhy)('podsg-cni in network namespaces', () => {
   });
 
   it('fails a branch pod cleanly at the VLAN step on a kernel without 8021q, leaving nothing behind', async () => {
-    agentPods.set('default/web', {
-      podUid: 'uid-web',
-      required: true,
-      branch: {
-        vlanId: 5,
-        ifAddress: '0a:1b:2c:3d:4e:5f',
-        privateIp: '10.0.5.21',
-        subnetCidr: '10.0.0.0/20',
-      },
-      trunkLink: 'trunk0',
-    });
+    agentPods.set('default/web', BRANCH_POD_ANSWER);
     await withNamespaces(async ({ hostNs, podNs, podNetns }) => {
       // This kernel has neither dummy nor 8021q: a veth stands in for the trunk.
       ip('-n', hostNs, 'link', 'add', 'trunk0', 'type', 'veth', 'peer', 'name', 'trunk0p');

@@ -231,3 +231,19 @@ export async function startStubAgent(
     },
   };
 }
+
+/**
+ * What the stub agent answers for a pod with a branch interface: VLAN 5 on the stand-in trunk
+ * `trunk0` (this kernel has no 802.1Q, so ADD stops at the VLAN step).
+ */
+export const BRANCH_POD_ANSWER: AgentPodAnswer = {
+  podUid: 'uid-web',
+  required: true,
+  branch: {
+    vlanId: 5,
+    ifAddress: '0a:1b:2c:3d:4e:5f',
+    privateIp: '10.0.5.21',
+    subnetCidr: '10.0.0.0/20',
+  },
+  trunkLink: 'trunk0',
+};
