@@ -1,3 +1,4 @@
+import { AllocatorError } from '../errors/AllocatorError.js';
 import type { InstanceLimits } from '../models/InstanceLimits.js';
 import type { NetworkInterface } from '../models/NetworkInterface.js';
 import type { BranchState } from '../models/BranchState.js';
@@ -12,11 +13,26 @@ import type { NodeLedger } from '../services/NodeLedger.js';
 export type PodStatus = 'idle' | 'waiting' | 'allocating' | 'allocated' | 'failed' | 'released';
 
 /**
+ * The moves `PodRecord.moveTo` allows, from → to. `idle` goes straight to `allocated` or
+ * `allocating` only at recovery (annotated, or adopting a branch made for it); `waiting` goes
+ * back to `idle` when its node is removed; a failed pod retries once it changes; releasing a
+ * released pod is a no-op (a delete can race with a pod found gone).
+ */
+export const POD_TRANSITIONS: Readonly<Record<PodStatus, readonly PodStatus[]>> = {
+  idle: ['waiting', 'allocating', 'allocated', 'released'],
+  waiting: ['allocating', 'idle', 'released'],
+  allocating: ['allocated', 'failed', 'released'],
+  allocated: ['released'],
+  failed: ['idle', 'released'],
+  released: ['released'],
+};
+
+/**
  * The controller's compact record of a pod that needs (or has) a branch interface. Kept small
  * on purpose (a restart rebuilds one per annotated pod): no closures, interned labels.
  */
 export class PodRecord {
-  status: PodStatus = 'idle';
+  readonly status: PodStatus = 'idle';
   node: NodeRecord | null = null;
   branch: BranchRecord | null = null;
   /** The generation in the create client token; bumped only after we deleted its interface. */
@@ -39,6 +55,21 @@ export class PodRecord {
     public labels: Readonly<Record<string, string>>,
     public serviceAccountName: string,
   ) {}
+
+  /**
+   * Moves the pod to another status; the only way its status changes.
+   *
+   * @throws AllocatorError `Invalid` for a move `POD_TRANSITIONS` does not allow
+   */
+  moveTo(to: PodStatus): void {
+    if (!POD_TRANSITIONS[this.status].includes(to)) {
+      throw new AllocatorError(
+        'Invalid',
+        `pod ${this.namespace}/${this.name} cannot go ${this.status} → ${to}`,
+      );
+    }
+    (this as { status: PodStatus }).status = to;
+  }
 }
 
 /** The controller's record of one branch interface (or a reservation for one). */

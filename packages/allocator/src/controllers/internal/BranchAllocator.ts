@@ -66,7 +66,7 @@ export class BranchAllocator {
 
   /** Queues a scheduled pod on its node (FIFO) and serves the queue. */
   enqueue(pod: PodRecord, node: NodeRecord): void {
-    pod.status = 'waiting';
+    pod.moveTo('waiting');
     pod.node = node;
     pod.seq = this.#ctx.nextSeq();
     node.waiting.push(pod);
@@ -121,7 +121,7 @@ export class BranchAllocator {
           branch.fallback = fallback;
           branch.pod = pod;
           pod.branch = branch;
-          pod.status = 'allocating';
+          pod.moveTo('allocating');
           pod.requeues = 0;
           this.#ctx.submit('critical', () => this.#allocate(pod, branch));
           continue;
@@ -177,7 +177,7 @@ export class BranchAllocator {
     branch.pod = pod;
     branch.fallback = fallback;
     pod.branch = branch;
-    pod.status = 'allocating';
+    pod.moveTo('allocating');
     pod.requeues = 0;
     this.#ctx.submit('critical', () => this.#annotateReused(pod, branch));
   }
@@ -209,7 +209,7 @@ export class BranchAllocator {
       this.#releaser.coolDown(branch, detail);
       return;
     }
-    pod.status = 'allocated';
+    pod.moveTo('allocated');
     this.#ctx.counters.reused += 1;
     this.#ctx.events.emit('reused', detail);
     this.#ctx.events.emit('allocated', { ...detail, reused: true });
@@ -330,7 +330,7 @@ export class BranchAllocator {
     } catch (error) {
       if (this.#ctx.signal.aborted) return;
       if (error instanceof PodGone) {
-        pod.status = 'released';
+        pod.moveTo('released');
         this.#ctx.pods.delete(pod.uid);
       }
       if (released(pod)) {
@@ -347,7 +347,7 @@ export class BranchAllocator {
       this.#releaser.coolDown(branch, detail);
       return;
     }
-    pod.status = 'allocated';
+    pod.moveTo('allocated');
     if (branch.adopted) {
       this.#ctx.counters.adopted += 1;
       this.#ctx.events.emit('adopted', detail);
@@ -398,7 +398,7 @@ export class BranchAllocator {
   }
 
   #allocationFailed(pod: PodRecord, error: AllocatorError): void {
-    pod.status = 'failed';
+    pod.moveTo('failed');
     pod.failedAt = '';
     const node = pod.node?.name ?? '';
     this.#ctx.events.emit('allocationFailed', {

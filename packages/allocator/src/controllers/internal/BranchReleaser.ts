@@ -39,7 +39,7 @@ export class BranchReleaser {
   release(pod: PodRecord): void {
     this.#ctx.pods.delete(pod.uid);
     const previous = pod.status;
-    pod.status = 'released';
+    pod.moveTo('released');
     pod.stamp += 1;
     if (previous === 'allocated' && pod.branch !== null) {
       const branch = pod.branch;

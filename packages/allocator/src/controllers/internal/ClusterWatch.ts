@@ -112,7 +112,7 @@ export class ClusterWatch {
       if (identityChanged && record.status === 'allocated') this.#groups.reconcileGroups(record);
       if (pod.terminating && !record.terminating) markTerminating(record);
       if (record.status === 'failed' && record.failedAt !== pod.resourceVersion) {
-        record.status = 'idle';
+        record.moveTo('idle');
         record.requeues = 0;
         record.failedAt = null;
       }

@@ -48,7 +48,7 @@ export class GarbageCollector {
       const pod = branch.pod;
       if (branch.state === 'in-use' && pod !== null && this.#ctx.pods.get(pod.uid) !== pod) {
         const detail = this.#ctx.detail(pod, branch);
-        pod.status = 'released';
+        pod.moveTo('released');
         unbind(pod, branch);
         this.#releaser.coolDown(branch, detail);
       }

@@ -109,7 +109,7 @@ export class Recovery {
       }
       pod.node = node;
       pod.branch = branch;
-      pod.status = 'allocated';
+      pod.moveTo('allocated');
       this.#ctx.branches.set(attachment.eniId, branch);
     }
     // 2. Branches no annotation names: adopt for their live pod, else cool down or delete.
@@ -178,14 +178,14 @@ export class Recovery {
       branch.pod = pod;
       pod.branch = branch;
       pod.node = node;
-      pod.status = 'allocating';
+      pod.moveTo('allocating');
       const adopted = branch;
       this.#allocator.finish(pod, adopted);
     }
     // 5. The rest wait for a new branch, in list order.
     for (const { pod, nodeName } of unannotated.values()) {
       const node = this.#ctx.nodeRecord(nodeName);
-      pod.status = 'waiting';
+      pod.moveTo('waiting');
       pod.node = node;
       pod.seq = this.#ctx.nextSeq();
       node.waiting.push(pod);

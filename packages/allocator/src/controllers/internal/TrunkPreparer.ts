@@ -305,7 +305,7 @@ export class TrunkPreparer {
     node.status = 'unsupported';
     for (const pod of node.waiting.slice(node.head)) {
       if (pod.node === node && pod.status === 'waiting') {
-        pod.status = 'idle';
+        pod.moveTo('idle');
         pod.node = null;
       }
     }
@@ -316,7 +316,7 @@ export class TrunkPreparer {
       if (branch.node !== node) continue;
       if (branch.pod !== null) {
         branch.pod.branch = null;
-        branch.pod.status = 'released';
+        branch.pod.moveTo('released');
         this.#ctx.pods.delete(branch.pod.uid);
         branch.pod = null;
       }
