@@ -10,13 +10,13 @@ import type { Clock } from '../ports/Clock.js';
 import type { ClusterApi } from '../ports/ClusterApi.js';
 import type { NetworkInterfaceApi } from '../ports/NetworkInterfaceApi.js';
 import { AllocatorError } from '../errors/AllocatorError.js';
-import { BranchAllocator } from './internal/BranchAllocator.js';
 import { BranchReleaser } from './internal/BranchReleaser.js';
 import { ClusterWatch } from './internal/ClusterWatch.js';
 import { ControllerContext } from './internal/ControllerContext.js';
 import type { ControllerDeadline } from './internal/ControllerTimer.js';
 import { GarbageCollector } from './internal/GarbageCollector.js';
 import { GroupReconciler } from './internal/GroupReconciler.js';
+import { NodeQueue } from './internal/NodeQueue.js';
 import { Recovery } from './internal/Recovery.js';
 import { RetagLane } from './internal/RetagLane.js';
 import { TrunkPreparer } from './internal/TrunkPreparer.js';
@@ -68,7 +68,7 @@ export class BranchController {
   readonly #groups: GroupReconciler;
   readonly #retag: RetagLane;
   readonly #releaser: BranchReleaser;
-  readonly #allocator: BranchAllocator;
+  readonly #queue: NodeQueue;
   readonly #trunks: TrunkPreparer;
   readonly #recovery: Recovery;
   readonly #gc: GarbageCollector;
@@ -90,24 +90,18 @@ export class BranchController {
     this.options = ctx.options;
     this.#groups = new GroupReconciler(ctx);
     this.#retag = new RetagLane(ctx);
-    // The releaser serves node queues once a slot frees; the allocator exists by then.
+    // The releaser serves node queues once a slot frees; the queue exists by then.
     this.#releaser = new BranchReleaser(ctx, this.#retag, {
       pump: (node) => {
-        this.#allocator.pump(node);
+        this.#queue.pump(node);
       },
-      unpark: (pod) => this.#allocator.unpark(pod),
+      unpark: (pod) => this.#queue.reconciler.unpark(pod),
     });
-    this.#allocator = new BranchAllocator(ctx, this.#groups, this.#releaser, this.#retag);
-    this.#trunks = new TrunkPreparer(ctx, this.#allocator, this.#releaser);
-    this.#recovery = new Recovery(ctx, this.#groups, this.#allocator, this.#releaser);
+    this.#queue = new NodeQueue(ctx, this.#groups, this.#releaser, this.#retag);
+    this.#trunks = new TrunkPreparer(ctx, this.#queue, this.#releaser);
+    this.#recovery = new Recovery(ctx, this.#groups, this.#queue.reconciler, this.#releaser);
     this.#gc = new GarbageCollector(ctx, this.#releaser);
-    this.#watch = new ClusterWatch(
-      ctx,
-      this.#groups,
-      this.#trunks,
-      this.#allocator,
-      this.#releaser,
-    );
+    this.#watch = new ClusterWatch(ctx, this.#groups, this.#trunks, this.#queue, this.#releaser);
   }
 
   /**
@@ -255,7 +249,7 @@ export class BranchController {
         this.#trunks.onDeadline(deadline.node, deadline.stamp);
         return;
       case 'pod':
-        this.#allocator.onDeadline(deadline.pod, deadline.stamp);
+        this.#queue.reconciler.onDeadline(deadline.pod, deadline.stamp);
         return;
       case 'branch':
         this.#releaser.onDeadline(deadline.branch, deadline.stamp);

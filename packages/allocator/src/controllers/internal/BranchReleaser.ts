@@ -9,7 +9,7 @@ import { unbind, undrain } from './bindings.js';
 import type { ControllerContext } from './ControllerContext.js';
 import type { RetagLane } from './RetagLane.js';
 
-/** What the releaser asks of the allocation side (late-bound: the allocator needs the releaser). */
+/** What the releaser asks of the allocation side (late-bound: the node queue needs the releaser). */
 export interface AllocationQueue {
   /** Serves the node's queue (after a slot or a held branch became available). */
   readonly pump: (node: NodeRecord) => void;

@@ -1,9 +1,9 @@
 import type { ClusterChange, ClusterPod } from '../../models/ClusterObjects.js';
 import { markTerminating } from './bindings.js';
-import type { BranchAllocator } from './BranchAllocator.js';
 import type { BranchReleaser } from './BranchReleaser.js';
 import type { ControllerContext } from './ControllerContext.js';
 import type { GroupReconciler } from './GroupReconciler.js';
+import type { NodeQueue } from './NodeQueue.js';
 import type { TrunkPreparer } from './TrunkPreparer.js';
 
 /**
@@ -16,7 +16,7 @@ export class ClusterWatch {
   readonly #ctx: ControllerContext;
   readonly #groups: GroupReconciler;
   readonly #trunks: TrunkPreparer;
-  readonly #allocator: BranchAllocator;
+  readonly #queue: NodeQueue;
   readonly #releaser: BranchReleaser;
   #buffered: ClusterChange[] = [];
   #unwatch: (() => void) | null = null;
@@ -25,13 +25,13 @@ export class ClusterWatch {
     ctx: ControllerContext,
     groups: GroupReconciler,
     trunks: TrunkPreparer,
-    allocator: BranchAllocator,
+    queue: NodeQueue,
     releaser: BranchReleaser,
   ) {
     this.#ctx = ctx;
     this.#groups = groups;
     this.#trunks = trunks;
-    this.#allocator = allocator;
+    this.#queue = queue;
     this.#releaser = releaser;
   }
 
@@ -118,7 +118,7 @@ export class ClusterWatch {
       }
     }
     if (record.status === 'idle' && pod.nodeName !== null) {
-      this.#allocator.enqueue(record, this.#ctx.nodeRecord(pod.nodeName));
+      this.#queue.enqueue(record, this.#ctx.nodeRecord(pod.nodeName));
     }
   }
 

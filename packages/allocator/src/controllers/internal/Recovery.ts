@@ -10,10 +10,10 @@ import {
 } from '../../models/wellKnownNames.js';
 import { BranchRecord, fillFromInterface } from '../records.js';
 import type { NodeRecord, PodRecord } from '../records.js';
-import type { BranchAllocator } from './BranchAllocator.js';
 import type { BranchReleaser } from './BranchReleaser.js';
 import type { ControllerContext } from './ControllerContext.js';
 import type { GroupReconciler } from './GroupReconciler.js';
+import type { PodReconciler } from './PodReconciler.js';
 
 /**
  * Rebuilding the records after a restart from EC2's interfaces and the pods' annotations.
@@ -24,7 +24,7 @@ import type { GroupReconciler } from './GroupReconciler.js';
 export class Recovery {
   readonly #ctx: ControllerContext;
   readonly #groups: GroupReconciler;
-  readonly #allocator: BranchAllocator;
+  readonly #reconciler: PodReconciler;
   readonly #releaser: BranchReleaser;
   /** In-use branches whose interface was missing from EC2's list at recovery, to verify. */
   readonly #unverified = new Set<BranchRecord>();
@@ -32,12 +32,12 @@ export class Recovery {
   constructor(
     ctx: ControllerContext,
     groups: GroupReconciler,
-    allocator: BranchAllocator,
+    reconciler: PodReconciler,
     releaser: BranchReleaser,
   ) {
     this.#ctx = ctx;
     this.#groups = groups;
-    this.#allocator = allocator;
+    this.#reconciler = reconciler;
     this.#releaser = releaser;
   }
 
@@ -180,7 +180,7 @@ export class Recovery {
       pod.node = node;
       pod.moveTo('allocating');
       const adopted = branch;
-      this.#allocator.finish(pod, adopted);
+      this.#reconciler.allocate(pod, adopted);
     }
     // 5. The rest wait for a new branch, in list order.
     for (const { pod, nodeName } of unannotated.values()) {

@@ -12,11 +12,11 @@ import {
 } from '../../models/wellKnownNames.js';
 import { NodeLedger } from '../../services/NodeLedger.js';
 import type { BranchRecord, NodeRecord } from '../records.js';
-import type { BranchAllocator } from './BranchAllocator.js';
 import type { BranchReleaser } from './BranchReleaser.js';
 import type { ControllerContext } from './ControllerContext.js';
 import { asAllocatorError, describeError } from './failures.js';
 import { requireSubnetId } from './nodeSubnet.js';
+import type { NodeQueue } from './NodeQueue.js';
 
 const TRUNK_POLL_FIRST_MS = 500;
 const TRUNK_POLL_MAX_MS = 5_000;
@@ -29,12 +29,12 @@ const TRUNK_POLL_MAX_MS = 5_000;
  */
 export class TrunkPreparer {
   readonly #ctx: ControllerContext;
-  readonly #allocator: BranchAllocator;
+  readonly #queue: NodeQueue;
   readonly #releaser: BranchReleaser;
 
-  constructor(ctx: ControllerContext, allocator: BranchAllocator, releaser: BranchReleaser) {
+  constructor(ctx: ControllerContext, queue: NodeQueue, releaser: BranchReleaser) {
     this.#ctx = ctx;
-    this.#allocator = allocator;
+    this.#queue = queue;
     this.#releaser = releaser;
   }
 
@@ -123,7 +123,7 @@ export class TrunkPreparer {
         trunkInterfaceId: node.trunkId ?? '',
         capacity: ledger.capacity,
       });
-      this.#allocator.pump(node);
+      this.#queue.pump(node);
     } catch (error) {
       if (this.#ctx.signal.aborted) return;
       const failure = asAllocatorError(error);

@@ -9,28 +9,30 @@ import {
   TRUNK_ENI_ID_TAG,
   VLAN_ID_TAG,
 } from '../../models/wellKnownNames.js';
-import type { NodeLedger } from '../../services/NodeLedger.js';
-import { BranchRecord, fillFromInterface } from '../records.js';
-import type { NodeRecord, PodRecord } from '../records.js';
+import { fillFromInterface } from '../records.js';
+import type { BranchRecord, NodeRecord, PodRecord } from '../records.js';
 import { released, unbind } from './bindings.js';
 import type { BranchReleaser } from './BranchReleaser.js';
 import type { ControllerContext } from './ControllerContext.js';
 import { PodGone, asAllocatorError, describeError } from './failures.js';
 import type { GroupReconciler } from './GroupReconciler.js';
 import { requireSubnetId } from './nodeSubnet.js';
+import type { NodeQueue } from './NodeQueue.js';
 import type { RetagLane } from './RetagLane.js';
 
 /**
- * Giving pods their branches: one FIFO queue per node, served by `pump` (a held branch of the
- * pod's group set without any EC2 call, else a free slot and VLAN id, else wait); then create
- * (idempotent by client token), associate with the trunk and annotate the pod, resuming where
- * a requeued attempt stopped, with backoff and a bounded number of requeues.
+ * A pod's way from "has a slot" to "annotated": create its branch (idempotent by client token),
+ * associate it with the node's trunk, annotate the pod, and emit `allocated`; or, for a held
+ * branch, only annotate. A failed attempt is requeued with backoff and resumes where it stopped;
+ * after `requeues` attempts the pod fails until it changes. Adoptions at recovery take the same
+ * path.
  */
-export class BranchAllocator {
+export class PodReconciler {
   readonly #ctx: ControllerContext;
   readonly #groups: GroupReconciler;
   readonly #releaser: BranchReleaser;
   readonly #retag: RetagLane;
+  readonly #queue: Pick<NodeQueue, 'pump'>;
   /** Pods whose failed allocation waits on a requeue deadline (no task runs for them). */
   readonly #parked = new Set<PodRecord>();
 
@@ -39,16 +41,26 @@ export class BranchAllocator {
     groups: GroupReconciler,
     releaser: BranchReleaser,
     retag: RetagLane,
+    queue: Pick<NodeQueue, 'pump'>,
   ) {
     this.#ctx = ctx;
     this.#groups = groups;
     this.#releaser = releaser;
     this.#retag = retag;
+    this.#queue = queue;
   }
 
-  /** Finishes an allocation whose branch exists already (an adoption at recovery). */
-  finish(pod: PodRecord, branch: BranchRecord): void {
+  /**
+   * Queues the creation, association and annotation of a pod's branch (a new reservation, a
+   * requeued attempt, or an adoption at recovery whose interface exists already).
+   */
+  allocate(pod: PodRecord, branch: BranchRecord): void {
     this.#ctx.submit('critical', () => this.#allocate(pod, branch));
+  }
+
+  /** Queues the annotation of a held branch the pod took (no EC2 call). */
+  reuse(pod: PodRecord, branch: BranchRecord): void {
+    this.#ctx.submit('critical', () => this.#annotateReused(pod, branch));
   }
 
   /** Cancels the pod's requeue deadline; whether one was pending. */
@@ -61,166 +73,7 @@ export class BranchAllocator {
     this.#parked.delete(pod);
     if (stamp !== pod.stamp || pod.status !== 'allocating' || pod.branch === null) return;
     const branch = pod.branch;
-    this.#ctx.submit('critical', () => this.#allocate(pod, branch));
-  }
-
-  /** Queues a scheduled pod on its node (FIFO) and serves the queue. */
-  enqueue(pod: PodRecord, node: NodeRecord): void {
-    pod.moveTo('waiting');
-    pod.node = node;
-    pod.seq = this.#ctx.nextSeq();
-    node.waiting.push(pod);
-    this.pump(node);
-  }
-
-  /**
-   * Serves a node's queue in order: a pod takes a held branch of its group set (no EC2 call),
-   * else a free slot (create + associate), else waits; held branches of other group sets are
-   * deleted to make room for waiting pods.
-   */
-  pump(node: NodeRecord): void {
-    const ledger = node.ledger;
-    if (
-      node.status !== 'ready' ||
-      ledger === null ||
-      this.#ctx.rebuilding ||
-      this.#ctx.signal.aborted
-    ) {
-      return;
-    }
-    const queue = node.waiting;
-    let blocked = 0;
-    const wanted = new Set<string>();
-    /** Cooling interfaces promised to earlier pods of this pass, by group set. */
-    const promised = new Map<string, number>();
-    let index = node.head;
-    for (; index < queue.length; index++) {
-      const pod = queue[index];
-      if (pod === undefined) break;
-      if (pod.status !== 'waiting' || pod.node !== node) {
-        if (index === node.head) node.head += 1;
-        continue;
-      }
-      const { groupKey, fallback } = this.#groups.resolve(pod, node);
-      if (this.#ctx.options.reuse) {
-        const held = ledger.peekHeld(groupKey);
-        if (held !== undefined) {
-          this.#takeHeld(pod, held, fallback);
-          if (index === node.head) node.head += 1;
-          continue;
-        }
-      }
-      if (this.#ctx.options.reuseWaitMs > 0 && this.#coolingFor(node, ledger, groupKey, promised)) {
-        continue;
-      }
-      if (blocked === 0) {
-        const vlanId = ledger.reserve();
-        if (vlanId !== null) {
-          if (index === node.head) node.head += 1;
-          const branch = new BranchRecord(node, vlanId, groupKey, 'creating');
-          branch.fallback = fallback;
-          branch.pod = pod;
-          pod.branch = branch;
-          pod.moveTo('allocating');
-          pod.requeues = 0;
-          this.#ctx.submit('critical', () => this.#allocate(pod, branch));
-          continue;
-        }
-      }
-      blocked += 1;
-      wanted.add(groupKey);
-    }
-    if (node.head > 64 && node.head * 2 > queue.length) {
-      node.waiting = queue.slice(node.head);
-      node.head = 0;
-    }
-    // Make room: delete held branches nobody waiting wants, one per blocked pod not yet covered.
-    let freeing = ledger.count('deleting');
-    while (blocked > freeing) {
-      const victim = ledger.heldVictim(wanted);
-      if (victim === undefined) break;
-      this.#releaser.startDelete(victim, 'capacity', 'critical');
-      freeing += 1;
-    }
-  }
-
-  /** Whether a cooling interface of the group set, not promised yet, ends its cooldown soon. */
-  #coolingFor(
-    node: NodeRecord,
-    ledger: NodeLedger<BranchRecord>,
-    groupKey: string,
-    promised: Map<string, number>,
-  ): boolean {
-    const horizon = this.#ctx.clock.now() + this.#ctx.options.reuseWaitMs;
-    // Interfaces of terminating pods of the group set count too: they cool down next.
-    let available = (node.draining.get(groupKey) ?? 0) - (promised.get(groupKey) ?? 0);
-    if (available > 0) {
-      promised.set(groupKey, (promised.get(groupKey) ?? 0) + 1);
-      return true;
-    }
-    for (const branch of ledger.cooling(groupKey)) {
-      if (branch.deadline <= horizon) available += 1;
-      if (available > 0) {
-        promised.set(groupKey, (promised.get(groupKey) ?? 0) + 1);
-        return true;
-      }
-    }
-    return false;
-  }
-
-  #takeHeld(pod: PodRecord, branch: BranchRecord, fallback: boolean): void {
-    const ledger = branch.node.ledger;
-    if (ledger === null) return;
-    ledger.move(branch, 'in-use');
-    branch.stamp += 1;
-    branch.deadline = 0;
-    branch.pod = pod;
-    branch.fallback = fallback;
-    pod.branch = branch;
-    pod.moveTo('allocating');
-    pod.requeues = 0;
-    this.#ctx.submit('critical', () => this.#annotateReused(pod, branch));
-  }
-
-  async #annotateReused(pod: PodRecord, branch: BranchRecord): Promise<void> {
-    const detail = this.#ctx.detail(pod, branch);
-    this.#ctx.event(
-      this.#ctx.podRef(pod),
-      'Normal',
-      'SecurityGroupRequested',
-      this.#requestedMessage(branch),
-    );
-    try {
-      await this.#annotate(pod, branch);
-    } catch (error) {
-      if (this.#ctx.signal.aborted) return;
-      if (error instanceof PodGone || released(pod)) {
-        // Never reached the pod: back to the held pool without a cooldown.
-        unbind(pod, branch);
-        this.#releaser.toHeldOrDelete(branch);
-        return;
-      }
-      unbind(pod, branch);
-      this.#releaser.toHeldOrDelete(branch);
-      this.#allocationFailed(pod, asAllocatorError(error));
-      return;
-    }
-    if (released(pod)) {
-      this.#releaser.coolDown(branch, detail);
-      return;
-    }
-    pod.moveTo('allocated');
-    this.#ctx.counters.reused += 1;
-    this.#ctx.events.emit('reused', detail);
-    this.#ctx.events.emit('allocated', { ...detail, reused: true });
-    this.#ctx.event(
-      this.#ctx.podRef(pod),
-      'Normal',
-      'ResourceAllocated',
-      this.#allocatedMessage(branch),
-    );
-    if (branch.taggedUid !== pod.uid && this.#ctx.options.retagOnReuse) this.#retag.queue(branch);
-    this.#groups.reconcileGroups(pod);
+    this.allocate(pod, branch);
   }
 
   /**
@@ -238,7 +91,7 @@ export class BranchAllocator {
         if (released(pod)) {
           unbind(pod, branch);
           ledger.unreserve(branch.vlanId);
-          this.pump(node);
+          this.#queue.pump(node);
           return;
         }
         if (pod.requeues === 0) {
@@ -362,6 +215,47 @@ export class BranchAllocator {
     this.#groups.reconcileGroups(pod);
   }
 
+  async #annotateReused(pod: PodRecord, branch: BranchRecord): Promise<void> {
+    const detail = this.#ctx.detail(pod, branch);
+    this.#ctx.event(
+      this.#ctx.podRef(pod),
+      'Normal',
+      'SecurityGroupRequested',
+      this.#requestedMessage(branch),
+    );
+    try {
+      await this.#annotate(pod, branch);
+    } catch (error) {
+      if (this.#ctx.signal.aborted) return;
+      if (error instanceof PodGone || released(pod)) {
+        // Never reached the pod: back to the held pool without a cooldown.
+        unbind(pod, branch);
+        this.#releaser.toHeldOrDelete(branch);
+        return;
+      }
+      unbind(pod, branch);
+      this.#releaser.toHeldOrDelete(branch);
+      this.#allocationFailed(pod, asAllocatorError(error));
+      return;
+    }
+    if (released(pod)) {
+      this.#releaser.coolDown(branch, detail);
+      return;
+    }
+    pod.moveTo('allocated');
+    this.#ctx.counters.reused += 1;
+    this.#ctx.events.emit('reused', detail);
+    this.#ctx.events.emit('allocated', { ...detail, reused: true });
+    this.#ctx.event(
+      this.#ctx.podRef(pod),
+      'Normal',
+      'ResourceAllocated',
+      this.#allocatedMessage(branch),
+    );
+    if (branch.taggedUid !== pod.uid && this.#ctx.options.retagOnReuse) this.#retag.queue(branch);
+    this.#groups.reconcileGroups(pod);
+  }
+
   /** Requeues a failed allocation with backoff, keeping what was done; gives up after `requeues`. */
   #retryAllocation(pod: PodRecord, branch: BranchRecord, error: AllocatorError): void {
     this.#ctx.counters.allocationFailures += 1;
@@ -394,7 +288,7 @@ export class BranchAllocator {
     if (pod.status !== 'released') {
       this.#allocationFailed(pod, error);
     }
-    this.pump(node);
+    this.#queue.pump(node);
   }
 
   #allocationFailed(pod: PodRecord, error: AllocatorError): void {
