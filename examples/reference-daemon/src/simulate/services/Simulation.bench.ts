@@ -1,4 +1,4 @@
-// `npm run bench`, issue 3 §4 (a) and (b), in simulated time, side by side in one run: the real
+// `npm run bench`, (a) cold start and (b) rollout, in simulated time, side by side in one run: the real
 // BranchController against FakeEc2 / FakeCluster on a VirtualClock, once per strategy.
 //
 // (a) Cold start: 1,000 pods of one policy created at t = 0 on 20 × c5.4xlarge (54 branches each).
@@ -430,7 +430,7 @@ it('cold start and rollout of 1,000 pods, podsg beside baseline', async () => {
     );
 
   console.log(
-    `\nSimulation bench (issue 3 §4 a, b), simulated seconds, seed ${String(SEED)}: ${String(NODES)} × ${INSTANCE_TYPE}` +
+    `\nSimulation bench (a) cold start, (b) rollout, simulated seconds, seed ${String(SEED)}: ${String(NODES)} × ${INSTANCE_TYPE}` +
       ` (54 branches each), EC2 mutating buckets ${String(BUCKET.capacity)} / ${String(BUCKET.refillPerSecond)} s⁻¹` +
       ` (FakeEc2 defaults; describe 100 / 20 s⁻¹), latency 40–300 ms, new interfaces visible to describe calls after 1 s, no faults.`,
   );

@@ -242,7 +242,7 @@ export class Simulation {
     this.clock.schedule(INVARIANT_CHECK_INTERVAL_MS, tick);
   }
 
-  /** The invariants of issue 3: VLANs, ownership, groups, capacity; `final` adds the end-state checks. */
+  /** The invariants: VLANs, ownership, groups, capacity; `final` adds the end-state checks. */
   private checkInvariants(final: boolean): void {
     const at = `t=${toSeconds(this.clock.now())}s`;
     const owners = new Map<string, string>();
