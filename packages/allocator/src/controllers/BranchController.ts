@@ -95,7 +95,6 @@ export class BranchController {
       pump: (node) => {
         this.#queue.pump(node);
       },
-      unpark: (pod) => this.#queue.reconciler.unpark(pod),
     });
     this.#queue = new NodeQueue(ctx, this.#groups, this.#releaser, this.#retag);
     this.#trunks = new TrunkPreparer(ctx, this.#queue, this.#releaser);
@@ -246,13 +245,13 @@ export class BranchController {
         this.#gc.onDeadline();
         return;
       case 'node':
-        this.#trunks.onDeadline(deadline.node, deadline.stamp);
+        this.#trunks.onDeadline(deadline.node);
         return;
       case 'pod':
-        this.#queue.reconciler.onDeadline(deadline.pod, deadline.stamp);
+        this.#queue.reconciler.onDeadline(deadline.pod);
         return;
       case 'branch':
-        this.#releaser.onDeadline(deadline.branch, deadline.stamp);
+        this.#releaser.onDeadline(deadline.branch);
         return;
     }
   }

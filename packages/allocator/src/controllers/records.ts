@@ -39,8 +39,6 @@ export class PodRecord {
   generation = 0;
   /** Requeues spent on the current allocation. */
   requeues = 0;
-  /** Invalidates queued deadlines of this pod. */
-  stamp = 0;
   /** FIFO order of scheduling as observed. */
   seq = 0;
   /** The resourceVersion a failed allocation gave up at; a new one retries. */
@@ -87,8 +85,6 @@ export class BranchRecord {
   fallback = false;
   /** When the cooldown or hold ends (clock ms); 0 when none. */
   deadline = 0;
-  /** Invalidates queued deadlines of this branch. */
-  stamp = 0;
   /** The `podsg.io/pod-uid` tag value as last written or seen. */
   taggedUid: string | null = null;
   /** Whether a modify of its groups is in flight. */
@@ -149,7 +145,6 @@ export class NodeRecord {
   head = 0;
   trunkGeneration = 0;
   prepFailures = 0;
-  stamp = 0;
   /** Whether the node's `Unsupported` event was recorded. */
   unsupportedReported = false;
 

@@ -13,8 +13,6 @@ import type { RetagLane } from './RetagLane.js';
 export interface AllocationQueue {
   /** Serves the node's queue (after a slot or a held branch became available). */
   readonly pump: (node: NodeRecord) => void;
-  /** Cancels the pod's requeue deadline; whether one was pending. */
-  readonly unpark: (pod: PodRecord) => boolean;
 }
 
 /**
@@ -40,7 +38,6 @@ export class BranchReleaser {
     this.#ctx.pods.delete(pod.uid);
     const previous = pod.status;
     pod.moveTo('released');
-    pod.stamp += 1;
     if (previous === 'allocated' && pod.branch !== null) {
       const branch = pod.branch;
       undrain(pod, branch);
@@ -54,7 +51,7 @@ export class BranchReleaser {
     ) {
       // A requeued allocation waits on a deadline: finish it here, nothing runs for it.
       const branch = pod.branch;
-      if (this.#queue.unpark(pod)) this.abandon(pod, branch);
+      if (this.#ctx.timer.cancel(pod)) this.abandon(pod, branch);
     }
   }
 
@@ -64,9 +61,8 @@ export class BranchReleaser {
     if (branch.pod !== null) unbind(branch.pod, branch);
     if (ledger !== null && branch.state === 'in-use') ledger.move(branch, 'cooling');
     this.#retag.forget(branch);
-    branch.stamp += 1;
     branch.deadline = this.#ctx.clock.now() + this.#ctx.options.cooldownMs;
-    this.#ctx.schedule(branch.deadline, { kind: 'branch', branch, stamp: branch.stamp });
+    this.#ctx.schedule(branch.deadline, { kind: 'branch', branch });
     this.#ctx.events.emit('released', detail);
   }
 
@@ -78,9 +74,8 @@ export class BranchReleaser {
       return;
     }
     ledger.move(branch, 'held');
-    branch.stamp += 1;
     branch.deadline = this.#ctx.clock.now() + this.#ctx.options.recycleMs;
-    this.#ctx.schedule(branch.deadline, { kind: 'branch', branch, stamp: branch.stamp });
+    this.#ctx.schedule(branch.deadline, { kind: 'branch', branch });
     this.#ctx.events.emit('held', {
       node: branch.node.name,
       eniId: branch.eniId ?? '',
@@ -98,7 +93,7 @@ export class BranchReleaser {
       else branch.state = 'deleting';
     }
     this.#retag.forget(branch);
-    branch.stamp += 1;
+    this.#ctx.timer.cancel(branch);
     branch.deadline = 0;
     this.#ctx.submit(priority, () => this.deleteBranch(branch, reason, priority));
   }
@@ -147,11 +142,9 @@ export class BranchReleaser {
       this.#ctx.warn(`could not delete branch ${eniId ?? '?'} (${reason})`, error);
       // Retry later, bounded; after that the garbage collector's sweeps take over.
       if (branch.deleteFailures <= this.#ctx.options.requeues) {
-        branch.stamp += 1;
         this.#ctx.schedule(this.#ctx.clock.now() + this.#ctx.requeueDelay(branch.deleteFailures), {
           kind: 'branch',
           branch,
-          stamp: branch.stamp,
         });
       } else if (eniId !== null && branch.associationId === null) {
         this.#ctx.branches.delete(eniId);
@@ -215,8 +208,7 @@ export class BranchReleaser {
   }
 
   /** A branch's deadline: the end of its cooldown or hold, or a delete retry. */
-  onDeadline(branch: BranchRecord, stamp: number): void {
-    if (stamp !== branch.stamp) return;
+  onDeadline(branch: BranchRecord): void {
     branch.deadline = 0;
     if (branch.state === 'cooling') {
       if (this.#ctx.options.reuse) this.toHeldOrDelete(branch);

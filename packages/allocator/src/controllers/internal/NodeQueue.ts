@@ -140,7 +140,7 @@ export class NodeQueue {
     const ledger = branch.node.ledger;
     if (ledger === null) return;
     ledger.move(branch, 'in-use');
-    branch.stamp += 1;
+    this.#ctx.timer.cancel(branch);
     branch.deadline = 0;
     branch.pod = pod;
     branch.fallback = fallback;

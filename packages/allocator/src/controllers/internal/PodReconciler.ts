@@ -33,8 +33,6 @@ export class PodReconciler {
   readonly #releaser: BranchReleaser;
   readonly #retag: RetagLane;
   readonly #queue: Pick<NodeQueue, 'pump'>;
-  /** Pods whose failed allocation waits on a requeue deadline (no task runs for them). */
-  readonly #parked = new Set<PodRecord>();
 
   constructor(
     ctx: ControllerContext,
@@ -63,15 +61,9 @@ export class PodReconciler {
     this.#ctx.submit('critical', () => this.#annotateReused(pod, branch));
   }
 
-  /** Cancels the pod's requeue deadline; whether one was pending. */
-  unpark(pod: PodRecord): boolean {
-    return this.#parked.delete(pod);
-  }
-
-  /** A pod's requeue deadline: retries its allocation unless overtaken. */
-  onDeadline(pod: PodRecord, stamp: number): void {
-    this.#parked.delete(pod);
-    if (stamp !== pod.stamp || pod.status !== 'allocating' || pod.branch === null) return;
+  /** A pod's requeue deadline: retries its allocation unless it was released meanwhile. */
+  onDeadline(pod: PodRecord): void {
+    if (pod.status !== 'allocating' || pod.branch === null) return;
     const branch = pod.branch;
     this.allocate(pod, branch);
   }
@@ -262,18 +254,15 @@ export class PodReconciler {
     const node = branch.node;
     if (pod.status !== 'released' && pod.requeues < this.#ctx.options.requeues) {
       pod.requeues += 1;
-      pod.stamp += 1;
       this.#ctx.events.emit('allocationFailed', {
         pod: this.#ctx.podRef(pod),
         node: node.name,
         error,
         willRetry: true,
       });
-      this.#parked.add(pod);
       this.#ctx.schedule(this.#ctx.clock.now() + this.#ctx.requeueDelay(pod.requeues), {
         kind: 'pod',
         pod,
-        stamp: pod.stamp,
       });
       return;
     }

@@ -147,9 +147,8 @@ export class Recovery {
         continue;
       }
       // Its pod may have died just before the restart: a full cooldown before reuse.
-      branch.stamp += 1;
       branch.deadline = this.#ctx.clock.now() + this.#ctx.options.cooldownMs;
-      this.#ctx.schedule(branch.deadline, { kind: 'branch', branch, stamp: branch.stamp });
+      this.#ctx.schedule(branch.deadline, { kind: 'branch', branch });
     }
     // 4. Adoptions: associate when needed, then annotate, through the allocation path.
     for (const { pod, eni, node } of adoptions) {

@@ -39,8 +39,8 @@ export class TrunkPreparer {
   }
 
   /** A node's preparation retry deadline: prepares it again unless overtaken. */
-  onDeadline(node: NodeRecord, stamp: number): void {
-    if (stamp === node.stamp && node.status === 'failed') {
+  onDeadline(node: NodeRecord): void {
+    if (node.status === 'failed') {
       node.status = 'pending';
       this.considerNode(node);
     }
@@ -132,11 +132,9 @@ export class TrunkPreparer {
       const willRetry = node.prepFailures <= this.#ctx.options.requeues;
       this.#ctx.events.emit('trunkFailed', { node: node.name, error: failure, willRetry });
       if (willRetry) {
-        node.stamp += 1;
         this.#ctx.schedule(this.#ctx.clock.now() + this.#ctx.requeueDelay(node.prepFailures), {
           kind: 'node',
           node,
-          stamp: node.stamp,
         });
       }
     }
@@ -301,7 +299,7 @@ export class TrunkPreparer {
     const node = this.#ctx.nodes.get(clusterNode.name);
     if (node === undefined) return;
     this.#ctx.nodes.delete(clusterNode.name);
-    node.stamp += 1;
+    this.#ctx.timer.cancel(node);
     node.status = 'unsupported';
     for (const pod of node.waiting.slice(node.head)) {
       if (pod.node === node && pod.status === 'waiting') {
