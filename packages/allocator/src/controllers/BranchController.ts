@@ -13,6 +13,7 @@ import { AllocatorError } from '../errors/AllocatorError.js';
 import { BranchReleaser } from './internal/BranchReleaser.js';
 import { ClusterWatch } from './internal/ClusterWatch.js';
 import { ControllerContext } from './internal/ControllerContext.js';
+import { ControllerRecords } from './internal/ControllerRecords.js';
 import type { ControllerDeadline } from './internal/ControllerTimer.js';
 import { GarbageCollector } from './internal/GarbageCollector.js';
 import { GroupReconciler } from './internal/GroupReconciler.js';
@@ -65,6 +66,7 @@ export class BranchController {
   readonly options: ResolvedBranchControllerOptions;
 
   readonly #ctx: ControllerContext;
+  readonly #records: ControllerRecords;
   readonly #groups: GroupReconciler;
   readonly #retag: RetagLane;
   readonly #releaser: BranchReleaser;
@@ -86,21 +88,36 @@ export class BranchController {
       isIdle: () => this.idle(),
     });
     this.#ctx = ctx;
+    const records = new ControllerRecords();
+    this.#records = records;
     this.events = ctx.events;
     this.options = ctx.options;
-    this.#groups = new GroupReconciler(ctx);
+    this.#groups = new GroupReconciler(ctx, records);
     this.#retag = new RetagLane(ctx);
     // The releaser serves node queues once a slot frees; the queue exists by then.
-    this.#releaser = new BranchReleaser(ctx, this.#retag, {
+    this.#releaser = new BranchReleaser(ctx, records, this.#retag, {
       pump: (node) => {
         this.#queue.pump(node);
       },
     });
-    this.#queue = new NodeQueue(ctx, this.#groups, this.#releaser, this.#retag);
-    this.#trunks = new TrunkPreparer(ctx, this.#queue, this.#releaser);
-    this.#recovery = new Recovery(ctx, this.#groups, this.#queue.reconciler, this.#releaser);
-    this.#gc = new GarbageCollector(ctx, this.#releaser);
-    this.#watch = new ClusterWatch(ctx, this.#groups, this.#trunks, this.#queue, this.#releaser);
+    this.#queue = new NodeQueue(ctx, records, this.#groups, this.#releaser, this.#retag);
+    this.#trunks = new TrunkPreparer(ctx, records, this.#queue, this.#releaser);
+    this.#recovery = new Recovery(
+      ctx,
+      records,
+      this.#groups,
+      this.#queue.reconciler,
+      this.#releaser,
+    );
+    this.#gc = new GarbageCollector(ctx, records, this.#releaser);
+    this.#watch = new ClusterWatch(
+      ctx,
+      records,
+      this.#groups,
+      this.#trunks,
+      this.#queue,
+      this.#releaser,
+    );
   }
 
   /**
@@ -136,7 +153,7 @@ export class BranchController {
       ctx.rebuilding = false;
     }
     this.#watch.replay();
-    for (const node of ctx.nodes.values()) this.#trunks.considerNode(node);
+    for (const node of this.#records.nodes.values()) this.#trunks.considerNode(node);
     this.#gc.start();
     ctx.notifyIdle();
   }
@@ -192,7 +209,7 @@ export class BranchController {
 
   inspect(): ControllerInspection {
     const nodes: NodeView[] = [];
-    for (const node of this.#ctx.nodes.values()) {
+    for (const node of this.#records.nodes.values()) {
       const ledger = node.ledger;
       nodes.push({
         name: node.name,
@@ -224,7 +241,7 @@ export class BranchController {
         node: branch.node.name,
         state: branch.state,
         vlanId: branch.vlanId,
-        groupIds: this.#ctx.interner.groupIds(branch.groupKey),
+        groupIds: this.#records.interner.groupIds(branch.groupKey),
         fallbackGroups: branch.fallback,
         pod:
           branch.pod === null
@@ -233,8 +250,8 @@ export class BranchController {
         deadline: branch.deadline === 0 ? null : branch.deadline,
       });
     };
-    for (const branch of this.#ctx.branches.values()) view(branch);
-    for (const pod of this.#ctx.pods.values()) if (pod.branch !== null) view(pod.branch);
+    for (const branch of this.#records.branches.values()) view(branch);
+    for (const pod of this.#records.pods.values()) if (pod.branch !== null) view(pod.branch);
     return { nodes, branches };
   }
 

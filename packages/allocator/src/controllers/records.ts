@@ -1,4 +1,5 @@
 import { AllocatorError } from '../errors/AllocatorError.js';
+import type { PodRef } from '../models/BranchControllerEvents.js';
 import type { InstanceLimits } from '../models/InstanceLimits.js';
 import type { NetworkInterface } from '../models/NetworkInterface.js';
 import type { BranchState } from '../models/BranchState.js';
@@ -149,4 +150,9 @@ export class NodeRecord {
   unsupportedReported = false;
 
   constructor(readonly name: string) {}
+}
+
+/** The pod as an event's involved object. */
+export function podRef(pod: PodRecord): PodRef & { kind: 'Pod' } {
+  return { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid };
 }

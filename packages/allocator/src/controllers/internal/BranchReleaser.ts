@@ -7,6 +7,7 @@ import type { TaskPriority } from '../../services/WorkerPool.js';
 import type { BranchRecord, NodeRecord, PodRecord } from '../records.js';
 import { unbind, undrain } from './bindings.js';
 import type { ControllerContext } from './ControllerContext.js';
+import type { ControllerRecords } from './ControllerRecords.js';
 import type { RetagLane } from './RetagLane.js';
 
 /** What the releaser asks of the allocation side (late-bound: the node queue needs the releaser). */
@@ -24,24 +25,31 @@ export interface AllocationQueue {
  */
 export class BranchReleaser {
   readonly #ctx: ControllerContext;
+  readonly #records: ControllerRecords;
   readonly #retag: RetagLane;
   readonly #queue: AllocationQueue;
 
-  constructor(ctx: ControllerContext, retag: RetagLane, queue: AllocationQueue) {
+  constructor(
+    ctx: ControllerContext,
+    records: ControllerRecords,
+    retag: RetagLane,
+    queue: AllocationQueue,
+  ) {
     this.#ctx = ctx;
+    this.#records = records;
     this.#retag = retag;
     this.#queue = queue;
   }
 
   /** A pod is deleted or finished: its branch cools down, or its pending allocation stops. */
   release(pod: PodRecord): void {
-    this.#ctx.pods.delete(pod.uid);
+    this.#records.pods.delete(pod.uid);
     const previous = pod.status;
     pod.moveTo('released');
     if (previous === 'allocated' && pod.branch !== null) {
       const branch = pod.branch;
       undrain(pod, branch);
-      const detail = this.#ctx.detail(pod, branch);
+      const detail = this.#records.detail(pod, branch);
       unbind(pod, branch);
       this.coolDown(branch, detail);
     } else if (
@@ -80,7 +88,7 @@ export class BranchReleaser {
       node: branch.node.name,
       eniId: branch.eniId ?? '',
       vlanId: branch.vlanId,
-      groupIds: this.#ctx.interner.groupIds(branch.groupKey),
+      groupIds: this.#records.interner.groupIds(branch.groupKey),
     });
     this.#queue.pump(branch.node);
   }
@@ -132,7 +140,7 @@ export class BranchReleaser {
         } catch (error) {
           if (!AllocatorError.is(error, 'NotFound')) throw error;
         }
-        this.#ctx.branches.delete(eniId);
+        this.#records.branches.delete(eniId);
         this.#ctx.counters.deleted += 1;
         this.#ctx.events.emit('deleted', { node: branch.node.name, eniId, reason });
       }
@@ -147,7 +155,7 @@ export class BranchReleaser {
           branch,
         });
       } else if (eniId !== null && branch.associationId === null) {
-        this.#ctx.branches.delete(eniId);
+        this.#records.branches.delete(eniId);
       }
     }
   }

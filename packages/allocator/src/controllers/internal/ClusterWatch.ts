@@ -2,6 +2,7 @@ import type { ClusterChange, ClusterPod } from '../../models/ClusterObjects.js';
 import { markTerminating } from './bindings.js';
 import type { BranchReleaser } from './BranchReleaser.js';
 import type { ControllerContext } from './ControllerContext.js';
+import type { ControllerRecords } from './ControllerRecords.js';
 import type { GroupReconciler } from './GroupReconciler.js';
 import type { NodeQueue } from './NodeQueue.js';
 import type { TrunkPreparer } from './TrunkPreparer.js';
@@ -14,6 +15,7 @@ import type { TrunkPreparer } from './TrunkPreparer.js';
  */
 export class ClusterWatch {
   readonly #ctx: ControllerContext;
+  readonly #records: ControllerRecords;
   readonly #groups: GroupReconciler;
   readonly #trunks: TrunkPreparer;
   readonly #queue: NodeQueue;
@@ -23,12 +25,14 @@ export class ClusterWatch {
 
   constructor(
     ctx: ControllerContext,
+    records: ControllerRecords,
     groups: GroupReconciler,
     trunks: TrunkPreparer,
     queue: NodeQueue,
     releaser: BranchReleaser,
   ) {
     this.#ctx = ctx;
+    this.#records = records;
     this.#groups = groups;
     this.#trunks = trunks;
     this.#queue = queue;
@@ -89,7 +93,7 @@ export class ClusterWatch {
 
   #onPodUpsert(pod: ClusterPod): void {
     const terminal = pod.phase === 'Succeeded' || pod.phase === 'Failed';
-    let record = this.#ctx.pods.get(pod.uid);
+    let record = this.#records.pods.get(pod.uid);
     if (record === undefined) {
       if (terminal) return;
       if (!pod.requestsPodEni) {
@@ -97,14 +101,14 @@ export class ClusterWatch {
         return;
       }
       if (pod.hostNetwork) return;
-      record = this.#ctx.newPodRecord(pod);
-      this.#ctx.pods.set(pod.uid, record);
+      record = this.#records.newPodRecord(pod);
+      this.#records.pods.set(pod.uid, record);
     } else {
-      const labels = this.#ctx.interner.labels(pod.labels);
+      const labels = this.#records.interner.labels(pod.labels);
       const identityChanged =
         labels !== record.labels || pod.serviceAccountName !== record.serviceAccountName;
       record.labels = labels;
-      record.serviceAccountName = this.#ctx.interner.text(pod.serviceAccountName);
+      record.serviceAccountName = this.#records.interner.text(pod.serviceAccountName);
       if (terminal) {
         this.#releaser.release(record);
         return;
@@ -118,13 +122,13 @@ export class ClusterWatch {
       }
     }
     if (record.status === 'idle' && pod.nodeName !== null) {
-      this.#queue.enqueue(record, this.#ctx.nodeRecord(pod.nodeName));
+      this.#queue.enqueue(record, this.#records.nodeRecord(pod.nodeName));
     }
   }
 
   #onPodDelete(pod: ClusterPod): void {
     this.#groups.forgetPod(pod.uid);
-    const record = this.#ctx.pods.get(pod.uid);
+    const record = this.#records.pods.get(pod.uid);
     if (record !== undefined) this.#releaser.release(record);
   }
 }

@@ -3,16 +3,11 @@ import type TE from 'typed-emitter';
 import { backoffDelay } from '../../calculations/backoffDelay.js';
 import { resolveControllerOptions } from '../../calculations/resolveControllerOptions.js';
 import { AllocatorError } from '../../errors/AllocatorError.js';
-import type {
-  BranchControllerEvents,
-  BranchEventDetail,
-  PodRef,
-} from '../../models/BranchControllerEvents.js';
+import type { BranchControllerEvents } from '../../models/BranchControllerEvents.js';
 import type {
   BranchControllerOptions,
   ResolvedBranchControllerOptions,
 } from '../../models/BranchControllerOptions.js';
-import type { ClusterPod } from '../../models/ClusterObjects.js';
 import type { ControllerStats } from '../../models/ControllerStats.js';
 import type { Subnet } from '../../models/NetworkInterface.js';
 import type { CallPriority, Ec2ApiName } from '../../models/RateLimit.js';
@@ -24,10 +19,8 @@ import type { NetworkInterfaceApi } from '../../ports/NetworkInterfaceApi.js';
 import { RequestLimiter } from '../../services/RequestLimiter.js';
 import { WorkerPool } from '../../services/WorkerPool.js';
 import type { TaskPriority } from '../../services/WorkerPool.js';
-import { BranchRecord, NodeRecord, PodRecord } from '../records.js';
 import { ControllerTimer } from './ControllerTimer.js';
 import type { ControllerDeadline } from './ControllerTimer.js';
-import { Interner } from './Interner.js';
 import { asAllocatorError } from './failures.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -43,8 +36,8 @@ export interface ControllerHooks {
 
 /**
  * What every part of the branch controller shares: the ports and options, the one stop
- * signal, the worker pool, EC2 and cluster calls (limited, retried, counted), the timer, the
- * records of pods, branches and nodes, events, and the idle notification.
+ * signal, the worker pool, EC2 and cluster calls (limited, retried, counted), the timer,
+ * events, and the idle notification. The records live in `ControllerRecords`.
  */
 export class ControllerContext {
   /** Typed events for embedding programs (see `BranchControllerEvents`). */
@@ -61,14 +54,6 @@ export class ControllerContext {
   readonly signal: AbortSignal = this.#abort.signal;
   readonly pool: WorkerPool;
   readonly timer: ControllerTimer;
-  readonly interner = new Interner();
-
-  /** Pods needing (or having) a branch, by UID. */
-  readonly pods = new Map<string, PodRecord>();
-  /** Branches with an interface id, by it. */
-  readonly branches = new Map<string, BranchRecord>();
-  /** Nodes by name. */
-  readonly nodes = new Map<string, NodeRecord>();
   /** Whether `start()` is rebuilding the records (nodes are neither prepared nor served). */
   rebuilding = false;
   /** Outcome counters of `stats()`. */
@@ -89,7 +74,6 @@ export class ControllerContext {
   readonly #subnets = new Map<string, Promise<Subnet>>();
   readonly #calls: Partial<Record<Ec2ApiName, number>> = {};
   readonly #throttledByApi: Partial<Record<Ec2ApiName, number>> = {};
-  #seq = 0;
   #pendingSideCalls = 0;
   #idleWaiters: (() => void)[] = [];
 
@@ -143,34 +127,6 @@ export class ControllerContext {
   /** Whether an event is still being recorded. */
   get pendingSideCalls(): number {
     return this.#pendingSideCalls;
-  }
-
-  // ───────────────────────────── records ─────────────────────────────
-
-  /** The next number of the order in which pods were seen scheduled. */
-  nextSeq(): number {
-    return ++this.#seq;
-  }
-
-  /** The node's record, created (pending) when new. */
-  nodeRecord(name: string): NodeRecord {
-    let node = this.nodes.get(name);
-    if (node === undefined) {
-      node = new NodeRecord(name);
-      this.nodes.set(name, node);
-    }
-    return node;
-  }
-
-  /** A new record of the pod, its strings and labels interned. */
-  newPodRecord(pod: ClusterPod): PodRecord {
-    return new PodRecord(
-      pod.uid,
-      this.interner.text(pod.namespace),
-      pod.name,
-      this.interner.labels(pod.labels),
-      this.interner.text(pod.serviceAccountName),
-    );
   }
 
   // ───────────────────────────── tasks, calls, timers ─────────────────────────────
@@ -328,21 +284,5 @@ export class ControllerContext {
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const resolve of waiters) resolve();
-  }
-
-  /** The pod as an event's involved object. */
-  podRef(pod: PodRecord): PodRef & { kind: 'Pod' } {
-    return { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid };
-  }
-
-  /** The detail of an event about a pod's branch. */
-  detail(pod: PodRecord, branch: BranchRecord): BranchEventDetail {
-    return {
-      pod: { namespace: pod.namespace, name: pod.name, uid: pod.uid },
-      node: branch.node.name,
-      eniId: branch.eniId ?? '',
-      vlanId: branch.vlanId,
-      groupIds: this.interner.groupIds(branch.groupKey),
-    };
   }
 }

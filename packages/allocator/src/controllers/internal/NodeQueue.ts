@@ -3,6 +3,7 @@ import { BranchRecord } from '../records.js';
 import type { NodeRecord, PodRecord } from '../records.js';
 import type { BranchReleaser } from './BranchReleaser.js';
 import type { ControllerContext } from './ControllerContext.js';
+import type { ControllerRecords } from './ControllerRecords.js';
 import type { GroupReconciler } from './GroupReconciler.js';
 import { PodReconciler } from './PodReconciler.js';
 import type { RetagLane } from './RetagLane.js';
@@ -17,26 +18,29 @@ export class NodeQueue {
   /** Takes each pod that got a slot or a held branch the rest of the way to annotated. */
   readonly reconciler: PodReconciler;
   readonly #ctx: ControllerContext;
+  readonly #records: ControllerRecords;
   readonly #groups: GroupReconciler;
   readonly #releaser: BranchReleaser;
 
   constructor(
     ctx: ControllerContext,
+    records: ControllerRecords,
     groups: GroupReconciler,
     releaser: BranchReleaser,
     retag: RetagLane,
   ) {
     this.#ctx = ctx;
+    this.#records = records;
     this.#groups = groups;
     this.#releaser = releaser;
-    this.reconciler = new PodReconciler(ctx, groups, releaser, retag, this);
+    this.reconciler = new PodReconciler(ctx, records, groups, releaser, retag, this);
   }
 
   /** Queues a scheduled pod on its node (FIFO) and serves the queue. */
   enqueue(pod: PodRecord, node: NodeRecord): void {
     pod.moveTo('waiting');
     pod.node = node;
-    pod.seq = this.#ctx.nextSeq();
+    pod.seq = this.#records.nextSeq();
     node.waiting.push(pod);
     this.pump(node);
   }

@@ -9,11 +9,12 @@ import {
   TRUNK_ENI_ID_TAG,
   VLAN_ID_TAG,
 } from '../../models/wellKnownNames.js';
-import { fillFromInterface } from '../records.js';
+import { fillFromInterface, podRef } from '../records.js';
 import type { BranchRecord, NodeRecord, PodRecord } from '../records.js';
 import { released, unbind } from './bindings.js';
 import type { BranchReleaser } from './BranchReleaser.js';
 import type { ControllerContext } from './ControllerContext.js';
+import type { ControllerRecords } from './ControllerRecords.js';
 import { PodGone, asAllocatorError, describeError } from './failures.js';
 import type { GroupReconciler } from './GroupReconciler.js';
 import { requireSubnetId } from './nodeSubnet.js';
@@ -29,6 +30,7 @@ import type { RetagLane } from './RetagLane.js';
  */
 export class PodReconciler {
   readonly #ctx: ControllerContext;
+  readonly #records: ControllerRecords;
   readonly #groups: GroupReconciler;
   readonly #releaser: BranchReleaser;
   readonly #retag: RetagLane;
@@ -36,12 +38,14 @@ export class PodReconciler {
 
   constructor(
     ctx: ControllerContext,
+    records: ControllerRecords,
     groups: GroupReconciler,
     releaser: BranchReleaser,
     retag: RetagLane,
     queue: Pick<NodeQueue, 'pump'>,
   ) {
     this.#ctx = ctx;
+    this.#records = records;
     this.#groups = groups;
     this.#releaser = releaser;
     this.#retag = retag;
@@ -88,7 +92,7 @@ export class PodReconciler {
         }
         if (pod.requeues === 0) {
           this.#ctx.event(
-            this.#ctx.podRef(pod),
+            podRef(pod),
             'Normal',
             'SecurityGroupRequested',
             this.#requestedMessage(branch),
@@ -98,7 +102,7 @@ export class PodReconciler {
           node,
           `a branch interface for pod ${pod.namespace}/${pod.name}`,
         );
-        const groupIds = this.#ctx.interner.groupIds(branch.groupKey);
+        const groupIds = this.#records.interner.groupIds(branch.groupKey);
         const created = await this.#ctx.call('CreateNetworkInterface', 'critical', () =>
           this.#ctx.ec2.createNetworkInterface({
             subnetId,
@@ -117,7 +121,7 @@ export class PodReconciler {
         );
         fillFromInterface(branch, created);
         branch.taggedUid = pod.uid;
-        this.#ctx.branches.set(created.networkInterfaceId, branch);
+        this.#records.branches.set(created.networkInterfaceId, branch);
         this.#ctx.counters.created += 1;
       }
       const eniId = branch.eniId;
@@ -143,7 +147,7 @@ export class PodReconciler {
           if (this.#ctx.signal.aborted) throw error;
           if (AllocatorError.is(error, 'NotFound')) {
             // The interface vanished (deleted out of band): the next attempt creates a new one.
-            this.#ctx.branches.delete(eniId);
+            this.#records.branches.delete(eniId);
             branch.eniId = null;
             pod.generation += 1;
             throw error;
@@ -176,7 +180,7 @@ export class PodReconciler {
       if (this.#ctx.signal.aborted) return;
       if (error instanceof PodGone) {
         pod.moveTo('released');
-        this.#ctx.pods.delete(pod.uid);
+        this.#records.pods.delete(pod.uid);
       }
       if (released(pod)) {
         this.#releaser.abandon(pod, branch);
@@ -185,7 +189,7 @@ export class PodReconciler {
       this.#retryAllocation(pod, branch, asAllocatorError(error));
       return;
     }
-    const detail = this.#ctx.detail(pod, branch);
+    const detail = this.#records.detail(pod, branch);
     ledger.move(branch, 'in-use');
     if (released(pod)) {
       // Released while the annotation was written: the pod may have used it, cool it down.
@@ -198,19 +202,14 @@ export class PodReconciler {
       this.#ctx.events.emit('adopted', detail);
     }
     this.#ctx.events.emit('allocated', { ...detail, reused: false });
-    this.#ctx.event(
-      this.#ctx.podRef(pod),
-      'Normal',
-      'ResourceAllocated',
-      this.#allocatedMessage(branch),
-    );
+    this.#ctx.event(podRef(pod), 'Normal', 'ResourceAllocated', this.#allocatedMessage(branch));
     this.#groups.reconcileGroups(pod);
   }
 
   async #annotateReused(pod: PodRecord, branch: BranchRecord): Promise<void> {
-    const detail = this.#ctx.detail(pod, branch);
+    const detail = this.#records.detail(pod, branch);
     this.#ctx.event(
-      this.#ctx.podRef(pod),
+      podRef(pod),
       'Normal',
       'SecurityGroupRequested',
       this.#requestedMessage(branch),
@@ -238,12 +237,7 @@ export class PodReconciler {
     this.#ctx.counters.reused += 1;
     this.#ctx.events.emit('reused', detail);
     this.#ctx.events.emit('allocated', { ...detail, reused: true });
-    this.#ctx.event(
-      this.#ctx.podRef(pod),
-      'Normal',
-      'ResourceAllocated',
-      this.#allocatedMessage(branch),
-    );
+    this.#ctx.event(podRef(pod), 'Normal', 'ResourceAllocated', this.#allocatedMessage(branch));
     if (branch.taggedUid !== pod.uid && this.#ctx.options.retagOnReuse) this.#retag.queue(branch);
     this.#groups.reconcileGroups(pod);
   }
@@ -255,7 +249,7 @@ export class PodReconciler {
     if (pod.status !== 'released' && pod.requeues < this.#ctx.options.requeues) {
       pod.requeues += 1;
       this.#ctx.events.emit('allocationFailed', {
-        pod: this.#ctx.podRef(pod),
+        pod: podRef(pod),
         node: node.name,
         error,
         willRetry: true,
@@ -285,13 +279,13 @@ export class PodReconciler {
     pod.failedAt = '';
     const node = pod.node?.name ?? '';
     this.#ctx.events.emit('allocationFailed', {
-      pod: this.#ctx.podRef(pod),
+      pod: podRef(pod),
       node,
       error,
       willRetry: false,
     });
     this.#ctx.event(
-      this.#ctx.podRef(pod),
+      podRef(pod),
       'Warning',
       'BranchAllocationFailed',
       `Failed to allocate a branch interface: ${describeError(error)}`,
@@ -354,7 +348,7 @@ export class PodReconciler {
   }
 
   #requestedMessage(branch: BranchRecord): string {
-    return `Pod will get the following Security Groups [${this.#ctx.interner.groupIds(branch.groupKey).join(' ')}]`;
+    return `Pod will get the following Security Groups [${this.#records.interner.groupIds(branch.groupKey).join(' ')}]`;
   }
 
   #allocatedMessage(branch: BranchRecord): string {

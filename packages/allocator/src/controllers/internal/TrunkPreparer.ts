@@ -14,6 +14,7 @@ import { NodeLedger } from '../../services/NodeLedger.js';
 import type { BranchRecord, NodeRecord } from '../records.js';
 import type { BranchReleaser } from './BranchReleaser.js';
 import type { ControllerContext } from './ControllerContext.js';
+import type { ControllerRecords } from './ControllerRecords.js';
 import { asAllocatorError, describeError } from './failures.js';
 import { requireSubnetId } from './nodeSubnet.js';
 import type { NodeQueue } from './NodeQueue.js';
@@ -29,11 +30,18 @@ const TRUNK_POLL_MAX_MS = 5_000;
  */
 export class TrunkPreparer {
   readonly #ctx: ControllerContext;
+  readonly #records: ControllerRecords;
   readonly #queue: NodeQueue;
   readonly #releaser: BranchReleaser;
 
-  constructor(ctx: ControllerContext, queue: NodeQueue, releaser: BranchReleaser) {
+  constructor(
+    ctx: ControllerContext,
+    records: ControllerRecords,
+    queue: NodeQueue,
+    releaser: BranchReleaser,
+  ) {
     this.#ctx = ctx;
+    this.#records = records;
     this.#queue = queue;
     this.#releaser = releaser;
   }
@@ -48,7 +56,7 @@ export class TrunkPreparer {
 
   /** The node's record, updated from the cluster; limits and ledger once it opts in. */
   upsertNode(clusterNode: ClusterNode): NodeRecord {
-    const node = this.#ctx.nodeRecord(clusterNode.name);
+    const node = this.#records.nodeRecord(clusterNode.name);
     node.uid = clusterNode.uid;
     node.instanceId = clusterNode.instanceId;
     node.instanceType = clusterNode.instanceType;
@@ -296,9 +304,9 @@ export class TrunkPreparer {
 
   /** A node is gone: its waiting pods go back to idle, its pods are released, branches deleted. */
   removeNode(clusterNode: ClusterNode): void {
-    const node = this.#ctx.nodes.get(clusterNode.name);
+    const node = this.#records.nodes.get(clusterNode.name);
     if (node === undefined) return;
-    this.#ctx.nodes.delete(clusterNode.name);
+    this.#records.nodes.delete(clusterNode.name);
     this.#ctx.timer.cancel(node);
     node.status = 'unsupported';
     for (const pod of node.waiting.slice(node.head)) {
@@ -310,12 +318,12 @@ export class TrunkPreparer {
     node.waiting = [];
     node.head = 0;
     // Its branches die with the instance's trunk; delete what is left (EC2 keeps branches).
-    for (const branch of [...this.#ctx.branches.values()]) {
+    for (const branch of [...this.#records.branches.values()]) {
       if (branch.node !== node) continue;
       if (branch.pod !== null) {
         branch.pod.branch = null;
         branch.pod.moveTo('released');
-        this.#ctx.pods.delete(branch.pod.uid);
+        this.#records.pods.delete(branch.pod.uid);
         branch.pod = null;
       }
       if (branch.state !== 'deleting' && branch.state !== 'creating') {
