@@ -55,5 +55,6 @@ export type { PodEniAttachment } from './models/PodEniAttachment.js';
 export type { CallPriority, Ec2ApiName, RateLimits, TokenBucketShape } from './models/RateLimit.js';
 export { EC2_API_NAMES, MUTATING_EC2_APIS } from './models/RateLimit.js';
 export { instanceLimits } from './calculations/instanceLimits.js';
+export { TokenBucket } from './services/TokenBucket.js';
 export { encodePodEniAnnotation } from './calculations/encodePodEniAnnotation.js';
 export { decodePodEniAnnotation } from './calculations/decodePodEniAnnotation.js';

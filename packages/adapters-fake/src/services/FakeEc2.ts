@@ -2,6 +2,7 @@ import {
   AllocatorError,
   EC2_API_NAMES,
   MUTATING_EC2_APIS,
+  TokenBucket,
   type Ec2ApiName,
 } from '@podsg/allocator';
 import type {
@@ -15,7 +16,6 @@ import type {
   Subnet,
   TrunkAssociation,
 } from '@podsg/allocator';
-import { TokenBucket } from '../internal/TokenBucket.js';
 import {
   formatIpv4,
   formatIpv6,
@@ -257,10 +257,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
         if (!(rule.capacity >= 1) || !(rule.refillPerSecond >= 0)) {
           throw invalidOption(`throttle.${api}`, JSON.stringify(rule), 'capacity ≥ 1, refill ≥ 0');
         }
-        this.buckets.set(
-          api,
-          new TokenBucket(rule.capacity, rule.refillPerSecond, this.clock.now()),
-        );
+        this.buckets.set(api, new TokenBucket(rule, this.clock.now()));
       }
     }
   }
