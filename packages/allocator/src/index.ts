@@ -51,10 +51,18 @@ export type { BranchView, ControllerInspection, NodeView } from './models/Contro
 export type { ControllerStats } from './models/ControllerStats.js';
 export type { BranchState } from './models/BranchState.js';
 export type { InstanceLimits } from './models/InstanceLimits.js';
-export type { PodEniAttachment } from './models/PodEniAttachment.js';
+export type {
+  PodEniAttachment,
+  PodEniBranch,
+  PodEniBranchParse,
+} from './models/PodEniAttachment.js';
 export type { CallPriority, Ec2ApiName, RateLimits, TokenBucketShape } from './models/RateLimit.js';
 export { EC2_API_NAMES, MUTATING_EC2_APIS } from './models/RateLimit.js';
 export { instanceLimits } from './calculations/instanceLimits.js';
 export { TokenBucket } from './services/TokenBucket.js';
-export { encodePodEniAnnotation } from './calculations/encodePodEniAnnotation.js';
-export { decodePodEniAnnotation } from './calculations/decodePodEniAnnotation.js';
+export {
+  decodePodEniAnnotation,
+  encodePodEniAnnotation,
+  parsePodEniAnnotation,
+  parsePodEniBranch,
+} from './calculations/podEniAnnotation.js';

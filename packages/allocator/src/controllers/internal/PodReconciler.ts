@@ -1,5 +1,5 @@
 import { branchAssociateToken, branchCreateToken } from '../../calculations/branchClientTokens.js';
-import { encodePodEniAnnotation } from '../../calculations/encodePodEniAnnotation.js';
+import { encodePodEniAnnotation } from '../../calculations/podEniAnnotation.js';
 import { AllocatorError } from '../../errors/AllocatorError.js';
 import {
   BRANCH_DESCRIPTION,

@@ -1,4 +1,4 @@
-import { decodePodEniAnnotation } from '../../calculations/decodePodEniAnnotation.js';
+import { decodePodEniAnnotation } from '../../calculations/podEniAnnotation.js';
 import type { BranchState } from '../../models/BranchState.js';
 import type { ClusterPod } from '../../models/ClusterObjects.js';
 import type { NetworkInterface } from '../../models/NetworkInterface.js';
