@@ -18,13 +18,13 @@ import type {
 } from '@podsg/allocator';
 import {
   formatIpv4,
-  formatIpv6,
+  formatIpv6Value as formatIpv6,
   ipv4BlockContains,
   ipv4BlocksOverlap,
   parseIpv4Cidr,
   parseIpv6Cidr,
-} from '../internal/ipAddresses.js';
-import type { Ipv4Block, Ipv6Block } from '../internal/ipAddresses.js';
+} from '@podsg/cni';
+import type { Ipv4Block, Ipv6Block } from '@podsg/cni';
 import { defaultInstanceLimits } from '../internal/defaultInstanceLimits.js';
 import type { Ec2Call } from '../models/Ec2Call.js';
 import type {

@@ -1,4 +1,4 @@
-import { CniError, parseCidr, parseIpAddress, parseMac } from '@podsg/cni';
+import { CniError, cidrContainsAddress, parseCidr, parseIpAddress, parseMac } from '@podsg/cni';
 import type {
   AddressState,
   LinkState,
@@ -12,7 +12,6 @@ import type {
   RuleState,
   Table,
 } from '@podsg/cni';
-import { cidrContainsAddress } from '../internal/ipAddresses.js';
 import type {
   FakeKernelOptions,
   KernelFaultErrno,
