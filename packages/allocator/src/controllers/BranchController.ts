@@ -145,8 +145,8 @@ export class BranchController {
         this.#groups.setServiceAccount(account.namespace, account.name, account.labels);
       }
       for (const node of snapshot.nodes) this.#trunks.upsertNode(node);
-      const interfaces = await ctx.call('DescribeNetworkInterfaces', 'critical', () =>
-        ctx.ec2.listNetworkInterfaces(ctx.ownedFilter()),
+      const interfaces = await ctx.ec2.call('DescribeNetworkInterfaces', 'critical', () =>
+        ctx.ec2.api.listNetworkInterfaces(ctx.ec2.ownedFilter()),
       );
       await this.#recovery.rebuild(snapshot.pods, interfaces);
     } finally {

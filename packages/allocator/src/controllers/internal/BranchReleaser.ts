@@ -118,8 +118,8 @@ export class BranchReleaser {
       if (branch.associationId !== null) {
         const associationId = branch.associationId;
         try {
-          await this.#ctx.call('DisassociateTrunkInterface', callPriority, () =>
-            this.#ctx.ec2.disassociateTrunkInterface({
+          await this.#ctx.ec2.call('DisassociateTrunkInterface', callPriority, () =>
+            this.#ctx.ec2.api.disassociateTrunkInterface({
               associationId,
               clientToken: branchDisassociateToken(associationId),
             }),
@@ -134,8 +134,8 @@ export class BranchReleaser {
       this.#freeSlot(branch);
       if (eniId !== null) {
         try {
-          await this.#ctx.call('DeleteNetworkInterface', callPriority, () =>
-            this.#ctx.ec2.deleteNetworkInterface(eniId),
+          await this.#ctx.ec2.call('DeleteNetworkInterface', callPriority, () =>
+            this.#ctx.ec2.api.deleteNetworkInterface(eniId),
           );
         } catch (error) {
           if (!AllocatorError.is(error, 'NotFound')) throw error;
@@ -179,8 +179,8 @@ export class BranchReleaser {
     this.#ctx.submit('maintenance', async () => {
       if (associationId !== undefined) {
         try {
-          await this.#ctx.call('DisassociateTrunkInterface', 'maintenance', () =>
-            this.#ctx.ec2.disassociateTrunkInterface({
+          await this.#ctx.ec2.call('DisassociateTrunkInterface', 'maintenance', () =>
+            this.#ctx.ec2.api.disassociateTrunkInterface({
               associationId,
               clientToken: branchDisassociateToken(associationId),
             }),
@@ -190,8 +190,8 @@ export class BranchReleaser {
         }
       }
       try {
-        await this.#ctx.call('DeleteNetworkInterface', 'maintenance', () =>
-          this.#ctx.ec2.deleteNetworkInterface(eniId),
+        await this.#ctx.ec2.call('DeleteNetworkInterface', 'maintenance', () =>
+          this.#ctx.ec2.api.deleteNetworkInterface(eniId),
         );
       } catch (error) {
         if (!AllocatorError.is(error, 'NotFound')) throw error;

@@ -56,8 +56,8 @@ export class GarbageCollector {
         this.#releaser.coolDown(branch, detail);
       }
     }
-    const interfaces = await this.#ctx.call('DescribeNetworkInterfaces', 'maintenance', () =>
-      this.#ctx.ec2.listNetworkInterfaces(this.#ctx.ownedFilter()),
+    const interfaces = await this.#ctx.ec2.call('DescribeNetworkInterfaces', 'maintenance', () =>
+      this.#ctx.ec2.api.listNetworkInterfaces(this.#ctx.ec2.ownedFilter()),
     );
     const trunks = new Set<string>();
     for (const node of this.#records.nodes.values()) {

@@ -144,8 +144,8 @@ export class GroupReconciler {
     const previousGroupIds = this.#records.interner.groupIds(branch.groupKey);
     const groupIds = this.#records.interner.groupIds(groupKey);
     try {
-      await this.#ctx.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
-        this.#ctx.ec2.modifyNetworkInterface({ networkInterfaceId: eniId, groupIds }),
+      await this.#ctx.ec2.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
+        this.#ctx.ec2.api.modifyNetworkInterface({ networkInterfaceId: eniId, groupIds }),
       );
     } catch (error) {
       branch.modifying = false;

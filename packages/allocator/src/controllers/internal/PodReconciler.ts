@@ -103,13 +103,13 @@ export class PodReconciler {
           `a branch interface for pod ${pod.namespace}/${pod.name}`,
         );
         const groupIds = this.#records.interner.groupIds(branch.groupKey);
-        const created = await this.#ctx.call('CreateNetworkInterface', 'critical', () =>
-          this.#ctx.ec2.createNetworkInterface({
+        const created = await this.#ctx.ec2.call('CreateNetworkInterface', 'critical', () =>
+          this.#ctx.ec2.api.createNetworkInterface({
             subnetId,
             groupIds,
             description: BRANCH_DESCRIPTION,
             tags: {
-              [this.#ctx.clusterTag]: 'owned',
+              [this.#ctx.ec2.clusterTag]: 'owned',
               [POD_UID_TAG]: pod.uid,
               [NODE_TAG]: node.name,
               [TRUNK_ENI_ID_TAG]: trunkId,
@@ -134,8 +134,8 @@ export class PodReconciler {
       while (branch.associationId === null) {
         const vlanId = branch.vlanId;
         try {
-          const association = await this.#ctx.call('AssociateTrunkInterface', 'critical', () =>
-            this.#ctx.ec2.associateTrunkInterface({
+          const association = await this.#ctx.ec2.call('AssociateTrunkInterface', 'critical', () =>
+            this.#ctx.ec2.api.associateTrunkInterface({
               trunkInterfaceId: trunkId,
               branchInterfaceId: eniId,
               vlanId,
@@ -164,7 +164,7 @@ export class PodReconciler {
         }
       }
       if (node.subnetCidr === '' && node.subnetId !== null && node.subnetId !== '') {
-        const subnet = await this.#ctx.subnet(node.subnetId);
+        const subnet = await this.#ctx.ec2.subnet(node.subnetId);
         node.subnetCidr = subnet.cidrBlock;
         node.subnetV6Cidr = subnet.ipv6CidrBlock ?? '';
       }
@@ -327,10 +327,10 @@ export class PodReconciler {
     trunkId: string,
     eniId: string,
   ): Promise<{ associationId: string; vlanId: number } | null> {
-    const associations = await this.#ctx.call(
+    const associations = await this.#ctx.ec2.call(
       'DescribeTrunkInterfaceAssociations',
       'critical',
-      () => this.#ctx.ec2.describeTrunkInterfaceAssociations(trunkId),
+      () => this.#ctx.ec2.api.describeTrunkInterfaceAssociations(trunkId),
     );
     const found = associations.find((a) => a.branchInterfaceId === eniId);
     return found === undefined

@@ -241,10 +241,10 @@ export class Recovery {
     for (const trunkId of trunkIds) {
       if (trunkId === '') continue;
       try {
-        const associations = await this.#ctx.call(
+        const associations = await this.#ctx.ec2.call(
           'DescribeTrunkInterfaceAssociations',
           'critical',
-          () => this.#ctx.ec2.describeTrunkInterfaceAssociations(trunkId),
+          () => this.#ctx.ec2.api.describeTrunkInterfaceAssociations(trunkId),
         );
         for (const association of associations) {
           byBranch.set(association.branchInterfaceId, {

@@ -117,7 +117,7 @@ export class TrunkPreparer {
       if (!node.trunkSettled) await this.#ensureTrunk(node, instanceId);
       const subnetId = requireSubnetId(node, 'its branch interfaces');
       if (node.subnetCidr === '') {
-        const subnet = await this.#ctx.subnet(subnetId);
+        const subnet = await this.#ctx.ec2.subnet(subnetId);
         node.subnetCidr = subnet.cidrBlock;
         node.subnetV6Cidr = subnet.ipv6CidrBlock ?? '';
       }
@@ -150,8 +150,8 @@ export class TrunkPreparer {
 
   /** Finds or creates, attaches and settles the node's trunk. */
   async #ensureTrunk(node: NodeRecord, instanceId: string): Promise<void> {
-    let instance = await this.#ctx.call('DescribeInstances', 'critical', () =>
-      this.#ctx.ec2.describeInstance(instanceId),
+    let instance = await this.#ctx.ec2.call('DescribeInstances', 'critical', () =>
+      this.#ctx.ec2.api.describeInstance(instanceId),
     );
     const primary =
       instance.networkInterfaces.find((eni) => eni.attachment?.deviceIndex === 0) ??
@@ -178,8 +178,8 @@ export class TrunkPreparer {
       }
       await this.#ctx.sleep(delay);
       delay = Math.min(delay * 2, TRUNK_POLL_MAX_MS);
-      instance = await this.#ctx.call('DescribeInstances', 'critical', () =>
-        this.#ctx.ec2.describeInstance(instanceId),
+      instance = await this.#ctx.ec2.call('DescribeInstances', 'critical', () =>
+        this.#ctx.ec2.api.describeInstance(instanceId),
       );
       attachment = instance.networkInterfaces.find(
         (eni) => eni.networkInterfaceId === node.trunkId,
@@ -187,8 +187,8 @@ export class TrunkPreparer {
     }
     if (!attachment.deleteOnTermination) {
       const { attachmentId } = attachment;
-      await this.#ctx.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
-        this.#ctx.ec2.modifyNetworkInterface({
+      await this.#ctx.ec2.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
+        this.#ctx.ec2.api.modifyNetworkInterface({
           networkInterfaceId: trunk.networkInterfaceId,
           attachment: { attachmentId, deleteOnTermination: true },
         }),
@@ -209,12 +209,12 @@ export class TrunkPreparer {
     try {
       if (trunkId === null) {
         const subnetId = requireSubnetId(node, 'its trunk interface');
-        const created = await this.#ctx.call('CreateNetworkInterface', 'critical', () =>
-          this.#ctx.ec2.createNetworkInterface({
+        const created = await this.#ctx.ec2.call('CreateNetworkInterface', 'critical', () =>
+          this.#ctx.ec2.api.createNetworkInterface({
             subnetId,
             groupIds: node.primaryGroupIds,
             description: TRUNK_DESCRIPTION,
-            tags: { [this.#ctx.clusterTag]: 'owned', [NODE_TAG]: node.name },
+            tags: { [this.#ctx.ec2.clusterTag]: 'owned', [NODE_TAG]: node.name },
             interfaceType: 'trunk',
             clientToken: trunkCreateToken(instanceId, node.trunkGeneration),
           }),
@@ -236,8 +236,8 @@ export class TrunkPreparer {
         );
       }
       const attachTo = trunkId;
-      const { attachmentId } = await this.#ctx.call('AttachNetworkInterface', 'critical', () =>
-        this.#ctx.ec2.attachNetworkInterface({
+      const { attachmentId } = await this.#ctx.ec2.call('AttachNetworkInterface', 'critical', () =>
+        this.#ctx.ec2.api.attachNetworkInterface({
           networkInterfaceId: attachTo,
           instanceId,
           deviceIndex,
@@ -275,8 +275,8 @@ export class TrunkPreparer {
         node.spareTrunkId = null;
         node.trunkGeneration += 1;
         try {
-          await this.#ctx.call('DeleteNetworkInterface', 'critical', () =>
-            this.#ctx.ec2.deleteNetworkInterface(rollbackId),
+          await this.#ctx.ec2.call('DeleteNetworkInterface', 'critical', () =>
+            this.#ctx.ec2.api.deleteNetworkInterface(rollbackId),
           );
           this.#ctx.events.emit('deleted', {
             node: node.name,
