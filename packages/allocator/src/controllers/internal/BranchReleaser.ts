@@ -1,6 +1,7 @@
 import { branchDisassociateToken } from '../../calculations/branchClientTokens.js';
 import { AllocatorError } from '../../errors/AllocatorError.js';
 import type { BranchEventDetail, DeletionReason } from '../../models/BranchControllerEvents.js';
+import { checkBranchMove } from '../../models/BranchState.js';
 import type { NetworkInterface } from '../../models/NetworkInterface.js';
 import type { CallPriority } from '../../models/RateLimit.js';
 import type { TaskPriority } from '../../services/WorkerPool.js';
@@ -97,8 +98,12 @@ export class BranchReleaser {
   startDelete(branch: BranchRecord, reason: DeletionReason, priority: TaskPriority): void {
     const ledger = branch.node.ledger;
     if (branch.state !== 'deleting') {
-      if (ledger !== null) ledger.move(branch, 'deleting');
-      else branch.state = 'deleting';
+      if (ledger !== null) {
+        ledger.move(branch, 'deleting');
+      } else {
+        checkBranchMove(branch.vlanId, branch.state, 'deleting');
+        branch.state = 'deleting';
+      }
     }
     this.#retag.forget(branch);
     this.#ctx.timer.cancel(branch);
