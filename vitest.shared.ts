@@ -6,6 +6,9 @@ const src = (path: string): string =>
 /** Tests and benchmarks import workspace packages from source, so they never run stale builds. */
 export const workspaceAliases = {
   '@podsg/policy': src('./packages/policy'),
+  '@podsg/allocator/pod-eni': fileURLToPath(
+    new URL('./packages/allocator/src/calculations/podEniAnnotation.ts', import.meta.url),
+  ),
   '@podsg/allocator': src('./packages/allocator'),
   '@podsg/cni': src('./packages/cni'),
   '@podsg/adapters-fake': src('./packages/adapters-fake'),

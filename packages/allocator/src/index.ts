@@ -50,36 +50,19 @@ export type {
 export type { BranchView, ControllerInspection, NodeView } from './models/ControllerInspection.js';
 export type { ControllerStats } from './models/ControllerStats.js';
 export type { BranchState } from './models/BranchState.js';
-export { BRANCH_TRANSITIONS } from './models/BranchState.js';
 export type { InstanceLimits } from './models/InstanceLimits.js';
-export type { PodEniAttachment } from './models/PodEniAttachment.js';
+export type {
+  PodEniAttachment,
+  PodEniBranch,
+  PodEniBranchParse,
+} from './models/PodEniAttachment.js';
 export type { CallPriority, Ec2ApiName, RateLimits, TokenBucketShape } from './models/RateLimit.js';
 export { EC2_API_NAMES, MUTATING_EC2_APIS } from './models/RateLimit.js';
-export { instanceLimits, isTrunkCompatible } from './calculations/instanceLimits.js';
-export { encodePodEniAnnotation } from './calculations/encodePodEniAnnotation.js';
-export { decodePodEniAnnotation } from './calculations/decodePodEniAnnotation.js';
-export { lowestFreeVlanId } from './calculations/lowestFreeVlanId.js';
-export { highestFreeDeviceIndex } from './calculations/highestFreeDeviceIndex.js';
-export { backoffDelay } from './calculations/backoffDelay.js';
-export type { BackoffPolicy } from './calculations/backoffDelay.js';
-export {
-  branchAssociateToken,
-  branchCreateToken,
-  branchDisassociateToken,
-  trunkCreateToken,
-} from './calculations/branchClientTokens.js';
-export { groupSetKey } from './calculations/groupSetKey.js';
-export {
-  BASELINE_RATE_LIMITS,
-  MIN_COOLDOWN_SECONDS,
-  resolveControllerOptions,
-} from './calculations/resolveControllerOptions.js';
+export { instanceLimits } from './calculations/instanceLimits.js';
 export { TokenBucket } from './services/TokenBucket.js';
 export {
-  DEFAULT_DESCRIBE_BUCKET,
-  DEFAULT_MUTATING_BUCKET,
-  RequestLimiter,
-} from './services/RequestLimiter.js';
-export { NodeLedger } from './services/NodeLedger.js';
-export type { LedgerBranch } from './services/NodeLedger.js';
-export { DeadlineQueue } from './services/DeadlineQueue.js';
+  decodePodEniAnnotation,
+  encodePodEniAnnotation,
+  parsePodEniAnnotation,
+  parsePodEniBranch,
+} from './calculations/podEniAnnotation.js';

@@ -53,8 +53,20 @@ export { delegateNetworkConfig } from './calculations/delegateNetworkConfig.js';
 export { diffPlanAgainstSnapshot } from './calculations/diffPlanAgainstSnapshot.js';
 export { formatCniError } from './calculations/formatCniError.js';
 export { hostVethName, STRICT_MODE_VETH_PREFIX } from './calculations/hostVethName.js';
-export { formatIpv6, parseCidr, parseIpAddress, parseMac } from './calculations/ipAddress.js';
-export type { Cidr, IpAddress } from './calculations/ipAddress.js';
+export {
+  cidrContainsAddress,
+  formatIpv4,
+  formatIpv6,
+  formatIpv6Value,
+  ipv4BlockContains,
+  ipv4BlocksOverlap,
+  parseCidr,
+  parseIpAddress,
+  parseIpv4Cidr,
+  parseIpv6Cidr,
+  parseMac,
+} from './calculations/ipAddress.js';
+export type { Cidr, IpAddress, Ipv4Block, Ipv6Block } from './calculations/ipAddress.js';
 export { parseCniArgs, parseCniEnvironment } from './calculations/parseCniEnvironment.js';
 export {
   cniVersionAtLeast,

@@ -1,6 +1,6 @@
 // `npm run bench`: podsg-cni end to end as a real process (spawn to exit), side by side with the
 // floor `node -e 0` in the same run, alternating so machine noise hits both alike. Prints medians,
-// p90s and ratios to the floor; asserts nothing about time. Goal (issue 4): CNI ADD end to end in
+// p90s and ratios to the floor; asserts nothing about time. Goal: CNI ADD end to end in
 // a real namespace, without the VLAN step on this kernel, ≤ 1.5× the floor.
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';

@@ -4,16 +4,13 @@
 // container, YAML, a CLI framework or an SDK. stdout carries the CNI result
 // and nothing else; logs go to `logFile`.
 import { readFileSync, writeSync } from 'node:fs';
-import { CniError, peekCniVersion, runCniCommand } from '@podsg/cni';
+import { CniError, formatCniError, peekCniVersion, runCniCommand } from '@podsg/cni';
 import type { CniRunnerPorts, CniRunOutcome, NetworkConfig } from '@podsg/cni';
 import { appendFileLog } from '../cni/appendFileLog.js';
 import { CniPathDelegatePluginRunner } from '../cni/CniPathDelegatePluginRunner.js';
 import { LazyPodNetworkApplier } from '../cni/LazyPodNetworkApplier.js';
 import { NodeHostFacts } from '../cni/NodeHostFacts.js';
 import { UnixSocketNodeAgentClient } from '../cni/UnixSocketNodeAgentClient.js';
-
-/** libcni's code for a failure that is nobody's input (`types.ErrInternal`). */
-const INTERNAL_ERROR_CODE = 999;
 
 async function readStdin(): Promise<string> {
   try {
@@ -81,19 +78,11 @@ async function main(): Promise<CniRunOutcome> {
     );
     return outcome;
   } catch (cause) {
-    // runCniCommand never throws; reading stdin can, and a bug must still answer in CNI form.
-    const error = CniError.is(cause)
-      ? { code: cause.code, msg: cause.message, details: cause.details ?? '' }
-      : {
-          code: INTERNAL_ERROR_CODE,
-          msg: `podsg-cni internal error: ${cause instanceof Error ? cause.message : String(cause)}`,
-          details: cause instanceof Error ? (cause.stack ?? '') : '',
-        };
+    // runCniCommand never throws; reading stdin can, and a bug must still answer in CNI form,
+    // the same form as the runner's own errors (a bug: `Unexpected`, libcni's 999).
+    const error = formatCniError(declaredCniVersion(stdin), cause);
     log?.(`failed with code ${error.code}: ${error.msg}`);
-    return {
-      stdout: `${JSON.stringify({ cniVersion: declaredCniVersion(stdin), ...error })}\n`,
-      exitCode: 1,
-    };
+    return { stdout: `${JSON.stringify(error)}\n`, exitCode: 1 };
   }
 }
 

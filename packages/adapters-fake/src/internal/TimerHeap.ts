@@ -8,18 +8,18 @@ export interface HeapTimer {
 
 /** A binary min-heap of timers ordered by (at, seq), so same-instant timers fire FIFO. */
 export class TimerHeap {
-  private readonly items: HeapTimer[] = [];
+  readonly #items: HeapTimer[] = [];
 
   get size(): number {
-    return this.items.length;
+    return this.#items.length;
   }
 
   peek(): HeapTimer | undefined {
-    return this.items[0];
+    return this.#items[0];
   }
 
   push(timer: HeapTimer): void {
-    const items = this.items;
+    const items = this.#items;
     items.push(timer);
     let index = items.length - 1;
     while (index > 0) {
@@ -33,7 +33,7 @@ export class TimerHeap {
   }
 
   pop(): HeapTimer | undefined {
-    const items = this.items;
+    const items = this.#items;
     const top = items[0];
     const last = items.pop();
     if (top === undefined || last === undefined || items.length === 0) return top;

@@ -1,8 +1,7 @@
 import { it } from 'vitest';
+import { POD_ENI_RESOURCE } from '@podsg/allocator';
 import { FakeCluster } from './FakeCluster.js';
 import { VirtualClock } from './VirtualClock.js';
-
-const POD_ENI = 'vpc.amazonaws.com/pod-eni';
 
 /**
  * Admission, storage and scheduling cost of the fake API server: 20,000 pods (half matched by
@@ -22,7 +21,7 @@ it('FakeCluster: create and schedule 20,000 pods', async () => {
   });
   for (let n = 0; n < 400; n++) {
     cluster.addNode({ name: `node-${String(n).padStart(3, '0')}`, instanceType: 'c5.4xlarge' });
-    await cluster.setNodeCapacity(`node-${String(n).padStart(3, '0')}`, POD_ENI, 54);
+    await cluster.setNodeCapacity(`node-${String(n).padStart(3, '0')}`, POD_ENI_RESOURCE, 54);
   }
   await cluster.list();
   let delivered = 0;

@@ -2,6 +2,7 @@ import {
   AllocatorError,
   EC2_API_NAMES,
   MUTATING_EC2_APIS,
+  TokenBucket,
   type Ec2ApiName,
 } from '@podsg/allocator';
 import type {
@@ -15,16 +16,15 @@ import type {
   Subnet,
   TrunkAssociation,
 } from '@podsg/allocator';
-import { TokenBucket } from '../internal/TokenBucket.js';
 import {
   formatIpv4,
-  formatIpv6,
+  formatIpv6Value as formatIpv6,
   ipv4BlockContains,
   ipv4BlocksOverlap,
   parseIpv4Cidr,
   parseIpv6Cidr,
-} from '../internal/ipAddresses.js';
-import type { Ipv4Block, Ipv6Block } from '../internal/ipAddresses.js';
+} from '@podsg/cni';
+import type { Ipv4Block, Ipv6Block } from '@podsg/cni';
 import { defaultInstanceLimits } from '../internal/defaultInstanceLimits.js';
 import type { Ec2Call } from '../models/Ec2Call.js';
 import type {
@@ -257,10 +257,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
         if (!(rule.capacity >= 1) || !(rule.refillPerSecond >= 0)) {
           throw invalidOption(`throttle.${api}`, JSON.stringify(rule), 'capacity ≥ 1, refill ≥ 0');
         }
-        this.buckets.set(
-          api,
-          new TokenBucket(rule.capacity, rule.refillPerSecond, this.clock.now()),
-        );
+        this.buckets.set(api, new TokenBucket(rule, this.clock.now()));
       }
     }
   }

@@ -1,4 +1,4 @@
-import { CniError, parseCidr, parseIpAddress, parseMac } from '@podsg/cni';
+import { CniError, cidrContainsAddress, parseCidr, parseIpAddress, parseMac } from '@podsg/cni';
 import type {
   AddressState,
   LinkState,
@@ -12,7 +12,6 @@ import type {
   RuleState,
   Table,
 } from '@podsg/cni';
-import { cidrContainsAddress } from '../internal/ipAddresses.js';
 import type {
   FakeKernelOptions,
   KernelFaultErrno,
@@ -76,38 +75,38 @@ class KernelFailure extends Error {
  * `deleteNamespace`. Seeded `faults` make chosen steps fail (EPERM by default) without effect.
  */
 export class FakeKernel implements PodNetworkApplier {
-  private readonly host: NamespaceState;
-  private readonly pods = new Map<string, NamespaceState>();
-  private readonly random: SeededRandom;
-  private readonly faultRandom: SeededRandom;
-  private faultRules: readonly KernelFaultRule[];
-  private readonly stepLog: { netns: string | null; step: PlanStep; ok: boolean }[] = [];
+  readonly #host: NamespaceState;
+  readonly #pods = new Map<string, NamespaceState>();
+  readonly #random: SeededRandom;
+  readonly #faultRandom: SeededRandom;
+  #faultRules: readonly KernelFaultRule[];
+  readonly #stepLog: { netns: string | null; step: PlanStep; ok: boolean }[] = [];
 
   constructor(options: FakeKernelOptions = {}) {
     const root = new SeededRandom(options.seed ?? 1);
-    this.random = root.fork('kernel');
+    this.#random = root.fork('kernel');
     // Its own stream, so that turning faults on does not change the MACs a run hands out.
-    this.faultRandom = root.fork('kernel-faults');
-    this.faultRules = validateFaults(options.faults ?? []);
-    this.host = newNamespace('host');
+    this.#faultRandom = root.fork('kernel-faults');
+    this.#faultRules = validateFaults(options.faults ?? []);
+    this.#host = newNamespace('host');
     const hostLinks = options.hostLinks ?? [
       { name: 'eth0', mac: '02:00:00:00:00:01', mtu: 9001, up: true },
       { name: 'eth1', mac: '02:00:00:00:00:02', mtu: 9001, up: true },
     ];
     hostLinks.forEach((spec, index) => {
       const mac = parseMac(spec.mac);
-      if (mac === null || this.host.links.has(spec.name)) {
+      if (mac === null || this.#host.links.has(spec.name)) {
         throw new CniError(
           'InvalidConfig',
           `FakeKernel hostLinks[${index}]: name or mac is invalid`,
         );
       }
-      this.host.links.set(spec.name, {
+      this.#host.links.set(spec.name, {
         ...plainLink(spec.name, mac, spec.mtu ?? 1500),
         up: spec.up ?? true,
       });
       for (const cidr of spec.addresses ?? []) {
-        this.host.addresses.push({ dev: spec.name, cidr: canonicalCidr(cidr) ?? cidr });
+        this.#host.addresses.push({ dev: spec.name, cidr: canonicalCidr(cidr) ?? cidr });
       }
     });
   }
@@ -117,10 +116,10 @@ export class FakeKernel implements PodNetworkApplier {
     try {
       plan.steps.forEach((step, index) => {
         try {
-          this.applyStep(step, sandbox);
-          this.stepLog.push({ netns: sandbox?.netns ?? null, step: { ...step }, ok: true });
+          this.#applyStep(step, sandbox);
+          this.#stepLog.push({ netns: sandbox?.netns ?? null, step: { ...step }, ok: true });
         } catch (error) {
-          this.stepLog.push({ netns: sandbox?.netns ?? null, step: { ...step }, ok: false });
+          this.#stepLog.push({ netns: sandbox?.netns ?? null, step: { ...step }, ok: false });
           if (!(error instanceof KernelFailure)) throw error;
           throw new CniError(
             'ApplyFailed',
@@ -140,7 +139,7 @@ export class FakeKernel implements PodNetworkApplier {
 
   /** The namespace's state; `CniError` `NotFound` for a pod namespace that does not exist. */
   snapshot(sandbox: PodSandbox | null): Promise<NetworkSnapshot> {
-    const ns = sandbox === null ? this.host : this.pods.get(sandbox.netns);
+    const ns = sandbox === null ? this.#host : this.#pods.get(sandbox.netns);
     if (ns === undefined) {
       return Promise.reject(
         new CniError('NotFound', `network namespace ${sandbox?.netns ?? ''} does not exist`),
@@ -153,7 +152,7 @@ export class FakeKernel implements PodNetworkApplier {
 
   /** Creates a pod network namespace (as the container runtime does), holding a down `lo`. */
   createNamespace(netns: string): void {
-    if (this.pods.has(netns))
+    if (this.#pods.has(netns))
       throw new CniError('InvalidEnvironment', `network namespace ${netns} exists`);
     const ns = newNamespace(netns);
     ns.links.set('lo', {
@@ -161,15 +160,15 @@ export class FakeKernel implements PodNetworkApplier {
       up: false,
       kind: 'loopback',
     });
-    this.pods.set(netns, ns);
+    this.#pods.set(netns, ns);
   }
 
   /** Destroys a pod namespace; veths with an end in it disappear from the host too. */
   deleteNamespace(netns: string): boolean {
-    const ns = this.pods.get(netns);
+    const ns = this.#pods.get(netns);
     if (ns === undefined) return false;
-    for (const name of [...ns.links.keys()]) this.deleteLink(ns, name);
-    this.pods.delete(netns);
+    for (const name of [...ns.links.keys()]) this.#deleteLink(ns, name);
+    this.#pods.delete(netns);
     return true;
   }
 
@@ -178,9 +177,9 @@ export class FakeKernel implements PodNetworkApplier {
     const mac = parseMac(spec.mac);
     if (mac === null)
       throw new CniError('InvalidConfig', `addHostLink: mac ${spec.mac} is invalid`);
-    if (this.host.links.has(spec.name))
+    if (this.#host.links.has(spec.name))
       throw new CniError('InvalidConfig', `addHostLink: ${spec.name} exists`);
-    this.host.links.set(spec.name, {
+    this.#host.links.set(spec.name, {
       ...plainLink(spec.name, mac, spec.mtu ?? 1500),
       up: spec.up ?? true,
     });
@@ -188,33 +187,37 @@ export class FakeKernel implements PodNetworkApplier {
 
   /** Replaces the injected faults (e.g. none, before checking a quiescent state). */
   setFaults(faults: readonly KernelFaultRule[]): void {
-    this.faultRules = validateFaults(faults);
+    this.#faultRules = validateFaults(faults);
   }
 
   // ---------------------------------------------------------------- inspection
 
   /** Pod namespaces that exist. */
   namespaces(): string[] {
-    return [...this.pods.keys()];
+    return [...this.#pods.keys()];
   }
 
   /** A sysctl value set through a plan, or undefined. */
   sysctl(netns: string | null, key: string): string | undefined {
-    return (netns === null ? this.host : this.pods.get(netns))?.sysctls.get(key);
+    return (netns === null ? this.#host : this.#pods.get(netns))?.sysctls.get(key);
   }
 
   /** Every step applied (or attempted: `ok` false), in order. */
   appliedSteps(): { netns: string | null; step: PlanStep; ok: boolean }[] {
-    return this.stepLog.map((entry) => ({ ...entry, step: { ...entry.step } }));
+    return this.#stepLog.map((entry) => ({ ...entry, step: { ...entry.step } }));
   }
 
   // ---------------------------------------------------------------- step semantics
 
-  private applyStep(step: PlanStep, sandbox: PodSandbox | null): void {
-    const errno = this.drawFault(step);
+  #applyStep(step: PlanStep, sandbox: PodSandbox | null): void {
+    const errno = this.#drawFault(step);
     if (errno !== null) throw new KernelFailure(errno, FAULT_MESSAGES[errno]);
     const ns =
-      step.ns === 'host' ? this.host : sandbox === null ? undefined : this.pods.get(sandbox.netns);
+      step.ns === 'host'
+        ? this.#host
+        : sandbox === null
+          ? undefined
+          : this.#pods.get(sandbox.netns);
     if (ns === undefined) {
       // A teardown of a pod whose namespace is already gone has nothing left to delete.
       if (step.op === 'link.del' || step.op === 'route.del' || step.op === 'rule.del') return;
@@ -225,7 +228,7 @@ export class FakeKernel implements PodNetworkApplier {
     }
     switch (step.op) {
       case 'link.add.veth': {
-        const peerNs = this.host;
+        const peerNs = this.#host;
         if (ns.links.has(step.name))
           throw new KernelFailure('EEXIST', `File exists (link ${step.name})`);
         if (peerNs.links.has(step.peerName))
@@ -235,7 +238,7 @@ export class FakeKernel implements PodNetworkApplier {
           throw new KernelFailure('EINVAL', `Invalid argument (mac ${step.peerMac})`);
         checkMtu(step.mtu);
         ns.links.set(step.name, {
-          ...plainLink(step.name, this.randomMac(), step.mtu),
+          ...plainLink(step.name, this.#randomMac(), step.mtu),
           kind: 'veth',
           peer: { ns: peerNs, name: step.peerName },
         });
@@ -275,7 +278,7 @@ export class FakeKernel implements PodNetworkApplier {
         return;
       }
       case 'link.set': {
-        const link = this.link(ns, step.name);
+        const link = this.#link(ns, step.name);
         if (step.mac !== undefined) {
           const mac = parseMac(step.mac);
           if (mac === null) throw new KernelFailure('EINVAL', `Invalid argument (mac ${step.mac})`);
@@ -289,10 +292,10 @@ export class FakeKernel implements PodNetworkApplier {
         return;
       }
       case 'link.del':
-        if (ns.links.has(step.name)) this.deleteLink(ns, step.name);
+        if (ns.links.has(step.name)) this.#deleteLink(ns, step.name);
         return;
       case 'addr.add': {
-        this.link(ns, step.dev);
+        this.#link(ns, step.dev);
         const cidr = canonicalCidr(step.cidr);
         if (cidr === null)
           throw new KernelFailure('EINVAL', `Invalid argument (address ${step.cidr})`);
@@ -302,7 +305,7 @@ export class FakeKernel implements PodNetworkApplier {
         return;
       }
       case 'route.replace': {
-        const route = this.resolveRoute(ns, step);
+        const route = this.#resolveRoute(ns, step);
         const index = ns.routes.findIndex(
           (r) =>
             tableKey(r.table) === tableKey(route.table) &&
@@ -342,7 +345,7 @@ export class FakeKernel implements PodNetworkApplier {
         return;
       }
       case 'neigh.replace': {
-        this.link(ns, step.dev);
+        this.#link(ns, step.dev);
         const ip = parseIpAddress(step.ip)?.address;
         const mac = parseMac(step.mac);
         if (ip === undefined || mac === null) {
@@ -375,7 +378,7 @@ export class FakeKernel implements PodNetworkApplier {
   }
 
   /** A route as the kernel would store it, after the kernel's checks. */
-  private resolveRoute(
+  #resolveRoute(
     ns: NamespaceState,
     step: Extract<PlanStep, { op: 'route.replace' | 'route.del' }>,
   ): Route {
@@ -390,14 +393,14 @@ export class FakeKernel implements PodNetworkApplier {
     const family = via !== undefined ? familyOf(via) : dst === 'default' ? 4 : familyOf(dst);
     let dev = step.dev;
     if (via !== undefined) {
-      const onLink = this.gatewayDevice(ns, table, via, dev);
+      const onLink = this.#gatewayDevice(ns, table, via, dev);
       if (onLink === undefined)
         throw new KernelFailure('ENETUNREACH', `Nexthop has invalid gateway (${via})`);
       dev = onLink;
     }
     if (dev === undefined)
       throw new KernelFailure('EINVAL', 'Invalid argument (route needs dev or via)');
-    const link = this.link(ns, dev);
+    const link = this.#link(ns, dev);
     if (!link.up) throw new KernelFailure('ENETDOWN', `Network is down (${dev})`);
     const route: Route = {
       table,
@@ -414,14 +417,14 @@ export class FakeKernel implements PodNetworkApplier {
    * The device through which `via` is on-link: an IPv6 link-local gateway on the given device,
    * a link-scope route of the same table covering it, or an address prefix of a link.
    */
-  private gatewayDevice(
+  #gatewayDevice(
     ns: NamespaceState,
     table: Table,
     via: string,
     dev: string | undefined,
   ): string | undefined {
     if (dev !== undefined && familyOf(via) === 6 && via.toLowerCase().startsWith('fe80:')) {
-      this.link(ns, dev);
+      this.#link(ns, dev);
       return dev;
     }
     for (const route of ns.routes) {
@@ -438,36 +441,36 @@ export class FakeKernel implements PodNetworkApplier {
     return undefined;
   }
 
-  private drawFault(step: PlanStep): KernelFaultErrno | null {
-    for (const rule of this.faultRules) {
+  #drawFault(step: PlanStep): KernelFaultErrno | null {
+    for (const rule of this.#faultRules) {
       if (rule.op !== '*' && rule.op !== step.op) continue;
-      if (this.faultRandom.next() < rule.rate) return rule.errno ?? 'EPERM';
+      if (this.#faultRandom.next() < rule.rate) return rule.errno ?? 'EPERM';
     }
     return null;
   }
 
-  private link(ns: NamespaceState, name: string): Link {
+  #link(ns: NamespaceState, name: string): Link {
     const link = ns.links.get(name);
     if (link === undefined) throw new KernelFailure('ENODEV', `Cannot find device "${name}"`);
     return link;
   }
 
   /** Removes a link with everything that depends on it: its peer, VLANs on it, addresses, routes, neighbours. */
-  private deleteLink(ns: NamespaceState, name: string): void {
+  #deleteLink(ns: NamespaceState, name: string): void {
     const link = ns.links.get(name);
     if (link === undefined) return;
     ns.links.delete(name);
     ns.addresses = ns.addresses.filter((a) => a.dev !== name);
     ns.routes = ns.routes.filter((r) => r.dev !== name);
     ns.neighbours = ns.neighbours.filter((n) => n.dev !== name);
-    if (link.peer !== undefined) this.deleteLink(link.peer.ns, link.peer.name);
+    if (link.peer !== undefined) this.#deleteLink(link.peer.ns, link.peer.name);
     for (const child of [...ns.links.values()]) {
-      if (child.kind === 'vlan' && child.parent === name) this.deleteLink(ns, child.name);
+      if (child.kind === 'vlan' && child.parent === name) this.#deleteLink(ns, child.name);
     }
   }
 
-  private randomMac(): string {
-    const hex = this.random.hex(10);
+  #randomMac(): string {
+    const hex = this.#random.hex(10);
     // Locally administered, unicast, as the kernel's random veth addresses are.
     return `0a:${hex.match(/../g)?.join(':') ?? ''}`;
   }

@@ -5,19 +5,19 @@
  * elsewhere.
  */
 export class SeededRandom {
-  private state: number;
+  #state: number;
 
   /** @param seed any finite number; equal seeds give equal sequences. */
   constructor(readonly seed: number) {
     if (!Number.isFinite(seed))
       throw new RangeError(`SeededRandom seed ${String(seed)} is not finite`);
-    this.state = mix(Math.floor(seed) ^ 0x9e3779b9);
+    this.#state = mix(Math.floor(seed) ^ 0x9e3779b9);
   }
 
   /** A float in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) | 0;
-    let t = this.state;
+    this.#state = (this.#state + 0x6d2b79f5) | 0;
+    let t = this.#state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;

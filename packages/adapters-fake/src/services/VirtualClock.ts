@@ -23,11 +23,11 @@ const ONE_DAY_MS = 24 * 60 * 60 * 1000;
  * microtask", done by awaiting one real `setImmediate`.
  */
 export class VirtualClock implements Clock {
-  private current: number;
-  private sequence = 0;
-  private live = 0;
-  private running = false;
-  private readonly heap = new TimerHeap();
+  #current: number;
+  #sequence = 0;
+  #live = 0;
+  #running = false;
+  readonly #heap = new TimerHeap();
 
   /** @param startMs the initial time, default 0. */
   constructor(startMs = 0) {
@@ -37,17 +37,17 @@ export class VirtualClock implements Clock {
         `VirtualClock start time ${String(startMs)} is not finite`,
       );
     }
-    this.current = startMs;
+    this.#current = startMs;
   }
 
   /** The current simulated time in milliseconds. */
   now(): number {
-    return this.current;
+    return this.#current;
   }
 
   /** Timers scheduled and neither fired nor cancelled (sleeps forever are not counted). */
   get pendingTimers(): number {
-    return this.live;
+    return this.#live;
   }
 
   /**
@@ -91,17 +91,17 @@ export class VirtualClock implements Clock {
       );
     }
     const timer: HeapTimer = {
-      at: this.current + Math.max(0, delayMs),
-      seq: this.sequence++,
+      at: this.#current + Math.max(0, delayMs),
+      seq: this.#sequence++,
       cancelled: false,
       fire: callback,
     };
-    this.heap.push(timer);
-    this.live++;
+    this.#heap.push(timer);
+    this.#live++;
     return () => {
       if (timer.cancelled) return;
       timer.cancelled = true;
-      this.live--;
+      this.#live--;
     };
   }
 
@@ -115,7 +115,7 @@ export class VirtualClock implements Clock {
         ),
       );
     }
-    return this.runUntil(this.current + ms);
+    return this.runUntil(this.#current + ms);
   }
 
   /**
@@ -126,8 +126,8 @@ export class VirtualClock implements Clock {
     if (Number.isNaN(timeMs)) {
       throw new AllocatorError('Invalid', 'VirtualClock.runUntil: timeMs is NaN');
     }
-    await this.drive(timeMs);
-    if (timeMs > this.current && Number.isFinite(timeMs)) this.current = timeMs;
+    await this.#drive(timeMs);
+    if (timeMs > this.#current && Number.isFinite(timeMs)) this.#current = timeMs;
   }
 
   /**
@@ -143,9 +143,9 @@ export class VirtualClock implements Clock {
         `VirtualClock.runUntilIdle: maxMs ${String(maxMs)} must be ≥ 0`,
       );
     }
-    const limit = this.current + maxMs;
-    await this.drive(limit);
-    return this.live === 0;
+    const limit = this.#current + maxMs;
+    await this.#drive(limit);
+    return this.#live === 0;
   }
 
   /** Lets all pending promise work run without moving time. */
@@ -153,40 +153,40 @@ export class VirtualClock implements Clock {
     await yieldToEventLoop();
   }
 
-  private async drive(limit: number): Promise<void> {
-    if (this.running) {
+  async #drive(limit: number): Promise<void> {
+    if (this.#running) {
       throw new AllocatorError('Invalid', 'VirtualClock is already being driven (nested run)');
     }
-    this.running = true;
+    this.#running = true;
     try {
       for (;;) {
         await yieldToEventLoop();
-        const next = this.nextLive();
+        const next = this.#nextLive();
         if (next === undefined || next.at > limit) return;
-        this.current = Math.max(this.current, next.at);
+        this.#current = Math.max(this.#current, next.at);
         // Fire every timer of this instant in FIFO order before settling once: continuations
         // then run in the same order the timers were scheduled.
         const instant = next.at;
         for (;;) {
-          const timer = this.nextLive();
+          const timer = this.#nextLive();
           if (timer === undefined || timer.at !== instant) break;
-          this.heap.pop();
+          this.#heap.pop();
           timer.cancelled = true;
-          this.live--;
+          this.#live--;
           timer.fire();
         }
       }
     } finally {
-      this.running = false;
+      this.#running = false;
     }
   }
 
   /** The earliest timer not cancelled, discarding cancelled ones from the top of the heap. */
-  private nextLive(): HeapTimer | undefined {
+  #nextLive(): HeapTimer | undefined {
     for (;;) {
-      const top = this.heap.peek();
+      const top = this.#heap.peek();
       if (top === undefined || !top.cancelled) return top;
-      this.heap.pop();
+      this.#heap.pop();
     }
   }
 }

@@ -8,7 +8,7 @@ import type {
   NetworkInterface,
   NetworkInterfaceApi,
 } from '../index.js';
-import { BranchController, encodePodEniAnnotation } from '../index.js';
+import { BranchController, POD_ENI_ANNOTATION, encodePodEniAnnotation } from '../index.js';
 
 /**
  * The controller's own cost of a restart: resynchronising 100,000 annotated pods (on 1,852
@@ -83,7 +83,7 @@ it('resyncs 100,000 annotated pods after a restart', async () => {
       name: `api-${i}`,
       uid,
       labels: { app: 'api', 'pod-template-hash': '5d9f7c' },
-      annotations: { 'vpc.amazonaws.com/pod-eni': annotation },
+      annotations: { [POD_ENI_ANNOTATION]: annotation },
       serviceAccountName: 'default',
       nodeName: `node-${node}`,
       phase: 'Running',

@@ -10,13 +10,14 @@ import type { Clock } from '../ports/Clock.js';
 import type { ClusterApi } from '../ports/ClusterApi.js';
 import type { NetworkInterfaceApi } from '../ports/NetworkInterfaceApi.js';
 import { AllocatorError } from '../errors/AllocatorError.js';
-import { BranchAllocator } from './internal/BranchAllocator.js';
 import { BranchReleaser } from './internal/BranchReleaser.js';
 import { ClusterWatch } from './internal/ClusterWatch.js';
 import { ControllerContext } from './internal/ControllerContext.js';
+import { ControllerRecords } from './internal/ControllerRecords.js';
 import type { ControllerDeadline } from './internal/ControllerTimer.js';
 import { GarbageCollector } from './internal/GarbageCollector.js';
 import { GroupReconciler } from './internal/GroupReconciler.js';
+import { NodeQueue } from './internal/NodeQueue.js';
 import { Recovery } from './internal/Recovery.js';
 import { RetagLane } from './internal/RetagLane.js';
 import { TrunkPreparer } from './internal/TrunkPreparer.js';
@@ -65,10 +66,11 @@ export class BranchController {
   readonly options: ResolvedBranchControllerOptions;
 
   readonly #ctx: ControllerContext;
+  readonly #records: ControllerRecords;
   readonly #groups: GroupReconciler;
   readonly #retag: RetagLane;
   readonly #releaser: BranchReleaser;
-  readonly #allocator: BranchAllocator;
+  readonly #queue: NodeQueue;
   readonly #trunks: TrunkPreparer;
   readonly #recovery: Recovery;
   readonly #gc: GarbageCollector;
@@ -86,26 +88,34 @@ export class BranchController {
       isIdle: () => this.idle(),
     });
     this.#ctx = ctx;
+    const records = new ControllerRecords();
+    this.#records = records;
     this.events = ctx.events;
     this.options = ctx.options;
-    this.#groups = new GroupReconciler(ctx);
+    this.#groups = new GroupReconciler(ctx, records);
     this.#retag = new RetagLane(ctx);
-    // The releaser serves node queues once a slot frees; the allocator exists by then.
-    this.#releaser = new BranchReleaser(ctx, this.#retag, {
+    // The releaser serves node queues once a slot frees; the queue exists by then.
+    this.#releaser = new BranchReleaser(ctx, records, this.#retag, {
       pump: (node) => {
-        this.#allocator.pump(node);
+        this.#queue.pump(node);
       },
-      unpark: (pod) => this.#allocator.unpark(pod),
     });
-    this.#allocator = new BranchAllocator(ctx, this.#groups, this.#releaser, this.#retag);
-    this.#trunks = new TrunkPreparer(ctx, this.#allocator, this.#releaser);
-    this.#recovery = new Recovery(ctx, this.#groups, this.#allocator, this.#releaser);
-    this.#gc = new GarbageCollector(ctx, this.#releaser);
+    this.#queue = new NodeQueue(ctx, records, this.#groups, this.#releaser, this.#retag);
+    this.#trunks = new TrunkPreparer(ctx, records, this.#queue, this.#releaser);
+    this.#recovery = new Recovery(
+      ctx,
+      records,
+      this.#groups,
+      this.#queue.reconciler,
+      this.#releaser,
+    );
+    this.#gc = new GarbageCollector(ctx, records, this.#releaser);
     this.#watch = new ClusterWatch(
       ctx,
+      records,
       this.#groups,
       this.#trunks,
-      this.#allocator,
+      this.#queue,
       this.#releaser,
     );
   }
@@ -135,15 +145,15 @@ export class BranchController {
         this.#groups.setServiceAccount(account.namespace, account.name, account.labels);
       }
       for (const node of snapshot.nodes) this.#trunks.upsertNode(node);
-      const interfaces = await ctx.call('DescribeNetworkInterfaces', 'critical', () =>
-        ctx.ec2.listNetworkInterfaces(ctx.ownedFilter()),
+      const interfaces = await ctx.ec2.call('DescribeNetworkInterfaces', 'critical', () =>
+        ctx.ec2.api.listNetworkInterfaces(ctx.ec2.ownedFilter()),
       );
       await this.#recovery.rebuild(snapshot.pods, interfaces);
     } finally {
       ctx.rebuilding = false;
     }
     this.#watch.replay();
-    for (const node of ctx.nodes.values()) this.#trunks.considerNode(node);
+    for (const node of this.#records.nodes.values()) this.#trunks.considerNode(node);
     this.#gc.start();
     ctx.notifyIdle();
   }
@@ -199,7 +209,7 @@ export class BranchController {
 
   inspect(): ControllerInspection {
     const nodes: NodeView[] = [];
-    for (const node of this.#ctx.nodes.values()) {
+    for (const node of this.#records.nodes.values()) {
       const ledger = node.ledger;
       nodes.push({
         name: node.name,
@@ -231,7 +241,7 @@ export class BranchController {
         node: branch.node.name,
         state: branch.state,
         vlanId: branch.vlanId,
-        groupIds: this.#ctx.interner.groupIds(branch.groupKey),
+        groupIds: this.#records.interner.groupIds(branch.groupKey),
         fallbackGroups: branch.fallback,
         pod:
           branch.pod === null
@@ -240,8 +250,8 @@ export class BranchController {
         deadline: branch.deadline === 0 ? null : branch.deadline,
       });
     };
-    for (const branch of this.#ctx.branches.values()) view(branch);
-    for (const pod of this.#ctx.pods.values()) if (pod.branch !== null) view(pod.branch);
+    for (const branch of this.#records.branches.values()) view(branch);
+    for (const pod of this.#records.pods.values()) if (pod.branch !== null) view(pod.branch);
     return { nodes, branches };
   }
 
@@ -252,13 +262,13 @@ export class BranchController {
         this.#gc.onDeadline();
         return;
       case 'node':
-        this.#trunks.onDeadline(deadline.node, deadline.stamp);
+        this.#trunks.onDeadline(deadline.node);
         return;
       case 'pod':
-        this.#allocator.onDeadline(deadline.pod, deadline.stamp);
+        this.#queue.reconciler.onDeadline(deadline.pod);
         return;
       case 'branch':
-        this.#releaser.onDeadline(deadline.branch, deadline.stamp);
+        this.#releaser.onDeadline(deadline.branch);
         return;
     }
   }

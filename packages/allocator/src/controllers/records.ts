@@ -1,3 +1,5 @@
+import { AllocatorError } from '../errors/AllocatorError.js';
+import type { PodRef } from '../models/BranchControllerEvents.js';
 import type { InstanceLimits } from '../models/InstanceLimits.js';
 import type { NetworkInterface } from '../models/NetworkInterface.js';
 import type { BranchState } from '../models/BranchState.js';
@@ -12,19 +14,32 @@ import type { NodeLedger } from '../services/NodeLedger.js';
 export type PodStatus = 'idle' | 'waiting' | 'allocating' | 'allocated' | 'failed' | 'released';
 
 /**
+ * The moves `PodRecord.moveTo` allows, from → to. `idle` goes straight to `allocated` or
+ * `allocating` only at recovery (annotated, or adopting a branch made for it); `waiting` goes
+ * back to `idle` when its node is removed; a failed pod retries once it changes; releasing a
+ * released pod is a no-op (a delete can race with a pod found gone).
+ */
+export const POD_TRANSITIONS: Readonly<Record<PodStatus, readonly PodStatus[]>> = {
+  idle: ['waiting', 'allocating', 'allocated', 'released'],
+  waiting: ['allocating', 'idle', 'released'],
+  allocating: ['allocated', 'failed', 'released'],
+  allocated: ['released'],
+  failed: ['idle', 'released'],
+  released: ['released'],
+};
+
+/**
  * The controller's compact record of a pod that needs (or has) a branch interface. Kept small
  * on purpose (a restart rebuilds one per annotated pod): no closures, interned labels.
  */
 export class PodRecord {
-  status: PodStatus = 'idle';
+  readonly status: PodStatus = 'idle';
   node: NodeRecord | null = null;
   branch: BranchRecord | null = null;
   /** The generation in the create client token; bumped only after we deleted its interface. */
   generation = 0;
   /** Requeues spent on the current allocation. */
   requeues = 0;
-  /** Invalidates queued deadlines of this pod. */
-  stamp = 0;
   /** FIFO order of scheduling as observed. */
   seq = 0;
   /** The resourceVersion a failed allocation gave up at; a new one retries. */
@@ -39,6 +54,21 @@ export class PodRecord {
     public labels: Readonly<Record<string, string>>,
     public serviceAccountName: string,
   ) {}
+
+  /**
+   * Moves the pod to another status; the only way its status changes.
+   *
+   * @throws AllocatorError `Invalid` for a move `POD_TRANSITIONS` does not allow
+   */
+  moveTo(to: PodStatus): void {
+    if (!POD_TRANSITIONS[this.status].includes(to)) {
+      throw new AllocatorError(
+        'Invalid',
+        `pod ${this.namespace}/${this.name} cannot go ${this.status} → ${to}`,
+      );
+    }
+    (this as { status: PodStatus }).status = to;
+  }
 }
 
 /** The controller's record of one branch interface (or a reservation for one). */
@@ -56,8 +86,6 @@ export class BranchRecord {
   fallback = false;
   /** When the cooldown or hold ends (clock ms); 0 when none. */
   deadline = 0;
-  /** Invalidates queued deadlines of this branch. */
-  stamp = 0;
   /** The `podsg.io/pod-uid` tag value as last written or seen. */
   taggedUid: string | null = null;
   /** Whether a modify of its groups is in flight. */
@@ -118,9 +146,13 @@ export class NodeRecord {
   head = 0;
   trunkGeneration = 0;
   prepFailures = 0;
-  stamp = 0;
   /** Whether the node's `Unsupported` event was recorded. */
   unsupportedReported = false;
 
   constructor(readonly name: string) {}
+}
+
+/** The pod as an event's involved object. */
+export function podRef(pod: PodRecord): PodRef & { kind: 'Pod' } {
+  return { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid };
 }

@@ -1,3 +1,5 @@
+import { AllocatorError } from '../errors/AllocatorError.js';
+
 /**
  * Where a branch interface is in its life on a node; every state but the last holds one of the
  * node's VLAN ids and counts against its capacity:
@@ -17,3 +19,14 @@ export const BRANCH_TRANSITIONS: Readonly<Record<BranchState, readonly BranchSta
   held: ['in-use', 'deleting'],
   deleting: ['held'],
 };
+
+/**
+ * Checks a branch's move against `BRANCH_TRANSITIONS`.
+ *
+ * @throws AllocatorError `Invalid` naming the branch's VLAN and the move it does not allow
+ */
+export function checkBranchMove(vlanId: number, from: BranchState, to: BranchState): void {
+  if (!BRANCH_TRANSITIONS[from].includes(to)) {
+    throw new AllocatorError('Invalid', `branch on VLAN ${vlanId} cannot go ${from} → ${to}`);
+  }
+}

@@ -1,8 +1,9 @@
-/** The extended resource a trunk node advertises and a pod requests for a branch interface. */
-export const POD_ENI_RESOURCE = 'vpc.amazonaws.com/pod-eni';
-
-/** The pod annotation holding the JSON array of the pod's branch interfaces. */
-export const POD_ENI_ANNOTATION = 'vpc.amazonaws.com/pod-eni';
+/**
+ * The extended resource a trunk node advertises and a pod requests for a branch interface, and
+ * the pod annotation holding the JSON array of the pod's branch interfaces: defined once, in
+ * `@podsg/policy` (the webhook needs them too), and re-exported here.
+ */
+export { POD_ENI_ANNOTATION, POD_ENI_RESOURCE } from '@podsg/policy';
 
 /** The node label whose presence (any value) opts a node in to branch interfaces. */
 export const HAS_TRUNK_ATTACHED_LABEL = 'vpc.amazonaws.com/has-trunk-attached';

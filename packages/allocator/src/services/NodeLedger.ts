@@ -1,7 +1,6 @@
 import { lowestFreeVlanId } from '../calculations/lowestFreeVlanId.js';
-import { AllocatorError } from '../errors/AllocatorError.js';
 import type { BranchState } from '../models/BranchState.js';
-import { BRANCH_TRANSITIONS } from '../models/BranchState.js';
+import { checkBranchMove } from '../models/BranchState.js';
 
 /** What the ledger needs of a branch record; it owns `state` changes. */
 export interface LedgerBranch {
@@ -93,12 +92,7 @@ export class NodeLedger<B extends LedgerBranch> {
    */
   move(branch: B, to: BranchState): void {
     const from = branch.state;
-    if (!BRANCH_TRANSITIONS[from].includes(to)) {
-      throw new AllocatorError(
-        'Invalid',
-        `branch on VLAN ${branch.vlanId} cannot go ${from} → ${to}`,
-      );
-    }
+    checkBranchMove(branch.vlanId, from, to);
     this.#unindex(branch);
     this.#counts[from] -= 1;
     this.#counts[to] += 1;

@@ -38,8 +38,15 @@ describe('TokenBucket', () => {
 
   it('refuses a shape it cannot honour', () => {
     expect(() => new TokenBucket({ capacity: 0, refillPerSecond: 1 }, 0)).toThrow(AllocatorError);
-    expect(() => new TokenBucket({ capacity: 1, refillPerSecond: 0 }, 0)).toThrow(
+    expect(() => new TokenBucket({ capacity: 1, refillPerSecond: -1 }, 0)).toThrow(
       /refillPerSecond/,
     );
+  });
+
+  it('never refills at rate 0', () => {
+    const bucket = new TokenBucket({ capacity: 1, refillPerSecond: 0 }, 0);
+    expect(bucket.tryTake(0)).toBe(true);
+    expect(bucket.tryTake(3_600_000)).toBe(false);
+    expect(bucket.msUntil(3_600_000)).toBe(Infinity);
   });
 });

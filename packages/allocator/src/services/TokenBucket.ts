@@ -3,7 +3,8 @@ import type { TokenBucketShape } from '../models/RateLimit.js';
 
 /**
  * A token bucket in the time of whoever passes `now` (milliseconds): it starts full, refills
- * continuously at `refillPerSecond` up to `capacity`, and each call takes one token.
+ * continuously at `refillPerSecond` up to `capacity`, and each call takes one token. The one
+ * bucket of the project: the controller's client-side limiter and the fake EC2's throttling.
  */
 export class TokenBucket {
   readonly capacity: number;
@@ -11,15 +12,19 @@ export class TokenBucket {
   #tokens: number;
   #updatedAt: number;
 
-  /** @throws AllocatorError `Invalid` when capacity < 1 or the refill rate is not positive */
+  /**
+   * A refill rate of 0 makes a bucket that never refills (`msUntil` is then Infinity once empty).
+   *
+   * @throws AllocatorError `Invalid` when capacity < 1 or the refill rate is negative
+   */
   constructor(shape: TokenBucketShape, now: number) {
     if (!Number.isFinite(shape.capacity) || shape.capacity < 1) {
       throw new AllocatorError('Invalid', `token bucket capacity ${shape.capacity} must be ≥ 1`);
     }
-    if (!Number.isFinite(shape.refillPerSecond) || shape.refillPerSecond <= 0) {
+    if (!Number.isFinite(shape.refillPerSecond) || shape.refillPerSecond < 0) {
       throw new AllocatorError(
         'Invalid',
-        `token bucket refillPerSecond ${shape.refillPerSecond} must be > 0`,
+        `token bucket refillPerSecond ${shape.refillPerSecond} must be ≥ 0`,
       );
     }
     this.capacity = shape.capacity;

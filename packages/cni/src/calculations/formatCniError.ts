@@ -3,7 +3,7 @@ import type { CniErrorResult } from '../models/CniResult.js';
 
 /**
  * The CNI error object for any thrown value: a `CniError` keeps its code, message and details;
- * anything else becomes code 199 (`Unexpected`) with its message. The spec lists `details` among
+ * anything else becomes code 999 (`Unexpected`, libcni's internal error) with its message. The spec lists `details` among
  * the error's keys (none is marked optional), so it is always there: the message itself when the
  * error carries nothing longer.
  */

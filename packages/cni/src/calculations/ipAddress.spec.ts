@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
+  cidrContainsAddress,
   firstAddressOfIpv4Subnet,
   formatIpv6,
+  formatIpv6Value,
+  ipv4BlockContains,
+  ipv4BlocksOverlap,
   parseCidr,
   parseIpAddress,
+  parseIpv4Cidr,
   parseIpv6,
+  parseIpv6Cidr,
   parseMac,
 } from './ipAddress.js';
 
@@ -43,5 +49,37 @@ describe('IP parsing', () => {
     expect(parseMac('0A:1B:2C:3D:4E:5F')).toBe('0a:1b:2c:3d:4e:5f');
     expect(parseMac('0a:1b:2c:3d:4e')).toBeNull();
     expect(parseMac('0a-1b-2c-3d-4e-5f')).toBeNull();
+  });
+});
+
+describe('subnet blocks and containment', () => {
+  it('reads IPv4 subnets as blocks, refusing set host bits', () => {
+    expect(parseIpv4Cidr('10.0.0.0/16')).toEqual({ base: 0x0a000000, prefix: 16, size: 65_536 });
+    expect(parseIpv4Cidr('10.0.0.1/16')).toBeNull();
+    expect(parseIpv4Cidr('10.0.0.0')).toBeNull();
+    expect(parseIpv4Cidr('2001:db8::/64')).toBeNull();
+    const vpc = parseIpv4Cidr('10.0.0.0/16')!;
+    const subnet = parseIpv4Cidr('10.0.16.0/20')!;
+    expect(ipv4BlockContains(vpc, subnet)).toBe(true);
+    expect(ipv4BlockContains(subnet, vpc)).toBe(false);
+    expect(ipv4BlocksOverlap(subnet, parseIpv4Cidr('10.0.31.0/24')!)).toBe(true);
+    expect(ipv4BlocksOverlap(subnet, parseIpv4Cidr('10.0.32.0/24')!)).toBe(false);
+  });
+
+  it('reads IPv6 subnets as 128-bit values and writes them back in RFC 5952 form', () => {
+    const block = parseIpv6Cidr('2600:1f14:0:0::/64')!;
+    expect(block).toEqual({ base: 0x26001f14n << 96n, prefix: 64 });
+    expect(formatIpv6Value(block.base + 5n)).toBe('2600:1f14::5');
+    expect(parseIpv6Cidr('2600:1f14::1/64')).toBeNull();
+    expect(parseIpv6Cidr('10.0.0.0/8')).toBeNull();
+  });
+
+  it('tells whether a CIDR (host bits allowed) or a bare address contains an address', () => {
+    expect(cidrContainsAddress('10.0.5.9/20', '10.0.15.255')).toBe(true);
+    expect(cidrContainsAddress('10.0.5.9/20', '10.0.16.0')).toBe(false);
+    expect(cidrContainsAddress('169.254.1.1', '169.254.1.1')).toBe(true);
+    expect(cidrContainsAddress('fe80::/64', 'fe80::1')).toBe(true);
+    expect(cidrContainsAddress('fe80::/64', '10.0.0.1')).toBe(false);
+    expect(cidrContainsAddress('nonsense', '10.0.0.1')).toBe(false);
   });
 });

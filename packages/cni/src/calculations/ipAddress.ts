@@ -136,3 +136,72 @@ export function ipv4SubnetContains(cidr: Cidr, address: string): boolean {
 export function parseMac(text: string): string | null {
   return /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(text) ? text.toLowerCase() : null;
 }
+
+/** The 128-bit value of eight 16-bit groups. */
+function ipv6Value(groups: readonly number[]): bigint {
+  return groups.reduce((value, group) => (value << 16n) | BigInt(group), 0n);
+}
+
+/** RFC 5952 text of a 128-bit IPv6 value. */
+export function formatIpv6Value(value: bigint): string {
+  const groups: number[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(Number((value >> BigInt(i * 16)) & 0xffffn));
+  return formatIpv6(groups);
+}
+
+/** An IPv4 subnet as numbers: its first address, prefix length and size. */
+export interface Ipv4Block {
+  base: number;
+  prefix: number;
+  size: number;
+}
+
+/** Parses an IPv4 subnet `a.b.c.d/n`; null when malformed or when host bits are set. */
+export function parseIpv4Cidr(text: string): Ipv4Block | null {
+  const cidr = parseCidr(text);
+  const base = cidr?.family === 4 ? parseIpv4(cidr.address) : null;
+  if (cidr === null || base === null) return null;
+  const size = 2 ** (32 - cidr.prefixLength);
+  if (base % size !== 0) return null;
+  return { base, prefix: cidr.prefixLength, size };
+}
+
+/** Whether the IPv4 block `inner` lies entirely inside `outer`. */
+export function ipv4BlockContains(outer: Ipv4Block, inner: Ipv4Block): boolean {
+  return inner.base >= outer.base && inner.base + inner.size <= outer.base + outer.size;
+}
+
+/** Whether two IPv4 blocks share any address. */
+export function ipv4BlocksOverlap(a: Ipv4Block, b: Ipv4Block): boolean {
+  return a.base < b.base + b.size && b.base < a.base + a.size;
+}
+
+/** An IPv6 subnet: its first address as a 128-bit value and its prefix length. */
+export interface Ipv6Block {
+  base: bigint;
+  prefix: number;
+}
+
+/** Parses an IPv6 subnet (`2600:1f14::/64`); null when malformed or when host bits are set. */
+export function parseIpv6Cidr(text: string): Ipv6Block | null {
+  const cidr = parseCidr(text);
+  const groups = cidr?.family === 6 ? parseIpv6(cidr.address) : null;
+  if (cidr === null || groups === null) return null;
+  const base = ipv6Value(groups);
+  const hostBits = BigInt(128 - cidr.prefixLength);
+  if (hostBits > 0n && base % (1n << hostBits) !== 0n) return null;
+  return { base, prefix: cidr.prefixLength };
+}
+
+/** Whether `cidr` (`address/prefix`, host bits allowed; a bare address is a host) contains `address`. */
+export function cidrContainsAddress(cidr: string, address: string): boolean {
+  const host = cidr.includes('/') ? null : parseIpAddress(cidr);
+  const network: Cidr | null =
+    host === null ? parseCidr(cidr) : { ...host, prefixLength: host.family === 4 ? 32 : 128 };
+  const ip = parseIpAddress(address);
+  if (network === null || ip === null || network.family !== ip.family) return false;
+  const value = (text: string): bigint =>
+    ip.family === 4 ? BigInt(parseIpv4(text) ?? 0) : ipv6Value(parseIpv6(text) ?? []);
+  const shift = BigInt((ip.family === 4 ? 32 : 128) - network.prefixLength);
+  return value(network.address) >> shift === value(ip.address) >> shift;
+}

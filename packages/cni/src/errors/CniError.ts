@@ -21,8 +21,11 @@ export const CNI_ERROR_CODES = {
   InvalidAgentAnswer: 106,
   /** A plan input (branch attachment, names, addresses) is malformed; the message names the field. */
   InvalidPlanInput: 107,
-  /** A failure nothing above describes (a bug); the message carries the original error's. */
-  Unexpected: 199,
+  /**
+   * A failure nothing above describes (a bug); the message carries the original error's.
+   * libcni's own code for an internal error (`types.ErrInternal`).
+   */
+  Unexpected: 999,
 } as const;
 
 /** A kind of CNI failure; see `CNI_ERROR_CODES`. */

@@ -1,3 +1,4 @@
+import { checkPrevResultClaims } from '../calculations/checkPrevResultClaims.js';
 import { delegateNetworkConfig } from '../calculations/delegateNetworkConfig.js';
 import { diffPlanAgainstSnapshot } from '../calculations/diffPlanAgainstSnapshot.js';
 import { formatCniError } from '../calculations/formatCniError.js';
@@ -54,7 +55,8 @@ interface Invocation {
  * - DEL tears down from `prevResult` alone when it lists a `vlan.eth.N`; otherwise from the agent's
  *   answer, or from what the host namespace shows for the pod's host veth; otherwise it hands DEL
  *   to the delegate (if any). It succeeds when everything is already gone.
- * - CHECK compares the live host and pod namespaces with the pod's plan (code 105 lists what
+ * - CHECK verifies what `prevResult` claims (its interfaces, MACs and addresses), then, when the
+ *   agent knows the pod's branch on that VLAN, the whole plan for it (code 105 lists what
  *   differs). GC removes stale VLAN devices and their rules (`planGarbageCollection`). STATUS
  *   is code 50 when the agent does not answer. GC, STATUS and CHECK are forwarded to the delegate.
  */
@@ -320,9 +322,9 @@ async function check(inv: Invocation): Promise<CniRunOutcome> {
   const { podNamespace, podName } = podIdentity(inv.env);
   const pod = `${podNamespace}/${podName}`;
   const { teardown } = attachment;
-  if (attachment.hostVethMac === undefined || teardown.branch.privateIp === undefined) {
-    throw new CniError('InvalidConfig', 'prevResult lacks the host veth MAC or the pod address', {
-      details: 'prevResult',
+  if (attachment.hostVethMac === undefined) {
+    throw new CniError('InvalidConfig', 'prevResult lacks the host veth MAC', {
+      details: 'prevResult.interfaces',
     });
   }
   let answer = null;
@@ -338,42 +340,27 @@ async function check(inv: Invocation): Promise<CniRunOutcome> {
   } catch (error) {
     if (!CniError.is(error, 'NotFound')) throw error;
   }
-  const vlanDevice = vlanDeviceName(teardown.branch.vlanId);
-  const fromAgent =
-    answer?.required === true && answer.branch?.vlanId === teardown.branch.vlanId ? answer : null;
-  const input: PodNetworkInput = {
-    mode: inv.config.podSGEnforcingMode,
-    podNamespace,
-    podName,
-    ifName,
-    mtu: inv.config.mtu,
-    vethPrefix: inv.config.vethPrefix,
-    hostVethMac: attachment.hostVethMac,
-    trunkLink:
-      fromAgent?.trunkLink ?? host.links.find((l) => l.name === vlanDevice)?.parent ?? 'eth1',
-    branch: fromAgent?.branch ?? {
-      vlanId: teardown.branch.vlanId,
-      ifAddress: attachment.branchMac ?? '02:00:00:00:00:01',
-      privateIp: teardown.branch.privateIp,
-      subnetCidr: `${teardown.branch.privateIp}/32`,
-      ...(teardown.branch.ipv6Addr === undefined ? {} : { ipv6Addr: teardown.branch.ipv6Addr }),
-    },
-  };
-  let plan = planPodNetwork(input);
-  if (fromAgent === null) {
-    // Without the agent the branch subnet (and so its gateway) is unknown: skip those routes.
-    plan = {
-      steps: plan.steps.filter((s) => !(s.op === 'route.replace' && s.dev === vlanDevice)),
+  const mode = inv.config.podSGEnforcingMode;
+  const expectedHostVeth = hostVethName(mode, podNamespace, podName, inv.config.vethPrefix);
+  // First what the result itself claims: its interfaces, MACs and addresses.
+  const differences = checkPrevResultClaims(attachment, expectedHostVeth, host, podState);
+  // Then, when the agent knows the pod's branch on this VLAN, the whole plan (rules, routes,
+  // neighbours) as ADD would make it for that branch.
+  const known = answer?.required === true ? answer : null;
+  const branch = known?.branch ?? null;
+  if (differences.length === 0 && known !== null && branch?.vlanId === teardown.branch.vlanId) {
+    const input: PodNetworkInput = {
+      mode,
+      podNamespace,
+      podName,
+      ifName,
+      mtu: inv.config.mtu,
+      vethPrefix: inv.config.vethPrefix,
+      hostVethMac: attachment.hostVethMac,
+      trunkLink: known.trunkLink,
+      branch,
     };
-  }
-  const differences = diffPlanAgainstSnapshot(plan, host, podState);
-  if (
-    teardown.hostVeth !== undefined &&
-    teardown.hostVeth !== hostVethName(input.mode, podNamespace, podName, input.vethPrefix)
-  ) {
-    differences.unshift(
-      `host veth in prevResult is ${teardown.hostVeth}, expected ${hostVethName(input.mode, podNamespace, podName, input.vethPrefix)}`,
-    );
+    differences.push(...diffPlanAgainstSnapshot(planPodNetwork(input), host, podState));
   }
   if (differences.length > 0) {
     throw new CniError('CheckFailed', `pod ${pod}: ${differences.join('; ')}`, {

@@ -1,7 +1,7 @@
 import { POD_ENI_ANNOTATION } from '@podsg/allocator';
 import type { ClusterPod } from '@podsg/allocator';
 import type { AgentPodAnswer } from '@podsg/cni';
-import { parsePodEniAnnotation } from './parsePodEniAnnotation.js';
+import { parsePodEniAnnotation } from '@podsg/allocator';
 
 /** The agent's answer for a pod, and why its annotation was ignored when it was. */
 export interface AgentAnswerForPod {

@@ -139,7 +139,7 @@ describe('node agent on a FakeCluster', () => {
     };
     await cluster.annotatePod(
       { namespace: 'default', name: 'odd', uid: created.metadata.uid },
-      { 'vpc.amazonaws.com/pod-eni': annotation.replace('"vlanId"', '"vlanID"') },
+      { 'vpc.amazonaws.com/pod-eni': annotation.replace(/"vlanId":\d+/, '"vlanId":0') },
     );
     await settled();
     expect(await client.lookupPod('default', 'odd')).toMatchObject({

@@ -157,7 +157,7 @@ describe('PodCache', () => {
   it('treats a malformed annotation as not yet annotated and reports it once per change', async () => {
     const bad = pod('api', {
       requestsPodEni: true,
-      annotations: { 'vpc.amazonaws.com/pod-eni': '[{"vlanID":4}]' },
+      annotations: { 'vpc.amazonaws.com/pod-eni': '[{"vlanId":"4"}]' },
     });
     const { cache, cluster, warnings } = cacheOf([bad]);
     await cache.start();

@@ -1,6 +1,6 @@
 import { CniError } from '@podsg/cni';
 import type { AgentPodAnswer } from '@podsg/cni';
-import { parseBranchAttachment } from './parseBranchAttachment.js';
+import { parsePodEniBranch } from '@podsg/allocator/pod-eni';
 
 /** A Linux interface name: 1..15 characters, none that a shell, a path or `ip` would read specially. */
 const LINK_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/;
@@ -39,7 +39,7 @@ export function parseAgentPodAnswer(body: unknown, source: string): AgentPodAnsw
     throw invalid('branch', 'must be present (an attachment or null) when "required" is true');
   }
   if (branch === null) return { podUid, required, branch: null, trunkLink };
-  const parsed = parseBranchAttachment(branch, 'branch');
+  const parsed = parsePodEniBranch(branch, 'branch');
   if (!parsed.ok) throw invalid(parsed.field, parsed.problem);
   return { podUid, required, branch: parsed.branch, trunkLink };
 }

@@ -1,4 +1,4 @@
-// `npm run bench`, issue 3 §4 (a) and (b), in simulated time, side by side in one run: the real
+// `npm run bench`, (a) cold start and (b) rollout, in simulated time, side by side in one run: the real
 // BranchController against FakeEc2 / FakeCluster on a VirtualClock, once per strategy.
 //
 // (a) Cold start: 1,000 pods of one policy created at t = 0 on 20 × c5.4xlarge (54 branches each).
@@ -186,35 +186,37 @@ interface WatchedPod {
  */
 class DeploymentRollout {
   readonly errors: string[] = [];
-  private readonly pods = new Map<string, WatchedPod>();
-  private created = 0;
-  private started = false;
-  private queued = false;
-  private running = false;
-  private again = false;
+  readonly #pods = new Map<string, WatchedPod>();
+  #created = 0;
+  #started = false;
+  #queued = false;
+  #running = false;
+  #again = false;
+  readonly #cluster: FakeCluster;
+  readonly #clock: VirtualClock;
+  readonly #strategy: RolloutStrategy;
 
-  constructor(
-    private readonly cluster: FakeCluster,
-    private readonly clock: VirtualClock,
-    private readonly strategy: RolloutStrategy,
-  ) {
+  constructor(cluster: FakeCluster, clock: VirtualClock, strategy: RolloutStrategy) {
+    this.#cluster = cluster;
+    this.#clock = clock;
+    this.#strategy = strategy;
     cluster.watch((change) => {
       if (change.kind !== 'Pod' || change.pod.namespace !== NAMESPACE) return;
-      this.observe(change.type, change.pod);
-      if (this.started) this.request();
+      this.#observe(change.type, change.pod);
+      if (this.#started) this.#request();
     });
     clock.schedule(ROLLOUT_AT_S * 1000, () => {
-      this.started = true;
-      this.request();
+      this.#started = true;
+      this.#request();
     });
   }
 
-  private observe(type: string, pod: ClusterPod): void {
+  #observe(type: string, pod: ClusterPod): void {
     if (type === 'delete') {
-      this.pods.delete(pod.name);
+      this.#pods.delete(pod.name);
       return;
     }
-    this.pods.set(pod.name, {
+    this.#pods.set(pod.name, {
       name: pod.name,
       node: pod.nodeName,
       ready: pod.annotations[POD_ENI_ANNOTATION] !== undefined,
@@ -222,59 +224,59 @@ class DeploymentRollout {
     });
   }
 
-  private request(): void {
-    if (this.queued) return;
-    this.queued = true;
-    this.clock.schedule(DEPLOYMENT_REACTION_MS, () => {
-      this.queued = false;
-      void this.reconcile();
+  #request(): void {
+    if (this.#queued) return;
+    this.#queued = true;
+    this.#clock.schedule(DEPLOYMENT_REACTION_MS, () => {
+      this.#queued = false;
+      void this.#reconcile();
     });
   }
 
-  private async reconcile(): Promise<void> {
-    if (this.running) {
-      this.again = true;
+  async #reconcile(): Promise<void> {
+    if (this.#running) {
+      this.#again = true;
       return;
     }
-    this.running = true;
+    this.#running = true;
     try {
-      if (this.strategy === 'RollingUpdate') {
-        await this.scaleUp();
-        this.scaleDown();
+      if (this.#strategy === 'RollingUpdate') {
+        await this.#scaleUp();
+        this.#scaleDown();
       } else {
         // Recreate: every old pod goes first; the new ones come once none is left, terminating
         // ones included.
-        this.scaleDown(Infinity);
-        const oldLeft = [...this.pods.keys()].some((name) => name.startsWith('web-v1-'));
-        if (!oldLeft) await this.scaleUp();
+        this.#scaleDown(Infinity);
+        const oldLeft = [...this.#pods.keys()].some((name) => name.startsWith('web-v1-'));
+        if (!oldLeft) await this.#scaleUp();
       }
     } catch (error) {
       this.errors.push(error instanceof Error ? error.message : String(error));
     } finally {
-      this.running = false;
-      if (this.again) {
-        this.again = false;
-        this.request();
+      this.#running = false;
+      if (this.#again) {
+        this.#again = false;
+        this.#request();
       }
     }
   }
 
-  private active(version: 'v1' | 'v2'): WatchedPod[] {
-    return [...this.pods.values()].filter(
+  #active(version: 'v1' | 'v2'): WatchedPod[] {
+    return [...this.#pods.values()].filter(
       (pod) => !pod.terminating && pod.name.startsWith(`web-${version}-`),
     );
   }
 
-  private async scaleUp(): Promise<void> {
-    const total = this.active('v1').length + this.active('v2').length;
-    const surge = this.strategy === 'RollingUpdate' ? MAX_SURGE : 0;
-    const room = Math.min(PODS + surge - total, PODS - this.created);
+  async #scaleUp(): Promise<void> {
+    const total = this.#active('v1').length + this.#active('v2').length;
+    const surge = this.#strategy === 'RollingUpdate' ? MAX_SURGE : 0;
+    const room = Math.min(PODS + surge - total, PODS - this.#created);
     for (let n = 0; n < room; n++) {
-      this.created += 1;
-      const name = `web-v2-${this.created}`;
+      this.#created += 1;
+      const name = `web-v2-${this.#created}`;
       // Counted at once, as the ReplicaSet's replicas are, before the watch reports the pod.
-      this.pods.set(name, { name, node: null, ready: false, terminating: false });
-      await this.cluster.createPod({
+      this.#pods.set(name, { name, node: null, ready: false, terminating: false });
+      await this.#cluster.createPod({
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: { name, namespace: NAMESPACE, labels: { app: 'web', version: 'v2' } },
@@ -284,9 +286,9 @@ class DeploymentRollout {
   }
 
   /** Deletes old pods, as many as maxUnavailable allows, or up to `limit`. */
-  private scaleDown(limit?: number): void {
-    const old = this.active('v1');
-    const fresh = this.active('v2');
+  #scaleDown(limit?: number): void {
+    const old = this.#active('v1');
+    const fresh = this.#active('v2');
     const unready = fresh.filter((pod) => !pod.ready).length;
     const allowed = limit ?? old.length + fresh.length - (PODS - MAX_UNAVAILABLE) - unready;
     if (allowed <= 0 || old.length === 0) return;
@@ -309,7 +311,7 @@ class DeploymentRollout {
       if (victim === undefined) break;
       victim.terminating = true;
       perNode.set(victim.node ?? '', (perNode.get(victim.node ?? '') ?? 0) - 1);
-      this.cluster.deletePod(NAMESPACE, victim.name).catch((error: unknown) => {
+      this.#cluster.deletePod(NAMESPACE, victim.name).catch((error: unknown) => {
         this.errors.push(error instanceof Error ? error.message : String(error));
       });
     }
@@ -430,7 +432,7 @@ it('cold start and rollout of 1,000 pods, podsg beside baseline', async () => {
     );
 
   console.log(
-    `\nSimulation bench (issue 3 §4 a, b), simulated seconds, seed ${String(SEED)}: ${String(NODES)} × ${INSTANCE_TYPE}` +
+    `\nSimulation bench (a) cold start, (b) rollout, simulated seconds, seed ${String(SEED)}: ${String(NODES)} × ${INSTANCE_TYPE}` +
       ` (54 branches each), EC2 mutating buckets ${String(BUCKET.capacity)} / ${String(BUCKET.refillPerSecond)} s⁻¹` +
       ` (FakeEc2 defaults; describe 100 / 20 s⁻¹), latency 40–300 ms, new interfaces visible to describe calls after 1 s, no faults.`,
   );

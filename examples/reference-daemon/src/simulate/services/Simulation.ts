@@ -39,16 +39,16 @@ export class Simulation {
   readonly clock = new VirtualClock();
   readonly ec2: FakeEc2;
   readonly cluster: FakeCluster;
-  private controller: BranchController;
-  private readonly violations = new Set<string>();
+  #controller: BranchController;
+  readonly #violations = new Set<string>();
   /** Timeline steps that had nothing to act on, such as deleting a pod that is gone. */
-  private readonly scenarioWarnings: string[] = [];
-  private readonly generated = new Map<string, number>();
+  readonly #scenarioWarnings: string[] = [];
+  readonly #generated = new Map<string, number>();
   /** The simulation's own view of policies and service accounts: the oracle for group checks. */
-  private readonly oracle = new PolicyIndex();
-  private readonly serviceAccountLabels = new Map<string, Readonly<Record<string, string>>>();
+  readonly #oracle = new PolicyIndex();
+  readonly #serviceAccountLabels = new Map<string, Readonly<Record<string, string>>>();
   /** Live pods as the watch reports them, so a check per allocation is not a scan of all pods. */
-  private readonly watchedPods = new Map<string, ClusterPod>();
+  readonly #watchedPods = new Map<string, ClusterPod>();
 
   /**
    * @param controllerOptions - controller options beyond the scenario format (such as
@@ -84,52 +84,52 @@ export class Simulation {
         labels: node.labels,
       });
     }
-    this.controller = this.newController();
+    this.#controller = this.#newController();
   }
 
   /** Runs the scenario to its end and reports; the controller is stopped afterwards. */
   async run(): Promise<SimulationReport> {
     const stopWatching = this.cluster.watch((change) => {
-      this.observe(change);
+      this.#observe(change);
     });
     // Everything runs inside the driven clock: EC2 answers after simulated latency, so even
     // the controller's start needs time to move.
-    this.track(this.boot());
+    this.#track(this.#boot());
     for (const step of this.scenario.timeline) {
       this.clock.schedule(step.at * 1000, () => {
-        this.track(this.runStep(step));
+        this.#track(this.#runStep(step));
       });
     }
-    this.scheduleInvariantChecks();
+    this.#scheduleInvariantChecks();
     await this.clock.runUntil(this.scenario.until * 1000);
-    this.checkInvariants(true);
-    const report = this.report();
-    await this.controller.stop();
+    this.#checkInvariants(true);
+    const report = this.#report();
+    await this.#controller.stop();
     stopWatching();
     return report;
   }
 
-  private async boot(): Promise<void> {
-    await this.applyObjects(this.scenario.objects);
-    await this.controller.start();
+  async #boot(): Promise<void> {
+    await this.#applyObjects(this.scenario.objects);
+    await this.#controller.start();
   }
 
-  private observe(change: ClusterChange): void {
+  #observe(change: ClusterChange): void {
     if (change.kind === 'Pod') {
       const key = `${change.pod.namespace}/${change.pod.name}`;
-      if (change.type === 'delete') this.watchedPods.delete(key);
-      else this.watchedPods.set(key, change.pod);
+      if (change.type === 'delete') this.#watchedPods.delete(key);
+      else this.#watchedPods.set(key, change.pod);
     } else if (change.kind === 'SecurityGroupPolicy') {
-      if (change.type === 'delete') this.oracle.remove(change.namespace, change.name);
-      else this.oracle.upsert(parseSecurityGroupPolicy(change.policy));
+      if (change.type === 'delete') this.#oracle.remove(change.namespace, change.name);
+      else this.#oracle.upsert(parseSecurityGroupPolicy(change.policy));
     } else if (change.kind === 'ServiceAccount') {
       const key = `${change.serviceAccount.namespace}/${change.serviceAccount.name}`;
-      if (change.type === 'delete') this.serviceAccountLabels.delete(key);
-      else this.serviceAccountLabels.set(key, change.serviceAccount.labels);
+      if (change.type === 'delete') this.#serviceAccountLabels.delete(key);
+      else this.#serviceAccountLabels.set(key, change.serviceAccount.labels);
     }
   }
 
-  private newController(): BranchController {
+  #newController(): BranchController {
     const { controller, cluster } = this.scenario;
     const options: BranchControllerOptions = {
       clusterName: cluster.name,
@@ -161,31 +161,31 @@ export class Simulation {
       options,
     });
     created.events.on('allocated', (detail) => {
-      this.checkGroupsAtAllocation(detail.pod, detail.groupIds);
+      this.#checkGroupsAtAllocation(detail.pod, detail.groupIds);
     });
     return created;
   }
 
-  private async runStep(step: TimelineStep): Promise<void> {
+  async #runStep(step: TimelineStep): Promise<void> {
     if (step.restartController) {
       // Throw the controller's memory away; the next one rebuilds from EC2 and the cluster.
-      await this.controller.stop();
-      this.controller = this.newController();
-      await this.controller.start();
+      await this.#controller.stop();
+      this.#controller = this.#newController();
+      await this.#controller.start();
     }
-    await this.applyObjects(step.apply);
+    await this.#applyObjects(step.apply);
     for (const target of step.delete) {
-      if (!(await this.deleteObject(target))) {
-        this.scenarioWarnings.push(
+      if (!(await this.#deleteObject(target))) {
+        this.#scenarioWarnings.push(
           `t=${step.at}s: delete of ${target.kind} ${target.namespace}/${target.name}: not found`,
         );
       }
     }
-    if (step.generatePods) await this.generatePods(step.generatePods);
+    if (step.generatePods) await this.#generatePods(step.generatePods);
   }
 
   /** Deletes a timeline step's target; false when there was no such object. */
-  private async deleteObject(target: TimelineStep['delete'][number]): Promise<boolean> {
+  async #deleteObject(target: TimelineStep['delete'][number]): Promise<boolean> {
     switch (target.kind) {
       case 'Pod':
         if (this.cluster.podManifest(target.namespace, target.name) === null) return false;
@@ -198,18 +198,18 @@ export class Simulation {
     }
   }
 
-  private async applyObjects(objects: readonly Record<string, unknown>[]): Promise<void> {
+  async #applyObjects(objects: readonly Record<string, unknown>[]): Promise<void> {
     const ordered = [...objects].sort(
       (a, b) => APPLY_ORDER.indexOf(String(a['kind'])) - APPLY_ORDER.indexOf(String(b['kind'])),
     );
     for (const object of ordered) await this.cluster.applyObject(object);
   }
 
-  private async generatePods(spec: GeneratePods): Promise<void> {
+  async #generatePods(spec: GeneratePods): Promise<void> {
     // Numbering continues across steps with the same prefix, so names never collide.
     const key = `${spec.namespace}/${spec.prefix}`;
-    const first = (this.generated.get(key) ?? 0) + 1;
-    this.generated.set(key, first + spec.count - 1);
+    const first = (this.#generated.get(key) ?? 0) + 1;
+    this.#generated.set(key, first + spec.count - 1);
     for (let n = first; n < first + spec.count; n++) {
       await this.cluster.createPod({
         apiVersion: 'v1',
@@ -224,17 +224,17 @@ export class Simulation {
   }
 
   /** Work started by a timeline step; a failure is reported as a violation, not thrown. */
-  private track(work: Promise<void>): void {
+  #track(work: Promise<void>): void {
     work.catch((error: unknown) => {
-      this.violations.add(
+      this.#violations.add(
         `timeline step failed: ${error instanceof Error ? error.message : String(error)}`,
       );
     });
   }
 
-  private scheduleInvariantChecks(): void {
+  #scheduleInvariantChecks(): void {
     const tick = (): void => {
-      this.checkInvariants(false);
+      this.#checkInvariants(false);
       if (this.clock.now() + INVARIANT_CHECK_INTERVAL_MS <= this.scenario.until * 1000) {
         this.clock.schedule(INVARIANT_CHECK_INTERVAL_MS, tick);
       }
@@ -242,45 +242,45 @@ export class Simulation {
     this.clock.schedule(INVARIANT_CHECK_INTERVAL_MS, tick);
   }
 
-  /** The invariants of issue 3: VLANs, ownership, groups, capacity; `final` adds the end-state checks. */
-  private checkInvariants(final: boolean): void {
+  /** The invariants: VLANs, ownership, groups, capacity; `final` adds the end-state checks. */
+  #checkInvariants(final: boolean): void {
     const at = `t=${toSeconds(this.clock.now())}s`;
     const owners = new Map<string, string>();
     const vlans = new Map<string, string>();
     for (const pod of this.cluster.pods()) {
-      const attachment = this.attachmentOf(pod);
+      const attachment = this.#attachmentOf(pod);
       if (attachment === null) continue;
       const podName = `${pod.namespace}/${pod.name}`;
       const owner = owners.get(attachment.eniId);
       if (owner !== undefined)
-        this.violations.add(`${at}: ${attachment.eniId} is given to both ${owner} and ${podName}`);
+        this.#violations.add(`${at}: ${attachment.eniId} is given to both ${owner} and ${podName}`);
       owners.set(attachment.eniId, podName);
       const vlanKey = `${pod.nodeName ?? '?'}/${attachment.vlanId}`;
       const vlanOwner = vlans.get(vlanKey);
       if (vlanOwner !== undefined) {
-        this.violations.add(
+        this.#violations.add(
           `${at}: VLAN ${attachment.vlanId} on ${pod.nodeName ?? '?'} is used by ${vlanOwner} and ${podName}`,
         );
       }
       vlans.set(vlanKey, podName);
-      if (final) this.checkWireable(pod, attachment);
+      if (final) this.#checkWireable(pod, attachment);
     }
     const perTrunk = new Map<string, Set<number>>();
     for (const association of this.ec2.associations()) {
       const used = perTrunk.get(association.trunkInterfaceId) ?? new Set<number>();
       if (used.has(association.vlanId)) {
-        this.violations.add(
+        this.#violations.add(
           `${at}: VLAN ${association.vlanId} is associated twice on ${association.trunkInterfaceId}`,
         );
       }
       used.add(association.vlanId);
       perTrunk.set(association.trunkInterfaceId, used);
     }
-    for (const node of this.controller.inspect().nodes) {
+    for (const node of this.#controller.inspect().nodes) {
       const held =
         node.counts['in-use'] + node.counts.cooling + node.counts.held + node.counts.creating;
       if (node.capacity > 0 && held > node.capacity) {
-        this.violations.add(
+        this.#violations.add(
           `${at}: node ${node.name} holds ${held} branch interfaces for a capacity of ${node.capacity}`,
         );
       }
@@ -290,38 +290,38 @@ export class Simulation {
         node.instanceType !== null &&
         trunkUse > instanceLimits(node.instanceType).branchInterfaces
       ) {
-        this.violations.add(
+        this.#violations.add(
           `${at}: trunk of ${node.name} has ${trunkUse} branches, above its instance type's limit`,
         );
       }
     }
-    if (final) this.checkFinalGroups();
+    if (final) this.#checkFinalGroups();
   }
 
-  private checkGroupsAtAllocation(
+  #checkGroupsAtAllocation(
     pod: { namespace: string; name: string },
     groupIds: readonly string[],
   ): void {
-    const podState = this.watchedPods.get(`${pod.namespace}/${pod.name}`);
+    const podState = this.#watchedPods.get(`${pod.namespace}/${pod.name}`);
     if (!podState) return;
-    const expected = this.resolve(podState);
+    const expected = this.#resolve(podState);
     if (expected.length > 0 && expected.join(',') !== [...groupIds].sort().join(',')) {
-      this.violations.add(
+      this.#violations.add(
         `t=${toSeconds(this.clock.now())}s: ${pod.namespace}/${pod.name} was given [${groupIds.join(', ')}] but resolves to [${expected.join(', ')}]`,
       );
     }
   }
 
   /** At the end every annotated pod's interface carries exactly its resolved groups. */
-  private checkFinalGroups(): void {
+  #checkFinalGroups(): void {
     const interfaces = new Map(this.ec2.interfaces().map((eni) => [eni.networkInterfaceId, eni]));
     for (const pod of this.cluster.pods()) {
-      const attachment = this.attachmentOf(pod);
+      const attachment = this.#attachmentOf(pod);
       if (attachment === null || pod.terminating) continue;
-      const expected = this.resolve(pod);
+      const expected = this.#resolve(pod);
       const actual = interfaces.get(attachment.eniId)?.groupIds ?? [];
       if (expected.length > 0 && expected.join(',') !== [...actual].sort().join(',')) {
-        this.violations.add(
+        this.#violations.add(
           `end: ${pod.namespace}/${pod.name} has [${actual.join(', ')}] on ${attachment.eniId} but resolves to [${expected.join(', ')}]`,
         );
       }
@@ -329,7 +329,7 @@ export class Simulation {
   }
 
   /** The node side must be able to wire every annotation the controller wrote. */
-  private checkWireable(pod: FakePodState, attachment: PodEniAttachment): void {
+  #checkWireable(pod: FakePodState, attachment: PodEniAttachment): void {
     try {
       planPodNetwork({
         mode: 'strict',
@@ -351,32 +351,32 @@ export class Simulation {
         },
       });
     } catch (error) {
-      this.violations.add(
+      this.#violations.add(
         `end: the CNI planner refuses the annotation of ${pod.namespace}/${pod.name}: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
   }
 
-  private resolve(pod: ClusterPod): string[] {
+  #resolve(pod: ClusterPod): string[] {
     const labels =
-      this.serviceAccountLabels.get(`${pod.namespace}/${pod.serviceAccountName}`) ?? null;
-    return this.oracle.resolve(pod, labels).groupIds;
+      this.#serviceAccountLabels.get(`${pod.namespace}/${pod.serviceAccountName}`) ?? null;
+    return this.#oracle.resolve(pod, labels).groupIds;
   }
 
-  private attachmentOf(pod: FakePodState): PodEniAttachment | null {
+  #attachmentOf(pod: FakePodState): PodEniAttachment | null {
     const annotation = pod.annotations[POD_ENI_ANNOTATION];
     if (annotation === undefined) return null;
     try {
       return decodePodEniAnnotation(annotation)[0] ?? null;
     } catch (error) {
-      this.violations.add(
+      this.#violations.add(
         `${pod.namespace}/${pod.name} has a malformed annotation: ${error instanceof Error ? error.message : String(error)}`,
       );
       return null;
     }
   }
 
-  private report(): SimulationReport {
+  #report(): SimulationReport {
     const interfaces = this.ec2.interfaces();
     const groupsOf = new Map(interfaces.map((eni) => [eni.networkInterfaceId, eni.groupIds]));
     const livePods = this.cluster.pods();
@@ -384,7 +384,7 @@ export class Simulation {
     let waiting = 0;
     let pending = 0;
     const pods = this.cluster.pods({ includeRemoved: true }).map((pod): SimulatedPodReport => {
-      const attachment = this.attachmentOf(pod);
+      const attachment = this.#attachmentOf(pod);
       const annotatedAt = pod.annotatedAt[POD_ENI_ANNOTATION] ?? null;
       if (attachment !== null && annotatedAt !== null) ready.push(annotatedAt - pod.createdAt);
       const alive = pod.removedAt === null && !pod.terminating;
@@ -396,7 +396,7 @@ export class Simulation {
         uid: pod.uid,
         node: pod.nodeName,
         groupIds:
-          attachment === null ? this.resolve(pod) : [...(groupsOf.get(attachment.eniId) ?? [])],
+          attachment === null ? this.#resolve(pod) : [...(groupsOf.get(attachment.eniId) ?? [])],
         branch:
           attachment === null
             ? null
@@ -428,12 +428,12 @@ export class Simulation {
     });
     const ownedByLivePods = new Set(
       livePods.flatMap((pod) => {
-        const attachment = this.attachmentOf(pod);
+        const attachment = this.#attachmentOf(pod);
         return attachment === null ? [] : [attachment.eniId];
       }),
     );
     const kept = new Set(
-      this.controller
+      this.#controller
         .inspect()
         .branches.filter((branch) => branch.state === 'cooling' || branch.state === 'held')
         .flatMap((branch) => (branch.eniId === null ? [] : [branch.eniId])),
@@ -463,8 +463,8 @@ export class Simulation {
       podsWaitingForBranch: waiting,
       podsPending: pending,
       leakedInterfaces,
-      violations: [...this.violations],
-      scenarioWarnings: [...this.scenarioWarnings],
+      violations: [...this.#violations],
+      scenarioWarnings: [...this.#scenarioWarnings],
       events: this.cluster.events().map((event) => ({
         at: toSeconds(event.at),
         object: [

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { parseIpAddress } from '@podsg/cni';
 
 /*
  * Every value that reaches an `ip`, `nft`, `nsenter` or `tee` command line passes one of these
@@ -33,8 +33,8 @@ export function safeInterfaceName(field: string, value: string): string {
 
 /** An IPv4 or IPv6 address, returned lowercase; `family` restricts it. */
 export function safeIp(field: string, value: string, family?: 4 | 6): string {
-  const found = isIP(value);
-  if (found === 0 || (family !== undefined && found !== family)) {
+  const found = parseIpAddress(value)?.family;
+  if (found === undefined || (family !== undefined && found !== family)) {
     refuse(field, value, `is not an IPv${family ?? '4 or IPv6'} address`);
   }
   return value.toLowerCase();
@@ -46,9 +46,9 @@ export function safeCidr(field: string, value: string): string {
   if (slash < 0) refuse(field, value, 'is not a CIDR (address/prefix)');
   const address = value.slice(0, slash);
   const prefix = value.slice(slash + 1);
-  const family = isIP(address);
+  const family = parseIpAddress(address)?.family;
   const bits = family === 6 ? 128 : 32;
-  if (family === 0 || !/^[0-9]{1,3}$/.test(prefix) || Number(prefix) > bits) {
+  if (family === undefined || !/^[0-9]{1,3}$/.test(prefix) || Number(prefix) > bits) {
     refuse(field, value, 'is not a CIDR (address/prefix)');
   }
   return `${address.toLowerCase()}/${String(Number(prefix))}`;

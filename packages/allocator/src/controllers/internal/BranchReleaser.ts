@@ -1,20 +1,20 @@
 import { branchDisassociateToken } from '../../calculations/branchClientTokens.js';
 import { AllocatorError } from '../../errors/AllocatorError.js';
 import type { BranchEventDetail, DeletionReason } from '../../models/BranchControllerEvents.js';
+import { checkBranchMove } from '../../models/BranchState.js';
 import type { NetworkInterface } from '../../models/NetworkInterface.js';
 import type { CallPriority } from '../../models/RateLimit.js';
 import type { TaskPriority } from '../../services/WorkerPool.js';
 import type { BranchRecord, NodeRecord, PodRecord } from '../records.js';
 import { unbind, undrain } from './bindings.js';
 import type { ControllerContext } from './ControllerContext.js';
+import type { ControllerRecords } from './ControllerRecords.js';
 import type { RetagLane } from './RetagLane.js';
 
-/** What the releaser asks of the allocation side (late-bound: the allocator needs the releaser). */
+/** What the releaser asks of the allocation side (late-bound: the node queue needs the releaser). */
 export interface AllocationQueue {
   /** Serves the node's queue (after a slot or a held branch became available). */
   readonly pump: (node: NodeRecord) => void;
-  /** Cancels the pod's requeue deadline; whether one was pending. */
-  readonly unpark: (pod: PodRecord) => boolean;
 }
 
 /**
@@ -26,25 +26,31 @@ export interface AllocationQueue {
  */
 export class BranchReleaser {
   readonly #ctx: ControllerContext;
+  readonly #records: ControllerRecords;
   readonly #retag: RetagLane;
   readonly #queue: AllocationQueue;
 
-  constructor(ctx: ControllerContext, retag: RetagLane, queue: AllocationQueue) {
+  constructor(
+    ctx: ControllerContext,
+    records: ControllerRecords,
+    retag: RetagLane,
+    queue: AllocationQueue,
+  ) {
     this.#ctx = ctx;
+    this.#records = records;
     this.#retag = retag;
     this.#queue = queue;
   }
 
   /** A pod is deleted or finished: its branch cools down, or its pending allocation stops. */
   release(pod: PodRecord): void {
-    this.#ctx.pods.delete(pod.uid);
+    this.#records.pods.delete(pod.uid);
     const previous = pod.status;
-    pod.status = 'released';
-    pod.stamp += 1;
+    pod.moveTo('released');
     if (previous === 'allocated' && pod.branch !== null) {
       const branch = pod.branch;
       undrain(pod, branch);
-      const detail = this.#ctx.detail(pod, branch);
+      const detail = this.#records.detail(pod, branch);
       unbind(pod, branch);
       this.coolDown(branch, detail);
     } else if (
@@ -54,7 +60,7 @@ export class BranchReleaser {
     ) {
       // A requeued allocation waits on a deadline: finish it here, nothing runs for it.
       const branch = pod.branch;
-      if (this.#queue.unpark(pod)) this.abandon(pod, branch);
+      if (this.#ctx.timer.cancel(pod)) this.abandon(pod, branch);
     }
   }
 
@@ -64,9 +70,8 @@ export class BranchReleaser {
     if (branch.pod !== null) unbind(branch.pod, branch);
     if (ledger !== null && branch.state === 'in-use') ledger.move(branch, 'cooling');
     this.#retag.forget(branch);
-    branch.stamp += 1;
     branch.deadline = this.#ctx.clock.now() + this.#ctx.options.cooldownMs;
-    this.#ctx.schedule(branch.deadline, { kind: 'branch', branch, stamp: branch.stamp });
+    this.#ctx.schedule(branch.deadline, { kind: 'branch', branch });
     this.#ctx.events.emit('released', detail);
   }
 
@@ -78,14 +83,13 @@ export class BranchReleaser {
       return;
     }
     ledger.move(branch, 'held');
-    branch.stamp += 1;
     branch.deadline = this.#ctx.clock.now() + this.#ctx.options.recycleMs;
-    this.#ctx.schedule(branch.deadline, { kind: 'branch', branch, stamp: branch.stamp });
+    this.#ctx.schedule(branch.deadline, { kind: 'branch', branch });
     this.#ctx.events.emit('held', {
       node: branch.node.name,
       eniId: branch.eniId ?? '',
       vlanId: branch.vlanId,
-      groupIds: this.#ctx.interner.groupIds(branch.groupKey),
+      groupIds: this.#records.interner.groupIds(branch.groupKey),
     });
     this.#queue.pump(branch.node);
   }
@@ -94,11 +98,15 @@ export class BranchReleaser {
   startDelete(branch: BranchRecord, reason: DeletionReason, priority: TaskPriority): void {
     const ledger = branch.node.ledger;
     if (branch.state !== 'deleting') {
-      if (ledger !== null) ledger.move(branch, 'deleting');
-      else branch.state = 'deleting';
+      if (ledger !== null) {
+        ledger.move(branch, 'deleting');
+      } else {
+        checkBranchMove(branch.vlanId, branch.state, 'deleting');
+        branch.state = 'deleting';
+      }
     }
     this.#retag.forget(branch);
-    branch.stamp += 1;
+    this.#ctx.timer.cancel(branch);
     branch.deadline = 0;
     this.#ctx.submit(priority, () => this.deleteBranch(branch, reason, priority));
   }
@@ -115,8 +123,8 @@ export class BranchReleaser {
       if (branch.associationId !== null) {
         const associationId = branch.associationId;
         try {
-          await this.#ctx.call('DisassociateTrunkInterface', callPriority, () =>
-            this.#ctx.ec2.disassociateTrunkInterface({
+          await this.#ctx.ec2.call('DisassociateTrunkInterface', callPriority, () =>
+            this.#ctx.ec2.api.disassociateTrunkInterface({
               associationId,
               clientToken: branchDisassociateToken(associationId),
             }),
@@ -131,13 +139,13 @@ export class BranchReleaser {
       this.#freeSlot(branch);
       if (eniId !== null) {
         try {
-          await this.#ctx.call('DeleteNetworkInterface', callPriority, () =>
-            this.#ctx.ec2.deleteNetworkInterface(eniId),
+          await this.#ctx.ec2.call('DeleteNetworkInterface', callPriority, () =>
+            this.#ctx.ec2.api.deleteNetworkInterface(eniId),
           );
         } catch (error) {
           if (!AllocatorError.is(error, 'NotFound')) throw error;
         }
-        this.#ctx.branches.delete(eniId);
+        this.#records.branches.delete(eniId);
         this.#ctx.counters.deleted += 1;
         this.#ctx.events.emit('deleted', { node: branch.node.name, eniId, reason });
       }
@@ -147,14 +155,12 @@ export class BranchReleaser {
       this.#ctx.warn(`could not delete branch ${eniId ?? '?'} (${reason})`, error);
       // Retry later, bounded; after that the garbage collector's sweeps take over.
       if (branch.deleteFailures <= this.#ctx.options.requeues) {
-        branch.stamp += 1;
         this.#ctx.schedule(this.#ctx.clock.now() + this.#ctx.requeueDelay(branch.deleteFailures), {
           kind: 'branch',
           branch,
-          stamp: branch.stamp,
         });
       } else if (eniId !== null && branch.associationId === null) {
-        this.#ctx.branches.delete(eniId);
+        this.#records.branches.delete(eniId);
       }
     }
   }
@@ -178,8 +184,8 @@ export class BranchReleaser {
     this.#ctx.submit('maintenance', async () => {
       if (associationId !== undefined) {
         try {
-          await this.#ctx.call('DisassociateTrunkInterface', 'maintenance', () =>
-            this.#ctx.ec2.disassociateTrunkInterface({
+          await this.#ctx.ec2.call('DisassociateTrunkInterface', 'maintenance', () =>
+            this.#ctx.ec2.api.disassociateTrunkInterface({
               associationId,
               clientToken: branchDisassociateToken(associationId),
             }),
@@ -189,8 +195,8 @@ export class BranchReleaser {
         }
       }
       try {
-        await this.#ctx.call('DeleteNetworkInterface', 'maintenance', () =>
-          this.#ctx.ec2.deleteNetworkInterface(eniId),
+        await this.#ctx.ec2.call('DeleteNetworkInterface', 'maintenance', () =>
+          this.#ctx.ec2.api.deleteNetworkInterface(eniId),
         );
       } catch (error) {
         if (!AllocatorError.is(error, 'NotFound')) throw error;
@@ -215,8 +221,7 @@ export class BranchReleaser {
   }
 
   /** A branch's deadline: the end of its cooldown or hold, or a delete retry. */
-  onDeadline(branch: BranchRecord, stamp: number): void {
-    if (stamp !== branch.stamp) return;
+  onDeadline(branch: BranchRecord): void {
     branch.deadline = 0;
     if (branch.state === 'cooling') {
       if (this.#ctx.options.reuse) this.toHeldOrDelete(branch);

@@ -1,9 +1,10 @@
 import type { ClusterChange, ClusterPod } from '../../models/ClusterObjects.js';
 import { markTerminating } from './bindings.js';
-import type { BranchAllocator } from './BranchAllocator.js';
 import type { BranchReleaser } from './BranchReleaser.js';
 import type { ControllerContext } from './ControllerContext.js';
+import type { ControllerRecords } from './ControllerRecords.js';
 import type { GroupReconciler } from './GroupReconciler.js';
+import type { NodeQueue } from './NodeQueue.js';
 import type { TrunkPreparer } from './TrunkPreparer.js';
 
 /**
@@ -14,24 +15,27 @@ import type { TrunkPreparer } from './TrunkPreparer.js';
  */
 export class ClusterWatch {
   readonly #ctx: ControllerContext;
+  readonly #records: ControllerRecords;
   readonly #groups: GroupReconciler;
   readonly #trunks: TrunkPreparer;
-  readonly #allocator: BranchAllocator;
+  readonly #queue: NodeQueue;
   readonly #releaser: BranchReleaser;
   #buffered: ClusterChange[] = [];
   #unwatch: (() => void) | null = null;
 
   constructor(
     ctx: ControllerContext,
+    records: ControllerRecords,
     groups: GroupReconciler,
     trunks: TrunkPreparer,
-    allocator: BranchAllocator,
+    queue: NodeQueue,
     releaser: BranchReleaser,
   ) {
     this.#ctx = ctx;
+    this.#records = records;
     this.#groups = groups;
     this.#trunks = trunks;
-    this.#allocator = allocator;
+    this.#queue = queue;
     this.#releaser = releaser;
   }
 
@@ -89,7 +93,7 @@ export class ClusterWatch {
 
   #onPodUpsert(pod: ClusterPod): void {
     const terminal = pod.phase === 'Succeeded' || pod.phase === 'Failed';
-    let record = this.#ctx.pods.get(pod.uid);
+    let record = this.#records.pods.get(pod.uid);
     if (record === undefined) {
       if (terminal) return;
       if (!pod.requestsPodEni) {
@@ -97,14 +101,14 @@ export class ClusterWatch {
         return;
       }
       if (pod.hostNetwork) return;
-      record = this.#ctx.newPodRecord(pod);
-      this.#ctx.pods.set(pod.uid, record);
+      record = this.#records.newPodRecord(pod);
+      this.#records.pods.set(pod.uid, record);
     } else {
-      const labels = this.#ctx.interner.labels(pod.labels);
+      const labels = this.#records.interner.labels(pod.labels);
       const identityChanged =
         labels !== record.labels || pod.serviceAccountName !== record.serviceAccountName;
       record.labels = labels;
-      record.serviceAccountName = this.#ctx.interner.text(pod.serviceAccountName);
+      record.serviceAccountName = this.#records.interner.text(pod.serviceAccountName);
       if (terminal) {
         this.#releaser.release(record);
         return;
@@ -112,19 +116,19 @@ export class ClusterWatch {
       if (identityChanged && record.status === 'allocated') this.#groups.reconcileGroups(record);
       if (pod.terminating && !record.terminating) markTerminating(record);
       if (record.status === 'failed' && record.failedAt !== pod.resourceVersion) {
-        record.status = 'idle';
+        record.moveTo('idle');
         record.requeues = 0;
         record.failedAt = null;
       }
     }
     if (record.status === 'idle' && pod.nodeName !== null) {
-      this.#allocator.enqueue(record, this.#ctx.nodeRecord(pod.nodeName));
+      this.#queue.enqueue(record, this.#records.nodeRecord(pod.nodeName));
     }
   }
 
   #onPodDelete(pod: ClusterPod): void {
     this.#groups.forgetPod(pod.uid);
-    const record = this.#ctx.pods.get(pod.uid);
+    const record = this.#records.pods.get(pod.uid);
     if (record !== undefined) this.#releaser.release(record);
   }
 }

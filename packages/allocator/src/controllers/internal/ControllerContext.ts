@@ -3,35 +3,28 @@ import type TE from 'typed-emitter';
 import { backoffDelay } from '../../calculations/backoffDelay.js';
 import { resolveControllerOptions } from '../../calculations/resolveControllerOptions.js';
 import { AllocatorError } from '../../errors/AllocatorError.js';
-import type {
-  BranchControllerEvents,
-  BranchEventDetail,
-  PodRef,
-} from '../../models/BranchControllerEvents.js';
+import type { BranchControllerEvents } from '../../models/BranchControllerEvents.js';
 import type {
   BranchControllerOptions,
   ResolvedBranchControllerOptions,
 } from '../../models/BranchControllerOptions.js';
-import type { ClusterPod } from '../../models/ClusterObjects.js';
 import type { ControllerStats } from '../../models/ControllerStats.js';
-import type { Subnet } from '../../models/NetworkInterface.js';
-import type { CallPriority, Ec2ApiName } from '../../models/RateLimit.js';
-import { MUTATING_EC2_APIS } from '../../models/RateLimit.js';
-import { clusterTagKey } from '../../models/wellKnownNames.js';
 import type { Clock } from '../../ports/Clock.js';
 import type { ClusterApi } from '../../ports/ClusterApi.js';
 import type { NetworkInterfaceApi } from '../../ports/NetworkInterfaceApi.js';
-import { RequestLimiter } from '../../services/RequestLimiter.js';
 import { WorkerPool } from '../../services/WorkerPool.js';
 import type { TaskPriority } from '../../services/WorkerPool.js';
-import { BranchRecord, NodeRecord, PodRecord } from '../records.js';
 import { ControllerTimer } from './ControllerTimer.js';
 import type { ControllerDeadline } from './ControllerTimer.js';
-import { Interner } from './Interner.js';
-import { asAllocatorError } from './failures.js';
+import { Ec2Caller, checkpoint, retrying, sleep } from './Ec2Caller.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-type Counters = Mutable<Omit<ControllerStats, 'calls' | 'throttledByApi'>>;
+type Counters = Mutable<
+  Omit<
+    ControllerStats,
+    'calls' | 'throttledByApi' | 'mutatingCalls' | 'tagCalls' | 'throttled' | 'retries'
+  >
+>;
 
 /** What the façade answers for the context: where deadlines go and whether all work is done. */
 export interface ControllerHooks {
@@ -42,41 +35,28 @@ export interface ControllerHooks {
 }
 
 /**
- * What every part of the branch controller shares: the ports and options, the one stop
- * signal, the worker pool, EC2 and cluster calls (limited, retried, counted), the timer, the
- * records of pods, branches and nodes, events, and the idle notification.
+ * What every part of the branch controller shares: the options, the one stop signal, the EC2
+ * caller (`Ec2Caller`: limited, retried, counted) and retried cluster calls, the worker pool and
+ * the timer, events, and the idle notification. The records live in `ControllerRecords`.
  */
 export class ControllerContext {
   /** Typed events for embedding programs (see `BranchControllerEvents`). */
   readonly events: TE.default<BranchControllerEvents> =
     new EventEmitter() as TE.default<BranchControllerEvents>;
   readonly options: ResolvedBranchControllerOptions;
-  readonly ec2: NetworkInterfaceApi;
+  /** Every EC2 call: limited, retried, counted. */
+  readonly ec2: Ec2Caller;
   readonly cluster: ClusterApi;
   readonly clock: Clock;
-  /** The tag key marking this cluster's interfaces (`kubernetes.io/cluster/<name>`). */
-  readonly clusterTag: string;
   readonly #abort = new AbortController();
   /** Aborted by `stop()`; every wait of every task listens on it. */
   readonly signal: AbortSignal = this.#abort.signal;
   readonly pool: WorkerPool;
   readonly timer: ControllerTimer;
-  readonly interner = new Interner();
-
-  /** Pods needing (or having) a branch, by UID. */
-  readonly pods = new Map<string, PodRecord>();
-  /** Branches with an interface id, by it. */
-  readonly branches = new Map<string, BranchRecord>();
-  /** Nodes by name. */
-  readonly nodes = new Map<string, NodeRecord>();
   /** Whether `start()` is rebuilding the records (nodes are neither prepared nor served). */
   rebuilding = false;
   /** Outcome counters of `stats()`. */
   readonly counters: Counters = {
-    mutatingCalls: 0,
-    tagCalls: 0,
-    throttled: 0,
-    retries: 0,
     created: 0,
     reused: 0,
     adopted: 0,
@@ -84,12 +64,7 @@ export class ControllerContext {
     allocationFailures: 0,
   };
 
-  readonly #limiter: RequestLimiter;
   readonly #isIdle: () => boolean;
-  readonly #subnets = new Map<string, Promise<Subnet>>();
-  readonly #calls: Partial<Record<Ec2ApiName, number>> = {};
-  readonly #throttledByApi: Partial<Record<Ec2ApiName, number>> = {};
-  #seq = 0;
   #pendingSideCalls = 0;
   #idleWaiters: (() => void)[] = [];
 
@@ -108,12 +83,10 @@ export class ControllerContext {
     this.options = resolveControllerOptions(dependencies.options);
     // Every wait of every task listens on the one stop signal.
     setMaxListeners(0, this.signal);
-    this.ec2 = dependencies.networkInterfaces;
     this.cluster = dependencies.cluster;
     this.clock = dependencies.clock;
-    this.clusterTag = clusterTagKey(this.options.clusterName);
+    this.ec2 = new Ec2Caller(dependencies.networkInterfaces, this, this.events);
     this.#isIdle = hooks.isIdle;
-    this.#limiter = new RequestLimiter(this.clock, this.options.rateLimits, this.signal);
     this.pool = new WorkerPool(
       this.options.workers,
       (error: unknown) => {
@@ -133,44 +106,21 @@ export class ControllerContext {
 
   /** Counters: EC2 calls per API, mutating calls, background tag calls, throttles, outcomes. */
   stats(): ControllerStats {
+    const ec2 = this.ec2.counts;
     return {
+      mutatingCalls: ec2.mutatingCalls,
+      tagCalls: ec2.tagCalls,
+      throttled: ec2.throttled,
+      retries: ec2.retries,
       ...this.counters,
-      calls: { ...this.#calls },
-      throttledByApi: { ...this.#throttledByApi },
+      calls: { ...ec2.calls },
+      throttledByApi: { ...ec2.throttledByApi },
     };
   }
 
   /** Whether an event is still being recorded. */
   get pendingSideCalls(): number {
     return this.#pendingSideCalls;
-  }
-
-  // ───────────────────────────── records ─────────────────────────────
-
-  /** The next number of the order in which pods were seen scheduled. */
-  nextSeq(): number {
-    return ++this.#seq;
-  }
-
-  /** The node's record, created (pending) when new. */
-  nodeRecord(name: string): NodeRecord {
-    let node = this.nodes.get(name);
-    if (node === undefined) {
-      node = new NodeRecord(name);
-      this.nodes.set(name, node);
-    }
-    return node;
-  }
-
-  /** A new record of the pod, its strings and labels interned. */
-  newPodRecord(pod: ClusterPod): PodRecord {
-    return new PodRecord(
-      pod.uid,
-      this.interner.text(pod.namespace),
-      pod.name,
-      this.interner.labels(pod.labels),
-      this.interner.text(pod.serviceAccountName),
-    );
   }
 
   // ───────────────────────────── tasks, calls, timers ─────────────────────────────
@@ -186,96 +136,19 @@ export class ControllerContext {
     this.timer.schedule(at, deadline);
   }
 
-  /** One EC2 call through the limiter, retried with jittered backoff on Throttled/Transient. */
-  call<T>(api: Ec2ApiName, priority: CallPriority, send: () => Promise<T>): Promise<T> {
-    return this.#retrying(
-      async () => {
-        await this.#limiter.acquire(api, priority);
-        this.#count(api);
-        return send();
-      },
-      (failure, attempt, retryInMs) => {
-        const throttled = AllocatorError.is(failure, 'Throttled');
-        if (throttled) {
-          this.counters.throttled += 1;
-          this.#throttledByApi[api] = (this.#throttledByApi[api] ?? 0) + 1;
-          this.#limiter.onThrottled(api);
-        }
-        if (retryInMs === null) return;
-        this.counters.retries += 1;
-        if (throttled) this.events.emit('throttled', { api, attempt, delayMs: retryInMs });
-      },
-    );
-  }
-
   /** A cluster call, retried like EC2 calls but without client-side limiting. */
   clusterCall<T>(send: () => Promise<T>): Promise<T> {
-    return this.#retrying(send, () => undefined);
-  }
-
-  /**
-   * Runs `send` until it succeeds, fails with an error that is not worth retrying, or has had
-   * `callAttempts` attempts. `onFailure` sees each failure and the backoff before the next
-   * attempt (null when there is none).
-   */
-  async #retrying<T>(
-    send: () => Promise<T>,
-    onFailure: (failure: AllocatorError, attempt: number, retryInMs: number | null) => void,
-  ): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const result = await send();
-        this.checkpoint();
-        return result;
-      } catch (error) {
-        this.checkpoint();
-        const failure = asAllocatorError(error);
-        const retryInMs =
-          AllocatorError.isRetryable(failure) && attempt < this.options.callAttempts
-            ? backoffDelay(attempt, this.options.callBackoff, this.options.random)
-            : null;
-        onFailure(failure, attempt, retryInMs);
-        if (retryInMs === null) throw failure;
-        await this.sleep(retryInMs);
-      }
-    }
-  }
-
-  #count(api: Ec2ApiName): void {
-    this.#calls[api] = (this.#calls[api] ?? 0) + 1;
-    if (api === 'CreateTags') this.counters.tagCalls += 1;
-    else if (MUTATING_EC2_APIS.has(api)) this.counters.mutatingCalls += 1;
-  }
-
-  /** The subnet, described once (a failed describe is forgotten, to be retried). */
-  subnet(subnetId: string): Promise<Subnet> {
-    let subnet = this.#subnets.get(subnetId);
-    if (subnet === undefined) {
-      subnet = this.call('DescribeSubnets', 'critical', () => this.ec2.describeSubnet(subnetId));
-      this.#subnets.set(subnetId, subnet);
-      subnet.catch(() => this.#subnets.delete(subnetId));
-    }
-    return subnet;
+    return retrying(this, send, () => undefined);
   }
 
   /** Sleeps on the clock; throws `Aborted` when stopped meanwhile. */
-  async sleep(ms: number): Promise<void> {
-    await this.clock.sleep(ms, this.signal);
-    this.checkpoint();
+  sleep(ms: number): Promise<void> {
+    return sleep(this, ms);
   }
 
   /** Throws `Aborted` once stopped: results that arrive after `stop()` are ignored. */
   checkpoint(): void {
-    if (this.signal.aborted) throw new AllocatorError('Aborted', 'the branch controller stopped');
-  }
-
-  /** The filter of this cluster's interfaces (in the configured VPC). */
-  ownedFilter(): { tags: Record<string, string>; vpcId?: string } {
-    const filter: { tags: Record<string, string>; vpcId?: string } = {
-      tags: { [this.clusterTag]: 'owned' },
-    };
-    if (this.options.vpcId !== undefined) filter.vpcId = this.options.vpcId;
-    return filter;
+    checkpoint(this.signal);
   }
 
   /** The delay before the `requeue`-th retry of a failed allocation, preparation or delete. */
@@ -328,21 +201,5 @@ export class ControllerContext {
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const resolve of waiters) resolve();
-  }
-
-  /** The pod as an event's involved object. */
-  podRef(pod: PodRecord): PodRef & { kind: 'Pod' } {
-    return { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid };
-  }
-
-  /** The detail of an event about a pod's branch. */
-  detail(pod: PodRecord, branch: BranchRecord): BranchEventDetail {
-    return {
-      pod: { namespace: pod.namespace, name: pod.name, uid: pod.uid },
-      node: branch.node.name,
-      eniId: branch.eniId ?? '',
-      vlanId: branch.vlanId,
-      groupIds: this.interner.groupIds(branch.groupKey),
-    };
   }
 }

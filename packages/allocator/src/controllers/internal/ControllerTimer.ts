@@ -4,24 +4,26 @@ import type { BranchRecord, NodeRecord, PodRecord } from '../records.js';
 
 /**
  * What a deadline of the controller is for: a branch's cooldown, hold or delete retry, a pod's
- * requeue, a node's preparation retry, or the next garbage-collection sweep. A `stamp` that no
- * longer matches its record's marks a deadline that was overtaken.
+ * requeue, a node's preparation retry, or the next garbage-collection sweep.
  */
 export type ControllerDeadline =
-  | { readonly kind: 'branch'; readonly branch: BranchRecord; readonly stamp: number }
-  | { readonly kind: 'pod'; readonly pod: PodRecord; readonly stamp: number }
-  | { readonly kind: 'node'; readonly node: NodeRecord; readonly stamp: number }
+  | { readonly kind: 'branch'; readonly branch: BranchRecord }
+  | { readonly kind: 'pod'; readonly pod: PodRecord }
+  | { readonly kind: 'node'; readonly node: NodeRecord }
   | { readonly kind: 'gc' };
 
 /**
  * The one timer of the controller: a queue of deadlines and a loop that sleeps on the clock
- * until the earliest one and hands what is due to `fire`, in deadline order.
+ * until the earliest one and hands what is due to `fire`, in deadline order. A pod, branch or
+ * node has at most one pending deadline: scheduling another overtakes it, and `cancel` drops it.
  */
 export class ControllerTimer {
   readonly #clock: Clock;
   readonly #signal: AbortSignal;
   readonly #fire: (deadline: ControllerDeadline) => void;
   readonly #deadlines = new DeadlineQueue<ControllerDeadline>();
+  /** The one pending deadline of each record that has one (older ones in the queue are void). */
+  readonly #pending = new Map<BranchRecord | PodRecord | NodeRecord, ControllerDeadline>();
   #running = false;
   #wake: (() => void) | null = null;
   #abort: AbortController | null = null;
@@ -38,8 +40,13 @@ export class ControllerTimer {
     return this.#deadlines.peekTime();
   }
 
-  /** Adds a deadline, waking the loop when it is earlier than the one it sleeps until. */
+  /**
+   * Adds a deadline (overtaking its record's pending one), waking the loop when it is earlier
+   * than the one it sleeps until.
+   */
   schedule(at: number, deadline: ControllerDeadline): void {
+    const record = recordOf(deadline);
+    if (record !== null) this.#pending.set(record, deadline);
     if (this.#signal.aborted) return;
     this.#deadlines.push(at, deadline);
     if (!this.#running) {
@@ -50,9 +57,15 @@ export class ControllerTimer {
     }
   }
 
+  /** Drops the record's pending deadline; whether it had one. */
+  cancel(record: BranchRecord | PodRecord | NodeRecord): boolean {
+    return this.#pending.delete(record);
+  }
+
   /** Drops every pending deadline. */
   clear(): void {
     this.#deadlines.clear();
+    this.#pending.clear();
   }
 
   /** Wakes the loop (after a stop, so that it ends). */
@@ -71,6 +84,11 @@ export class ControllerTimer {
           due !== undefined;
           due = this.#deadlines.popDue(now)
         ) {
+          const record = recordOf(due);
+          if (record !== null) {
+            if (this.#pending.get(record) !== due) continue;
+            this.#pending.delete(record);
+          }
           this.#fire(due);
         }
         const next = this.#deadlines.peekTime();
@@ -97,5 +115,19 @@ export class ControllerTimer {
       this.#running = false;
       this.#sleepingUntil = Infinity;
     }
+  }
+}
+
+/** The record a deadline belongs to; null for the sweep. */
+function recordOf(deadline: ControllerDeadline): BranchRecord | PodRecord | NodeRecord | null {
+  switch (deadline.kind) {
+    case 'branch':
+      return deadline.branch;
+    case 'pod':
+      return deadline.pod;
+    case 'node':
+      return deadline.node;
+    case 'gc':
+      return null;
   }
 }

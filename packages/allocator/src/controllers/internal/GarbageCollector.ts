@@ -2,6 +2,7 @@ import { NODE_TAG } from '../../models/wellKnownNames.js';
 import { unbind } from './bindings.js';
 import type { BranchReleaser } from './BranchReleaser.js';
 import type { ControllerContext } from './ControllerContext.js';
+import type { ControllerRecords } from './ControllerRecords.js';
 
 /**
  * The periodic sweep (every `gcIntervalMs`): cools down branches whose pod vanished without
@@ -10,12 +11,14 @@ import type { ControllerContext } from './ControllerContext.js';
  */
 export class GarbageCollector {
   readonly #ctx: ControllerContext;
+  readonly #records: ControllerRecords;
   readonly #releaser: BranchReleaser;
   /** Interfaces seen `available` and unmanaged in the last sweep. */
   #availableLastSweep = new Set<string>();
 
-  constructor(ctx: ControllerContext, releaser: BranchReleaser) {
+  constructor(ctx: ControllerContext, records: ControllerRecords, releaser: BranchReleaser) {
     this.#ctx = ctx;
+    this.#records = records;
     this.#releaser = releaser;
   }
 
@@ -44,31 +47,31 @@ export class GarbageCollector {
   async #sweep(): Promise<void> {
     let deleted = 0;
     // Records whose pod vanished without a delete event (a missed watch event).
-    for (const branch of [...this.#ctx.branches.values()]) {
+    for (const branch of [...this.#records.branches.values()]) {
       const pod = branch.pod;
-      if (branch.state === 'in-use' && pod !== null && this.#ctx.pods.get(pod.uid) !== pod) {
-        const detail = this.#ctx.detail(pod, branch);
-        pod.status = 'released';
+      if (branch.state === 'in-use' && pod !== null && this.#records.pods.get(pod.uid) !== pod) {
+        const detail = this.#records.detail(pod, branch);
+        pod.moveTo('released');
         unbind(pod, branch);
         this.#releaser.coolDown(branch, detail);
       }
     }
-    const interfaces = await this.#ctx.call('DescribeNetworkInterfaces', 'maintenance', () =>
-      this.#ctx.ec2.listNetworkInterfaces(this.#ctx.ownedFilter()),
+    const interfaces = await this.#ctx.ec2.call('DescribeNetworkInterfaces', 'maintenance', () =>
+      this.#ctx.ec2.api.listNetworkInterfaces(this.#ctx.ec2.ownedFilter()),
     );
     const trunks = new Set<string>();
-    for (const node of this.#ctx.nodes.values()) {
+    for (const node of this.#records.nodes.values()) {
       if (node.trunkId !== null) trunks.add(node.trunkId);
       if (node.spareTrunkId !== null) trunks.add(node.spareTrunkId);
     }
     const available = new Set<string>();
     for (const eni of interfaces) {
       const id = eni.networkInterfaceId;
-      if (this.#ctx.branches.has(id) || trunks.has(id)) continue;
+      if (this.#records.branches.has(id) || trunks.has(id)) continue;
       if (eni.status !== 'available') continue;
       if (
         eni.interfaceType === 'trunk' &&
-        [...this.#ctx.nodes.values()].some((n) => n.status === 'preparing')
+        [...this.#records.nodes.values()].some((n) => n.status === 'preparing')
       ) {
         continue;
       }
@@ -77,13 +80,13 @@ export class GarbageCollector {
         deleted += 1;
         this.#releaser.deleteUnknown(
           eni,
-          this.#ctx.nodes.get(eni.tags[NODE_TAG] ?? '') ?? null,
+          this.#records.nodes.get(eni.tags[NODE_TAG] ?? '') ?? null,
           'garbage',
         );
       }
     }
     // Retry deletions that ran out of attempts.
-    for (const branch of this.#ctx.branches.values()) {
+    for (const branch of this.#records.branches.values()) {
       if (branch.state === 'deleting' && branch.deleteFailures > this.#ctx.options.requeues) {
         branch.deleteFailures = 0;
         this.#ctx.submit('maintenance', () =>

@@ -1,9 +1,11 @@
 import { PolicyIndex } from '@podsg/policy';
 import type { ClusterPod } from '../../models/ClusterObjects.js';
 import { POD_ENI_RESOURCE } from '../../models/wellKnownNames.js';
+import { podRef } from '../records.js';
 import type { BranchRecord, NodeRecord, PodRecord } from '../records.js';
 import { markTerminating, undrain } from './bindings.js';
 import type { ControllerContext } from './ControllerContext.js';
+import type { ControllerRecords } from './ControllerRecords.js';
 import { asAllocatorError, describeError } from './failures.js';
 
 /**
@@ -14,13 +16,15 @@ import { asAllocatorError, describeError } from './failures.js';
  */
 export class GroupReconciler {
   readonly #ctx: ControllerContext;
+  readonly #records: ControllerRecords;
   readonly #policies = new PolicyIndex();
   readonly #serviceAccounts = new Map<string, Readonly<Record<string, string>>>();
   /** Pods already warned about matching a policy without requesting a branch. */
   readonly #warnedUnrequested = new Set<string>();
 
-  constructor(ctx: ControllerContext) {
+  constructor(ctx: ControllerContext, records: ControllerRecords) {
     this.#ctx = ctx;
+    this.#records = records;
   }
 
   /** Adds or replaces a policy; an invalid one is reported as a Kubernetes event and skipped. */
@@ -52,7 +56,7 @@ export class GroupReconciler {
     name: string,
     labels: Readonly<Record<string, string>>,
   ): void {
-    this.#serviceAccounts.set(`${namespace}/${name}`, this.#ctx.interner.labels(labels));
+    this.#serviceAccounts.set(`${namespace}/${name}`, this.#records.interner.labels(labels));
   }
 
   /** Forgets a service account. */
@@ -99,9 +103,9 @@ export class GroupReconciler {
       this.#serviceAccountLabels(pod.namespace, pod.serviceAccountName),
     );
     if (resolution.groupIds.length > 0) {
-      return { groupKey: this.#ctx.interner.groups(resolution.groupIds), fallback: false };
+      return { groupKey: this.#records.interner.groups(resolution.groupIds), fallback: false };
     }
-    return { groupKey: this.#ctx.interner.groups(node.primaryGroupIds), fallback: true };
+    return { groupKey: this.#records.interner.groups(node.primaryGroupIds), fallback: true };
   }
 
   /**
@@ -109,7 +113,7 @@ export class GroupReconciler {
    * service account after a change of its labels.
    */
   reconcileNamespace(namespace: string, serviceAccountName: string | null): void {
-    for (const pod of this.#ctx.pods.values()) {
+    for (const pod of this.#records.pods.values()) {
       if (pod.namespace !== namespace || pod.status !== 'allocated') continue;
       if (serviceAccountName !== null && pod.serviceAccountName !== serviceAccountName) continue;
       this.reconcileGroups(pod);
@@ -137,18 +141,18 @@ export class GroupReconciler {
   ): Promise<void> {
     const eniId = branch.eniId;
     if (eniId === null) return;
-    const previousGroupIds = this.#ctx.interner.groupIds(branch.groupKey);
-    const groupIds = this.#ctx.interner.groupIds(groupKey);
+    const previousGroupIds = this.#records.interner.groupIds(branch.groupKey);
+    const groupIds = this.#records.interner.groupIds(groupKey);
     try {
-      await this.#ctx.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
-        this.#ctx.ec2.modifyNetworkInterface({ networkInterfaceId: eniId, groupIds }),
+      await this.#ctx.ec2.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
+        this.#ctx.ec2.api.modifyNetworkInterface({ networkInterfaceId: eniId, groupIds }),
       );
     } catch (error) {
       branch.modifying = false;
       if (this.#ctx.signal.aborted) return;
       this.#ctx.warn(`could not update the groups of ${eniId}`, error);
       this.#ctx.event(
-        this.#ctx.podRef(pod),
+        podRef(pod),
         'Warning',
         'SecurityGroupsUpdateFailed',
         `Failed to apply [${groupIds.join(', ')}] to ${eniId}: ${describeError(asAllocatorError(error))}`,
@@ -163,12 +167,12 @@ export class GroupReconciler {
     branch.fallback = fallback;
     if (branch.pod === pod && pod.status === 'allocated') {
       this.#ctx.events.emit('groupsUpdated', {
-        ...this.#ctx.detail(pod, branch),
+        ...this.#records.detail(pod, branch),
         previousGroupIds,
       });
       if (fallback) {
         this.#ctx.event(
-          this.#ctx.podRef(pod),
+          podRef(pod),
           'Warning',
           'SecurityGroupsRemoved',
           `No SecurityGroupPolicy matches the pod any more; ${eniId} keeps the node's primary ` +
@@ -176,7 +180,7 @@ export class GroupReconciler {
         );
       } else {
         this.#ctx.event(
-          this.#ctx.podRef(pod),
+          podRef(pod),
           'Normal',
           'SecurityGroupsUpdated',
           `Security groups of ${eniId} changed from [${previousGroupIds.join(', ')}] to ` +

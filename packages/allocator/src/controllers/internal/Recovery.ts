@@ -1,4 +1,4 @@
-import { decodePodEniAnnotation } from '../../calculations/decodePodEniAnnotation.js';
+import { decodePodEniAnnotation } from '../../calculations/podEniAnnotation.js';
 import type { BranchState } from '../../models/BranchState.js';
 import type { ClusterPod } from '../../models/ClusterObjects.js';
 import type { NetworkInterface } from '../../models/NetworkInterface.js';
@@ -10,10 +10,11 @@ import {
 } from '../../models/wellKnownNames.js';
 import { BranchRecord, fillFromInterface } from '../records.js';
 import type { NodeRecord, PodRecord } from '../records.js';
-import type { BranchAllocator } from './BranchAllocator.js';
 import type { BranchReleaser } from './BranchReleaser.js';
 import type { ControllerContext } from './ControllerContext.js';
+import type { ControllerRecords } from './ControllerRecords.js';
 import type { GroupReconciler } from './GroupReconciler.js';
+import type { PodReconciler } from './PodReconciler.js';
 
 /**
  * Rebuilding the records after a restart from EC2's interfaces and the pods' annotations.
@@ -23,21 +24,24 @@ import type { GroupReconciler } from './GroupReconciler.js';
  */
 export class Recovery {
   readonly #ctx: ControllerContext;
+  readonly #records: ControllerRecords;
   readonly #groups: GroupReconciler;
-  readonly #allocator: BranchAllocator;
+  readonly #reconciler: PodReconciler;
   readonly #releaser: BranchReleaser;
   /** In-use branches whose interface was missing from EC2's list at recovery, to verify. */
   readonly #unverified = new Set<BranchRecord>();
 
   constructor(
     ctx: ControllerContext,
+    records: ControllerRecords,
     groups: GroupReconciler,
-    allocator: BranchAllocator,
+    reconciler: PodReconciler,
     releaser: BranchReleaser,
   ) {
     this.#ctx = ctx;
+    this.#records = records;
     this.#groups = groups;
-    this.#allocator = allocator;
+    this.#reconciler = reconciler;
     this.#releaser = releaser;
   }
 
@@ -65,8 +69,8 @@ export class Recovery {
         continue;
       }
       if (clusterPod.hostNetwork) continue;
-      const pod = this.#ctx.newPodRecord(clusterPod);
-      this.#ctx.pods.set(pod.uid, pod);
+      const pod = this.#records.newPodRecord(clusterPod);
+      this.#records.pods.set(pod.uid, pod);
       if (clusterPod.nodeName === null) continue;
       const attachment = annotation === undefined ? null : safeDecode(annotation);
       if (attachment === null || claimed.has(attachment.eniId)) {
@@ -79,20 +83,20 @@ export class Recovery {
         continue;
       }
       claimed.add(attachment.eniId);
-      const node = this.#ctx.nodeRecord(clusterPod.nodeName);
+      const node = this.#records.nodeRecord(clusterPod.nodeName);
       const eni = byId.get(attachment.eniId);
       const groupKey =
         eni === undefined
           ? this.#groups.resolve(pod, node).groupKey
-          : this.#ctx.interner.groups(eni.groupIds);
+          : this.#records.interner.groups(eni.groupIds);
       const branch = new BranchRecord(node, attachment.vlanId, groupKey, 'in-use');
       branch.eniId = attachment.eniId;
       branch.associationId = attachment.associationID;
       branch.macAddress = attachment.ifAddress;
       branch.privateIp = attachment.privateIp;
       branch.ipv6Address = attachment.ipv6Addr;
-      branch.subnetCidr = this.#ctx.interner.text(attachment.subnetCidr);
-      branch.subnetV6Cidr = this.#ctx.interner.text(attachment.subnetV6Cidr);
+      branch.subnetCidr = this.#records.interner.text(attachment.subnetCidr);
+      branch.subnetV6Cidr = this.#records.interner.text(attachment.subnetV6Cidr);
       branch.taggedUid = eni?.tags[POD_UID_TAG] ?? null;
       branch.pod = pod;
       // The list may lag behind (visibility delay): trust the annotation, verify in sweeps.
@@ -109,15 +113,15 @@ export class Recovery {
       }
       pod.node = node;
       pod.branch = branch;
-      pod.status = 'allocated';
-      this.#ctx.branches.set(attachment.eniId, branch);
+      pod.moveTo('allocated');
+      this.#records.branches.set(attachment.eniId, branch);
     }
     // 2. Branches no annotation names: adopt for their live pod, else cool down or delete.
     const associated: NetworkInterface[] = [];
     const adoptions: { pod: PodRecord; eni: NetworkInterface; node: NodeRecord }[] = [];
     for (const eni of interfaces) {
       if (eni.interfaceType !== 'branch' || claimed.has(eni.networkInterfaceId)) continue;
-      const node = this.#ctx.nodes.get(eni.tags[NODE_TAG] ?? '');
+      const node = this.#records.nodes.get(eni.tags[NODE_TAG] ?? '');
       const candidate = this.#adoptionCandidate(unannotated, eni, node);
       if (candidate !== undefined && node !== undefined) {
         unannotated.delete(candidate.uid);
@@ -135,7 +139,7 @@ export class Recovery {
       if (eni.status !== 'available') trunkIds.add(this.#trunkOf(eni));
     const associations = await this.#describeAssociations(trunkIds);
     for (const eni of associated) {
-      const node = this.#ctx.nodes.get(eni.tags[NODE_TAG] ?? '');
+      const node = this.#records.nodes.get(eni.tags[NODE_TAG] ?? '');
       if (node === undefined) continue;
       const association = associations.get(eni.networkInterfaceId);
       const branch =
@@ -147,9 +151,8 @@ export class Recovery {
         continue;
       }
       // Its pod may have died just before the restart: a full cooldown before reuse.
-      branch.stamp += 1;
       branch.deadline = this.#ctx.clock.now() + this.#ctx.options.cooldownMs;
-      this.#ctx.schedule(branch.deadline, { kind: 'branch', branch, stamp: branch.stamp });
+      this.#ctx.schedule(branch.deadline, { kind: 'branch', branch });
     }
     // 4. Adoptions: associate when needed, then annotate, through the allocation path.
     for (const { pod, eni, node } of adoptions) {
@@ -168,26 +171,26 @@ export class Recovery {
         branch = new BranchRecord(
           node,
           vlanId,
-          this.#ctx.interner.groups(eni.groupIds),
+          this.#records.interner.groups(eni.groupIds),
           'creating',
         );
         fillFromInterface(branch, eni);
-        this.#ctx.branches.set(eni.networkInterfaceId, branch);
+        this.#records.branches.set(eni.networkInterfaceId, branch);
       }
       branch.adopted = true;
       branch.pod = pod;
       pod.branch = branch;
       pod.node = node;
-      pod.status = 'allocating';
+      pod.moveTo('allocating');
       const adopted = branch;
-      this.#allocator.finish(pod, adopted);
+      this.#reconciler.allocate(pod, adopted);
     }
     // 5. The rest wait for a new branch, in list order.
     for (const { pod, nodeName } of unannotated.values()) {
-      const node = this.#ctx.nodeRecord(nodeName);
-      pod.status = 'waiting';
+      const node = this.#records.nodeRecord(nodeName);
+      pod.moveTo('waiting');
       pod.node = node;
-      pod.seq = this.#ctx.nextSeq();
+      pod.seq = this.#records.nextSeq();
       node.waiting.push(pod);
     }
   }
@@ -196,7 +199,7 @@ export class Recovery {
   #rebuildTrunks(interfaces: readonly NetworkInterface[]): void {
     for (const eni of interfaces) {
       if (eni.interfaceType !== 'trunk') continue;
-      const node = this.#ctx.nodes.get(eni.tags[NODE_TAG] ?? '');
+      const node = this.#records.nodes.get(eni.tags[NODE_TAG] ?? '');
       if (node === undefined) continue;
       if (eni.attachment !== undefined && eni.attachment.instanceId === node.instanceId) {
         node.trunkId = eni.networkInterfaceId;
@@ -226,7 +229,7 @@ export class Recovery {
 
   #trunkOf(eni: NetworkInterface): string {
     return (
-      eni.tags[TRUNK_ENI_ID_TAG] ?? this.#ctx.nodes.get(eni.tags[NODE_TAG] ?? '')?.trunkId ?? ''
+      eni.tags[TRUNK_ENI_ID_TAG] ?? this.#records.nodes.get(eni.tags[NODE_TAG] ?? '')?.trunkId ?? ''
     );
   }
 
@@ -238,10 +241,10 @@ export class Recovery {
     for (const trunkId of trunkIds) {
       if (trunkId === '') continue;
       try {
-        const associations = await this.#ctx.call(
+        const associations = await this.#ctx.ec2.call(
           'DescribeTrunkInterfaceAssociations',
           'critical',
-          () => this.#ctx.ec2.describeTrunkInterfaceAssociations(trunkId),
+          () => this.#ctx.ec2.api.describeTrunkInterfaceAssociations(trunkId),
         );
         for (const association of associations) {
           byBranch.set(association.branchInterfaceId, {
@@ -267,13 +270,13 @@ export class Recovery {
     const branch = new BranchRecord(
       node,
       association.vlanId,
-      this.#ctx.interner.groups(eni.groupIds),
+      this.#records.interner.groups(eni.groupIds),
       state,
     );
     fillFromInterface(branch, eni);
     branch.associationId = association.associationId;
     if (node.ledger === null || !node.ledger.adopt(branch)) return null;
-    this.#ctx.branches.set(eni.networkInterfaceId, branch);
+    this.#records.branches.set(eni.networkInterfaceId, branch);
     return branch;
   }
 }

@@ -53,8 +53,8 @@ export class RetagLane {
         if (branch.taggedUid === pod.uid) continue;
         const uid = pod.uid;
         try {
-          await this.#ctx.call('CreateTags', 'background', () =>
-            this.#ctx.ec2.tagNetworkInterface(eniId, { [POD_UID_TAG]: uid }),
+          await this.#ctx.ec2.call('CreateTags', 'background', () =>
+            this.#ctx.ec2.api.tagNetworkInterface(eniId, { [POD_UID_TAG]: uid }),
           );
           branch.taggedUid = uid;
         } catch (error) {

@@ -12,11 +12,12 @@ import {
 } from '../../models/wellKnownNames.js';
 import { NodeLedger } from '../../services/NodeLedger.js';
 import type { BranchRecord, NodeRecord } from '../records.js';
-import type { BranchAllocator } from './BranchAllocator.js';
 import type { BranchReleaser } from './BranchReleaser.js';
 import type { ControllerContext } from './ControllerContext.js';
+import type { ControllerRecords } from './ControllerRecords.js';
 import { asAllocatorError, describeError } from './failures.js';
 import { requireSubnetId } from './nodeSubnet.js';
+import type { NodeQueue } from './NodeQueue.js';
 
 const TRUNK_POLL_FIRST_MS = 500;
 const TRUNK_POLL_MAX_MS = 5_000;
@@ -29,18 +30,25 @@ const TRUNK_POLL_MAX_MS = 5_000;
  */
 export class TrunkPreparer {
   readonly #ctx: ControllerContext;
-  readonly #allocator: BranchAllocator;
+  readonly #records: ControllerRecords;
+  readonly #queue: NodeQueue;
   readonly #releaser: BranchReleaser;
 
-  constructor(ctx: ControllerContext, allocator: BranchAllocator, releaser: BranchReleaser) {
+  constructor(
+    ctx: ControllerContext,
+    records: ControllerRecords,
+    queue: NodeQueue,
+    releaser: BranchReleaser,
+  ) {
     this.#ctx = ctx;
-    this.#allocator = allocator;
+    this.#records = records;
+    this.#queue = queue;
     this.#releaser = releaser;
   }
 
   /** A node's preparation retry deadline: prepares it again unless overtaken. */
-  onDeadline(node: NodeRecord, stamp: number): void {
-    if (stamp === node.stamp && node.status === 'failed') {
+  onDeadline(node: NodeRecord): void {
+    if (node.status === 'failed') {
       node.status = 'pending';
       this.considerNode(node);
     }
@@ -48,7 +56,7 @@ export class TrunkPreparer {
 
   /** The node's record, updated from the cluster; limits and ledger once it opts in. */
   upsertNode(clusterNode: ClusterNode): NodeRecord {
-    const node = this.#ctx.nodeRecord(clusterNode.name);
+    const node = this.#records.nodeRecord(clusterNode.name);
     node.uid = clusterNode.uid;
     node.instanceId = clusterNode.instanceId;
     node.instanceType = clusterNode.instanceType;
@@ -109,7 +117,7 @@ export class TrunkPreparer {
       if (!node.trunkSettled) await this.#ensureTrunk(node, instanceId);
       const subnetId = requireSubnetId(node, 'its branch interfaces');
       if (node.subnetCidr === '') {
-        const subnet = await this.#ctx.subnet(subnetId);
+        const subnet = await this.#ctx.ec2.subnet(subnetId);
         node.subnetCidr = subnet.cidrBlock;
         node.subnetV6Cidr = subnet.ipv6CidrBlock ?? '';
       }
@@ -123,7 +131,7 @@ export class TrunkPreparer {
         trunkInterfaceId: node.trunkId ?? '',
         capacity: ledger.capacity,
       });
-      this.#allocator.pump(node);
+      this.#queue.pump(node);
     } catch (error) {
       if (this.#ctx.signal.aborted) return;
       const failure = asAllocatorError(error);
@@ -132,11 +140,9 @@ export class TrunkPreparer {
       const willRetry = node.prepFailures <= this.#ctx.options.requeues;
       this.#ctx.events.emit('trunkFailed', { node: node.name, error: failure, willRetry });
       if (willRetry) {
-        node.stamp += 1;
         this.#ctx.schedule(this.#ctx.clock.now() + this.#ctx.requeueDelay(node.prepFailures), {
           kind: 'node',
           node,
-          stamp: node.stamp,
         });
       }
     }
@@ -144,8 +150,8 @@ export class TrunkPreparer {
 
   /** Finds or creates, attaches and settles the node's trunk. */
   async #ensureTrunk(node: NodeRecord, instanceId: string): Promise<void> {
-    let instance = await this.#ctx.call('DescribeInstances', 'critical', () =>
-      this.#ctx.ec2.describeInstance(instanceId),
+    let instance = await this.#ctx.ec2.call('DescribeInstances', 'critical', () =>
+      this.#ctx.ec2.api.describeInstance(instanceId),
     );
     const primary =
       instance.networkInterfaces.find((eni) => eni.attachment?.deviceIndex === 0) ??
@@ -172,8 +178,8 @@ export class TrunkPreparer {
       }
       await this.#ctx.sleep(delay);
       delay = Math.min(delay * 2, TRUNK_POLL_MAX_MS);
-      instance = await this.#ctx.call('DescribeInstances', 'critical', () =>
-        this.#ctx.ec2.describeInstance(instanceId),
+      instance = await this.#ctx.ec2.call('DescribeInstances', 'critical', () =>
+        this.#ctx.ec2.api.describeInstance(instanceId),
       );
       attachment = instance.networkInterfaces.find(
         (eni) => eni.networkInterfaceId === node.trunkId,
@@ -181,8 +187,8 @@ export class TrunkPreparer {
     }
     if (!attachment.deleteOnTermination) {
       const { attachmentId } = attachment;
-      await this.#ctx.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
-        this.#ctx.ec2.modifyNetworkInterface({
+      await this.#ctx.ec2.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
+        this.#ctx.ec2.api.modifyNetworkInterface({
           networkInterfaceId: trunk.networkInterfaceId,
           attachment: { attachmentId, deleteOnTermination: true },
         }),
@@ -203,12 +209,12 @@ export class TrunkPreparer {
     try {
       if (trunkId === null) {
         const subnetId = requireSubnetId(node, 'its trunk interface');
-        const created = await this.#ctx.call('CreateNetworkInterface', 'critical', () =>
-          this.#ctx.ec2.createNetworkInterface({
+        const created = await this.#ctx.ec2.call('CreateNetworkInterface', 'critical', () =>
+          this.#ctx.ec2.api.createNetworkInterface({
             subnetId,
             groupIds: node.primaryGroupIds,
             description: TRUNK_DESCRIPTION,
-            tags: { [this.#ctx.clusterTag]: 'owned', [NODE_TAG]: node.name },
+            tags: { [this.#ctx.ec2.clusterTag]: 'owned', [NODE_TAG]: node.name },
             interfaceType: 'trunk',
             clientToken: trunkCreateToken(instanceId, node.trunkGeneration),
           }),
@@ -230,8 +236,8 @@ export class TrunkPreparer {
         );
       }
       const attachTo = trunkId;
-      const { attachmentId } = await this.#ctx.call('AttachNetworkInterface', 'critical', () =>
-        this.#ctx.ec2.attachNetworkInterface({
+      const { attachmentId } = await this.#ctx.ec2.call('AttachNetworkInterface', 'critical', () =>
+        this.#ctx.ec2.api.attachNetworkInterface({
           networkInterfaceId: attachTo,
           instanceId,
           deviceIndex,
@@ -269,8 +275,8 @@ export class TrunkPreparer {
         node.spareTrunkId = null;
         node.trunkGeneration += 1;
         try {
-          await this.#ctx.call('DeleteNetworkInterface', 'critical', () =>
-            this.#ctx.ec2.deleteNetworkInterface(rollbackId),
+          await this.#ctx.ec2.call('DeleteNetworkInterface', 'critical', () =>
+            this.#ctx.ec2.api.deleteNetworkInterface(rollbackId),
           );
           this.#ctx.events.emit('deleted', {
             node: node.name,
@@ -298,26 +304,26 @@ export class TrunkPreparer {
 
   /** A node is gone: its waiting pods go back to idle, its pods are released, branches deleted. */
   removeNode(clusterNode: ClusterNode): void {
-    const node = this.#ctx.nodes.get(clusterNode.name);
+    const node = this.#records.nodes.get(clusterNode.name);
     if (node === undefined) return;
-    this.#ctx.nodes.delete(clusterNode.name);
-    node.stamp += 1;
+    this.#records.nodes.delete(clusterNode.name);
+    this.#ctx.timer.cancel(node);
     node.status = 'unsupported';
     for (const pod of node.waiting.slice(node.head)) {
       if (pod.node === node && pod.status === 'waiting') {
-        pod.status = 'idle';
+        pod.moveTo('idle');
         pod.node = null;
       }
     }
     node.waiting = [];
     node.head = 0;
     // Its branches die with the instance's trunk; delete what is left (EC2 keeps branches).
-    for (const branch of [...this.#ctx.branches.values()]) {
+    for (const branch of [...this.#records.branches.values()]) {
       if (branch.node !== node) continue;
       if (branch.pod !== null) {
         branch.pod.branch = null;
-        branch.pod.status = 'released';
-        this.#ctx.pods.delete(branch.pod.uid);
+        branch.pod.moveTo('released');
+        this.#records.pods.delete(branch.pod.uid);
         branch.pod = null;
       }
       if (branch.state !== 'deleting' && branch.state !== 'creating') {

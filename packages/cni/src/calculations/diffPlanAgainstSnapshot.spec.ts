@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { diffPlanAgainstSnapshot, hostVethName, planNodeSetup, planPodNetwork } from '@podsg/cni';
-import type { PodNetworkInput } from '@podsg/cni';
-import { FakeKernel } from '../services/FakeKernel.js';
+import { diffPlanAgainstSnapshot, hostVethName, planNodeSetup, planPodNetwork } from '../index.js';
+import type { PodNetworkInput } from '../index.js';
+import { FakeKernel } from '@podsg/adapters-fake';
 
 // CHECK's comparison, run against what the fake kernel holds after applying a real plan.
 

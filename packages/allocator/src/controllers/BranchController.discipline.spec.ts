@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AllocatorError, BranchController } from '@podsg/allocator';
-import { SG_WEB, SUBNET, world } from './harness.js';
-import type { World } from './harness.js';
+import { AllocatorError, BranchController } from '../index.js';
+import { SG_WEB, SUBNET, world } from './BranchController.testkit.js';
+import type { World } from './BranchController.testkit.js';
 
 let current: World | null = null;
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SG_WEB, SUBNET, world } from './harness.js';
-import type { World } from './harness.js';
+import { SG_WEB, SUBNET, world } from './BranchController.testkit.js';
+import type { World } from './BranchController.testkit.js';
 
 let current: World | null = null;
 afterEach(async () => {

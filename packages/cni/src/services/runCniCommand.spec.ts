@@ -1,9 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { hostVethName, runCniCommand } from '@podsg/cni';
-import type { CniRunnerPorts, NetworkSnapshot } from '@podsg/cni';
-import { FakeDelegatePluginRunner } from '../services/FakeDelegatePluginRunner.js';
-import { FakeKernel } from '../services/FakeKernel.js';
-import { FakeNodeAgent } from '../services/FakeNodeAgent.js';
+import { hostVethName, runCniCommand } from '../index.js';
+import type { CniRunnerPorts, NetworkSnapshot } from '../index.js';
+import { FakeDelegatePluginRunner, FakeKernel, FakeNodeAgent } from '@podsg/adapters-fake';
 
 // The CNI runner of @podsg/cni driving FakeKernel: ADD, CHECK, DEL and GC on a wired node. Its
 // protocol-only cases (VERSION, STATUS, argument errors) are in runCniCommand.protocol.spec.ts.

@@ -1,7 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { runCniCommand, type CniRunnerPorts, type PodNetworkApplier } from '@podsg/cni';
-import { FakeDelegatePluginRunner } from '../services/FakeDelegatePluginRunner.js';
-import { FakeNodeAgent } from '../services/FakeNodeAgent.js';
+import { runCniCommand, type CniRunnerPorts, type PodNetworkApplier } from '../index.js';
+import { FakeDelegatePluginRunner, FakeNodeAgent } from '@podsg/adapters-fake';
 
 // The protocol side of @podsg/cni's runner: versions, argument errors, delegation, STATUS. None of
 // these may touch the kernel, so the applier refuses every call. ADD, CHECK, DEL and GC on a wired

@@ -1,12 +1,8 @@
-import { BranchController, HAS_TRUNK_ATTACHED_LABEL, POD_ENI_ANNOTATION } from '@podsg/allocator';
-import type { BranchControllerOptions, PodEniAttachment } from '@podsg/allocator';
-import { decodePodEniAnnotation } from '@podsg/allocator';
-import { FakeCluster } from '../services/FakeCluster.js';
-import { FakeEc2 } from '../services/FakeEc2.js';
-import { SeededRandom } from '../services/SeededRandom.js';
-import { VirtualClock } from '../services/VirtualClock.js';
-import type { FakeClusterOptions } from '../models/FakeClusterOptions.js';
-import type { FakeEc2Options } from '../models/FakeEc2Options.js';
+import { FakeCluster, FakeEc2, SeededRandom, VirtualClock } from '@podsg/adapters-fake';
+import type { FakeClusterOptions, FakeEc2Options } from '@podsg/adapters-fake';
+import { BranchController, HAS_TRUNK_ATTACHED_LABEL, POD_ENI_ANNOTATION } from '../index.js';
+import type { BranchControllerOptions, PodEniAttachment } from '../index.js';
+import { decodePodEniAnnotation } from '../index.js';
 
 /** Security groups of the test VPC. */
 export const SG_WEB = 'sg-0123456789abcdef0';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { POD_ENI_ANNOTATION, POD_ENI_RESOURCE } from '@podsg/allocator';
-import { SG_NODE, SG_WEB, world } from './harness.js';
-import type { World } from './harness.js';
+import { POD_ENI_ANNOTATION, POD_ENI_RESOURCE } from '../index.js';
+import { SG_NODE, SG_WEB, world } from './BranchController.testkit.js';
+import type { World } from './BranchController.testkit.js';
 
 let current: World | null = null;
 afterEach(async () => {
