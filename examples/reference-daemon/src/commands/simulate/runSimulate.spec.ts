@@ -45,7 +45,7 @@ describe('podsgd simulate', () => {
     expect(stdout).toContain('Invariants: all held');
   });
 
-  it('prints one JSON report with the fields DESIGN.md promises', async () => {
+  it('prints one JSON report with the fields the architecture document promises', async () => {
     const { code, stdout } = await simulate(quickstart, '--json', '--seed', '3');
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as SimulationReport;

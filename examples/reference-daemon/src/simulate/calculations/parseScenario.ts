@@ -27,7 +27,7 @@ const DEFAULT_VISIBILITY_DELAY_MS = 1000;
 type Json = Record<string, unknown>;
 
 /**
- * Parses and validates a scenario file (YAML, DESIGN.md "Scenario files"). Collects every
+ * Parses and validates a scenario file (YAML, docs/architecture.md "Scenario files"). Collects every
  * problem and throws one `ScenarioError` naming each field, so nothing is simulated from a
  * half-valid file.
  */

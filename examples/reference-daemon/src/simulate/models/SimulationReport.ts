@@ -48,7 +48,7 @@ export interface ReadySeconds {
   max: number;
 }
 
-/** The JSON report of `podsgd simulate` (DESIGN.md, "Scenario files"). */
+/** The JSON report of `podsgd simulate` (docs/architecture.md, "Scenario files"). */
 export interface SimulationReport {
   scenario: { cluster: string; strategy: 'podsg' | 'baseline'; seed: number; until: number };
   pods: SimulatedPodReport[];
