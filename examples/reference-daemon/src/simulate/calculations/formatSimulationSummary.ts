@@ -1,3 +1,5 @@
+import { appendAll } from '../../collections/appendAll.js';
+import { maxOf } from '../../collections/maxOf.js';
 import type { SimulationReport } from '../models/SimulationReport.js';
 
 /**
@@ -15,8 +17,9 @@ export function formatSimulationSummary(report: SimulationReport): string {
   lines.push(
     `Pods alive at the end: ${pods.length}${removed > 0 ? ` (${removed} deleted during the run)` : ''}`,
   );
-  lines.push(
-    ...table(
+  appendAll(
+    lines,
+    table(
       ['POD', 'NODE', 'SECURITY GROUPS', 'BRANCH ENI', 'VLAN', 'READY (s)'],
       pods.map((pod) => [
         `${pod.namespace}/${pod.name}`,
@@ -65,10 +68,10 @@ export function formatSimulationSummary(report: SimulationReport): string {
     if (warnings.length > 10) lines.push(`  … and ${warnings.length - 10} more (see --json)`);
   }
   if (report.scenarioWarnings.length > 0) {
-    lines.push(
-      '',
-      'Scenario steps with nothing to act on:',
-      ...report.scenarioWarnings.map((w) => `  ${w}`),
+    lines.push('', 'Scenario steps with nothing to act on:');
+    appendAll(
+      lines,
+      report.scenarioWarnings.map((w) => `  ${w}`),
     );
   }
   lines.push(
@@ -76,16 +79,22 @@ export function formatSimulationSummary(report: SimulationReport): string {
     report.violations.length === 0
       ? 'Invariants: all held (unique VLANs, one interface per pod, resolved groups, capacity).'
       : `Invariants VIOLATED (${report.violations.length}):`,
-    ...report.violations.map((violation) => `  ${violation}`),
+  );
+  appendAll(
+    lines,
+    report.violations.map((violation) => `  ${violation}`),
   );
   return `${lines.join('\n')}\n`;
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+    maxOf(
+      rows.map((row) => (row[column] ?? '').length),
+      title.length,
+    ),
   );
   const render = (row: readonly string[]): string =>
     `  ${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ')}`.trimEnd();
-  return [render(header), ...rows.map(render)];
+  return appendAll([render(header)], rows.map(render));
 }

@@ -30,6 +30,13 @@ const INVARIANT_CHECK_INTERVAL_MS = 5_000;
 /** Kinds applied first at an instant, so pods meet the policies and accounts beside them. */
 const APPLY_ORDER = ['ServiceAccount', 'SecurityGroupPolicy', 'Pod'];
 
+/** Where a long simulation is: simulated time reached, the end, live pods. */
+export interface SimulationProgress {
+  readonly simulatedSeconds: number;
+  readonly untilSeconds: number;
+  readonly pods: number;
+}
+
 /**
  * One run of a scenario: the real `BranchController`, the real admission reviews (inside
  * `FakeCluster`) and the real CNI planner, against `FakeEc2` and `FakeCluster` on a
@@ -49,6 +56,13 @@ export class Simulation {
   private readonly serviceAccountLabels = new Map<string, Readonly<Record<string, string>>>();
   /** Live pods as the watch reports them, so a check per allocation is not a scan of all pods. */
   private readonly watchedPods = new Map<string, ClusterPod>();
+  /**
+   * Called at most every {@link progressIntervalMs} of real time while a run lasts longer than
+   * that (long runs show they are moving); never for a short run. Does not change the run.
+   */
+  onProgress: ((progress: SimulationProgress) => void) | null = null;
+  /** Real milliseconds between two {@link onProgress} calls. */
+  progressIntervalMs = 2_000;
 
   /**
    * @param controllerOptions - controller options beyond the scenario format (such as
@@ -233,8 +247,18 @@ export class Simulation {
   }
 
   private scheduleInvariantChecks(): void {
+    let lastReport = performance.now();
     const tick = (): void => {
       this.checkInvariants(false);
+      const now = performance.now();
+      if (this.onProgress !== null && now - lastReport >= this.progressIntervalMs) {
+        lastReport = now;
+        this.onProgress({
+          simulatedSeconds: toSeconds(this.clock.now()),
+          untilSeconds: this.scenario.until,
+          pods: this.watchedPods.size,
+        });
+      }
       if (this.clock.now() + INVARIANT_CHECK_INTERVAL_MS <= this.scenario.until * 1000) {
         this.clock.schedule(INVARIANT_CHECK_INTERVAL_MS, tick);
       }
