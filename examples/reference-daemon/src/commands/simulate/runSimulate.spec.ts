@@ -91,6 +91,20 @@ describe('podsgd simulate', () => {
     expect(code).toBe(0);
   });
 
+  it('reports the injected EC2 faults and the controller restarts of a scenario', async () => {
+    const { stdout } = await simulate('examples/scenarios/faults-and-restarts.yaml', '--json');
+    const report = JSON.parse(stdout) as SimulationReport;
+    expect(report.controllerRestarts).toEqual([15, 80]);
+    expect(report.ec2Faults.map((fault) => fault.api)).toEqual(
+      [...report.ec2Faults.map((fault) => fault.api)].sort(),
+    );
+    const faults = report.ec2Faults.reduce((sum, fault) => sum + fault.count, 0);
+    expect(faults).toBeGreaterThan(0);
+    const text = (await simulate('examples/scenarios/faults-and-restarts.yaml')).stdout;
+    expect(text).toContain(`EC2 faults injected: ${faults}`);
+    expect(text).toContain('Controller restarts: 2, at 15 s, 80 s');
+  });
+
   it('exits 2 naming every bad field of an invalid scenario, before simulating anything', async () => {
     const text = readFileSync(join(repoRoot, quickstart), 'utf8')
       .replace('instanceType: c5.xlarge', 'instanceType: c5.gigantic')

@@ -18,6 +18,7 @@ import {
 import { planPodNetwork } from '@podsg/cni';
 import { parseSecurityGroupPolicy, PolicyIndex } from '@podsg/policy';
 import { readyPercentiles, toSeconds } from '../calculations/percentiles.js';
+import { summarizeEc2Faults } from '../calculations/summarizeEc2Faults.js';
 import type { GeneratePods, Scenario, TimelineStep } from '../models/Scenario.js';
 import type {
   SimulatedInterfaceReport,
@@ -51,6 +52,8 @@ export class Simulation {
   /** Timeline steps that had nothing to act on, such as deleting a pod that is gone. */
   private readonly scenarioWarnings: string[] = [];
   private readonly generated = new Map<string, number>();
+  /** Simulated seconds of each controller restart. */
+  private readonly restarts: number[] = [];
   /** The simulation's own view of policies and service accounts: the oracle for group checks. */
   private readonly oracle = new PolicyIndex();
   private readonly serviceAccountLabels = new Map<string, Readonly<Record<string, string>>>();
@@ -183,6 +186,7 @@ export class Simulation {
   private async runStep(step: TimelineStep): Promise<void> {
     if (step.restartController) {
       // Throw the controller's memory away; the next one rebuilds from EC2 and the cluster.
+      this.restarts.push(toSeconds(this.clock.now()));
       await this.controller.stop();
       this.controller = this.newController();
       await this.controller.start();
@@ -483,6 +487,8 @@ export class Simulation {
       ec2Calls,
       ec2Throttled: calls.filter((call) => call.outcome === 'throttled').length,
       ec2MutatingCalls: calls.filter((call) => !call.api.startsWith('Describe')).length,
+      ec2Faults: summarizeEc2Faults(calls),
+      controllerRestarts: [...this.restarts],
       podReadySeconds: readyPercentiles(ready.map((ms) => ms / 1000)),
       podsWaitingForBranch: waiting,
       podsPending: pending,
