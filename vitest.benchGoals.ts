@@ -38,14 +38,15 @@ export class BenchGoalTable implements Reporter {
       for (const test of module.children.allTests()) {
         const recorded: unknown = (test.meta() as Record<string, unknown>)['benchGoals'];
         const goals = Array.isArray(recorded) ? recorded.filter(isBenchGoal) : [];
-        const failed = test.result().state === 'failed';
+        const state = test.result().state;
         if (goals.length === 0) {
-          rows.push([
-            file,
-            failed ? '(bench failed)' : '(no goal recorded: figures only)',
-            '',
-            failed ? 'FAILED' : '-',
-          ]);
+          rows.push(
+            state === 'failed'
+              ? [file, '(bench failed)', '', 'FAILED']
+              : state === 'skipped'
+                ? [file, '(skipped: see the reason it printed)', '', '-']
+                : [file, '(no goal recorded: figures only)', '', '-'],
+          );
         }
         for (const { goal, figure, met } of goals)
           rows.push([file, goal, figure, met ? 'met' : 'NOT met']);
@@ -69,9 +70,11 @@ export class BenchGoalTable implements Reporter {
         'Benchmark goals',
         line(header),
         ...rows.map(line),
-        unmet === 0
-          ? `all ${judged} goals met`
-          : `${unmet} of ${judged} goals NOT met (or their bench failed)`,
+        judged === 0 && unmet === 0
+          ? 'no goal was judged in this run'
+          : unmet === 0
+            ? `all ${judged} goals met`
+            : `${unmet} of ${judged} goals NOT met (or their bench failed)`,
         '',
       ].join('\n'),
     );
