@@ -4,7 +4,11 @@ import { workspaceAliases } from './vitest.shared.js';
 export default defineConfig({
   resolve: { alias: workspaceAliases },
   test: {
-    include: ['packages/*/src/**/*.spec.ts', 'examples/*/src/**/*.spec.ts'],
+    include: [
+      'packages/*/src/**/*.spec.ts',
+      'examples/*/src/**/*.spec.ts',
+      'examples/readme/*.spec.ts',
+    ],
     // Integration tests share host network state (namespaces, links); keep files serial.
     fileParallelism: false,
     testTimeout: 30_000,

@@ -1,6 +1,6 @@
 /* global console, process */
 // In the VM (run by init with the real node): drives the real podsg-cni against a stub
-// agent on a dummy trunk link and asserts the kernel state with `ip -j`, as DESIGN.md
+// agent on a dummy trunk link and asserts the kernel state with `ip -j`, as docs/architecture.md
 // ("Route plan", "CNI plugin and node agent") specifies. Prints `KTEST PASS name`,
 // `KTEST FAIL name: reason`, and finally `kernel: N passed, M failed`.
 //

@@ -1,5 +1,5 @@
 /* global console, process, URL */
-// In the VM: a stub podsg node agent. Serves the DESIGN.md agent protocol (HTTP/1.1 on a
+// In the VM: a stub podsg node agent. Serves the agent protocol of docs/architecture.md (HTTP/1.1 on a
 // unix socket) from a fixed table of pods, so the real podsg-cni can be run without a
 // cluster.
 //

@@ -22,7 +22,7 @@ interface RawAnswer {
 }
 
 /**
- * `NodeAgentClient` speaking the DESIGN.md protocol: HTTP/1.1 over the node agent's unix socket.
+ * `NodeAgentClient` speaking the node agent protocol (docs/architecture.md): HTTP/1.1 over the node agent's unix socket.
  *
  * One `GET` per connection (`Connection: close`), written and read over `node:net` with
  * `readHttpResponse`: `node:http` would cost the plugin ~7 ms more on every pod start (loading

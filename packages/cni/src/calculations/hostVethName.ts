@@ -7,7 +7,7 @@ export const STRICT_MODE_VETH_PREFIX = 'vlan';
 
 /**
  * The host-side veth name of a pod: the prefix plus the first 11 hex digits of
- * sha1(`<namespace>.<pod>`), as the AWS VPC CNI names it (DESIGN.md, "Route plan"). The prefix is
+ * sha1(`<namespace>.<pod>`), as the AWS VPC CNI names it (docs/architecture.md, "Pod networking"). The prefix is
  * `vlan` in strict mode and `vethPrefix` in standard mode, so names stay within the kernel's 15
  * characters. Throws `CniError` `InvalidPlanInput` for an empty pod name or namespace or a prefix
  * that is not 1..4 characters of `[a-z0-9]`.

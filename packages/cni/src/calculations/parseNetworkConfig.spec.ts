@@ -27,7 +27,7 @@ describe('parseNetworkConfig', () => {
     });
   });
 
-  it('reads the DESIGN.md example with its delegate', () => {
+  it('reads the documented example with its delegate', () => {
     const config = parse({
       ...base,
       podSGEnforcingMode: 'standard',

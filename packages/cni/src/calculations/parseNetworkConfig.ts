@@ -83,7 +83,7 @@ function parseAttachments(value: unknown, field: string): CniAttachmentRef[] {
 
 /**
  * Parses and validates podsg-cni's network configuration (stdin) for `command`, filling in the
- * defaults (DESIGN.md, "CNI plugin and node agent").
+ * defaults (docs/architecture.md, "Pod networking and the agent protocol").
  *
  * Throws `CniError`:
  * - `DecodeFailure` (code 6) when stdin is not a JSON object;

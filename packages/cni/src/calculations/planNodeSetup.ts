@@ -11,7 +11,7 @@ export const NODE_PORT_MARK = '0x80';
 export const NODE_FIREWALL_TABLE = 'podsg';
 
 /**
- * The once-per-node setup for an enforcing mode (DESIGN.md, "Route plan", last bullet).
+ * The once-per-node setup for an enforcing mode (docs/architecture.md, "Pod networking").
  *
  * Strict: the `lookup local` rule moves from priority 0 to 20 (add first, then delete, so the
  * node never runs without one), so the priority 10 branch rules see a pod's traffic before the

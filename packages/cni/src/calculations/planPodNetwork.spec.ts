@@ -24,7 +24,7 @@ const strictInput: PodNetworkInput = {
 };
 
 describe('planPodNetwork', () => {
-  it('wires a strict-mode IPv4 pod exactly as DESIGN.md describes', () => {
+  it('wires a strict-mode IPv4 pod exactly as docs/architecture.md describes', () => {
     const H = `vlan${hash}`;
     expect(planPodNetwork(strictInput).steps).toEqual([
       {

@@ -3,7 +3,7 @@ import type { PlanStep, RoutePlan } from '../models/RoutePlan.js';
 import { podAddressing } from './podAddressing.js';
 
 /**
- * The route plan that wires one pod to its branch interface (DESIGN.md, "Route plan"), for IPv4
+ * The route plan that wires one pod to its branch interface (docs/architecture.md, "Pod networking"), for IPv4
  * and, when the branch has `ipv6Addr`, IPv6.
  *
  * Order: the veth pair and everything inside the pod first, then the host route to the pod, then

@@ -1,7 +1,7 @@
 import type { BranchAttachment } from './BranchAttachment.js';
 
 /**
- * The node agent's answer about one pod (DESIGN.md, "Node agent protocol"):
+ * The node agent's answer about one pod (docs/architecture.md, "Pod networking and the agent protocol"):
  * `GET /v1/pods/{namespace}/{name}`.
  */
 export type AgentPodAnswer =

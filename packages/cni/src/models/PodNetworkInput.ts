@@ -1,7 +1,7 @@
 import type { BranchAttachment } from './BranchAttachment.js';
 import type { EnforcingMode } from './NetworkConfig.js';
 
-/** What `planPodNetwork` needs to wire one pod to its branch interface (DESIGN.md, "Route plan"). */
+/** What `planPodNetwork` needs to wire one pod to its branch interface (docs/architecture.md, "Pod networking"). */
 export interface PodNetworkInput {
   mode: EnforcingMode;
   podNamespace: string;

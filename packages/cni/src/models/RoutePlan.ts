@@ -5,7 +5,7 @@ export type Ns = 'host' | 'pod';
 export type Table = number | 'main' | 'local';
 
 /**
- * One operation of a route plan. The shape is a compatibility contract (DESIGN.md, "Route plan"):
+ * One operation of a route plan. The shape is a compatibility contract (docs/architecture.md, "Pod networking"):
  * appliers render it to iproute2, a netlink library or a fake kernel.
  *
  * `dst` is `default` or a CIDR (`10.0.0.1/32`); a route with `table` absent is in `main`.

@@ -1,7 +1,7 @@
 import type { AgentPodAnswer } from '../models/AgentPodAnswer.js';
 
 /**
- * Asks the node agent about pods (DESIGN.md, "Node agent protocol").
+ * Asks the node agent about pods (docs/architecture.md, "Pod networking and the agent protocol").
  *
  * Both methods are read-only and safe to retry.
  */

@@ -7,7 +7,7 @@ const LINK_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/;
 
 /**
  * Validates the JSON body of a node agent's `200` answer to `GET /v1/pods/{namespace}/{name}`
- * (DESIGN.md, "Node agent protocol"). Unknown keys are ignored; a wrong known key throws
+ * (docs/architecture.md, "Pod networking and the agent protocol"). Unknown keys are ignored; a wrong known key throws
  * `CniError` of kind `InvalidAgentAnswer` naming the field.
  *
  * @param body - the decoded JSON body

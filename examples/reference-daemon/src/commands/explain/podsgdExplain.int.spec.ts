@@ -227,7 +227,7 @@ describe.skipIf(!!why)('podsgd explain (built CLI, real process)', () => {
     expect(missing).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'podsgd: no/such.yaml: cannot read: no such file or directory\n',
+      stderr: 'podsgd: no/such.yaml: cannot read: no such file or directory (ENOENT)\n',
     });
     const emptyDir = join(scratch, 'empty');
     mkdirSync(emptyDir, { recursive: true });

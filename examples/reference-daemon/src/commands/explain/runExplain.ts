@@ -1,3 +1,4 @@
+import { appendAll } from '../../collections/appendAll.js';
 import type { CliContext } from '../../cli/models/CliContext.js';
 import { explainPod } from './calculations/explainPod.js';
 import { formatExplainReport } from './calculations/formatExplainReport.js';
@@ -5,6 +6,7 @@ import { selectPod } from './calculations/selectPod.js';
 import { selectServiceAccount } from './calculations/selectServiceAccount.js';
 import { readManifestFiles } from './io/readManifestFiles.js';
 import type { ExplainOptions } from './models/ExplainOptions.js';
+import type { ManifestDocument } from './models/ManifestDocument.js';
 
 /**
  * `podsgd explain`: reads the files, explains, prints the report (text or JSON) to stdout.
@@ -29,9 +31,9 @@ export async function runExplain(options: ExplainOptions, context: CliContext): 
           pod,
           options.namespace,
         );
-  const policyDocuments = [];
+  const policyDocuments: ManifestDocument[] = [];
   for (const path of options.policies) {
-    policyDocuments.push(...(await readManifestFiles(path, context.cwd)));
+    appendAll(policyDocuments, await readManifestFiles(path, context.cwd));
   }
   const report = explainPod({
     pod,

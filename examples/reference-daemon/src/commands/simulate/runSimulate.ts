@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { instanceLimits } from '@podsg/allocator';
 import { PodsgdCliError } from '../../cli/errors/PodsgdCliError.js';
 import type { CliContext } from '../../cli/models/CliContext.js';
 import { ExitCode } from '../../cli/models/ExitCode.js';
+import { readInputFile } from '../../io/readInputFile.js';
 import { formatSimulationSummary } from '../../simulate/calculations/formatSimulationSummary.js';
 import { parseScenario } from '../../simulate/calculations/parseScenario.js';
 import { ScenarioError } from '../../simulate/models/ScenarioError.js';
@@ -16,17 +16,12 @@ export async function runSimulate(
   options: SimulateOptions,
   context: CliContext,
 ): Promise<void> {
-  const seed = Number(options.seed);
-  if (!Number.isSafeInteger(seed) || seed < 0) {
+  const seed = /^\d+$/.test(options.seed) ? Number(options.seed) : Number.NaN;
+  if (!Number.isSafeInteger(seed)) {
     throw new PodsgdCliError('Usage', `--seed must be a whole number ≥ 0, not "${options.seed}"`);
   }
   const path = resolve(context.cwd, file);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new PodsgdCliError('Unreadable', `cannot read ${file}`, file, { cause: error });
-  }
+  const text = await readInputFile(path, file);
   let scenario;
   try {
     scenario = parseScenario(text, { isKnownInstanceType });
@@ -42,7 +37,13 @@ export async function runSimulate(
       },
     );
   }
-  const report = await new Simulation(scenario, seed).run();
+  const simulation = new Simulation(scenario, seed);
+  simulation.onProgress = ({ simulatedSeconds, untilSeconds, pods }) => {
+    context.stderr(
+      `podsgd simulate: t=${simulatedSeconds}s of ${untilSeconds}s simulated, ${pods} pods\n`,
+    );
+  };
+  const report = await simulation.run();
   context.stdout(
     options.json === true
       ? `${JSON.stringify(report, null, 2)}\n`

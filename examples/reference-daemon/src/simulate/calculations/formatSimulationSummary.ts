@@ -1,8 +1,12 @@
+import { appendAll } from '../../collections/appendAll.js';
+import { maxOf } from '../../collections/maxOf.js';
+import { collapseWarnings } from './collapseWarnings.js';
 import type { SimulationReport } from '../models/SimulationReport.js';
 
 /**
  * The operator's view of a simulation report: pods with their groups, interface, VLAN and
- * ready time; EC2 calls and throttles; pod-ready percentiles; leaks and violations.
+ * ready time; EC2 calls, throttles and injected faults; controller restarts; pod-ready
+ * percentiles; warnings folded by reason; leaks and violations.
  */
 export function formatSimulationSummary(report: SimulationReport): string {
   const { scenario } = report;
@@ -15,8 +19,9 @@ export function formatSimulationSummary(report: SimulationReport): string {
   lines.push(
     `Pods alive at the end: ${pods.length}${removed > 0 ? ` (${removed} deleted during the run)` : ''}`,
   );
-  lines.push(
-    ...table(
+  appendAll(
+    lines,
+    table(
       ['POD', 'NODE', 'SECURITY GROUPS', 'BRANCH ENI', 'VLAN', 'READY (s)'],
       pods.map((pod) => [
         `${pod.namespace}/${pod.name}`,
@@ -42,6 +47,23 @@ export function formatSimulationSummary(report: SimulationReport): string {
     `EC2 calls: ${total} (${report.ec2MutatingCalls} mutating), ${report.ec2Throttled} throttled`,
     ...calls.map(([api, n]) => `  ${api.padEnd(36)} ${String(n).padStart(6)}`),
   );
+  if (report.ec2Faults.length > 0) {
+    const faults = report.ec2Faults.reduce((sum, fault) => sum + fault.count, 0);
+    const lost = report.ec2Faults.reduce((sum, fault) => sum + fault.responsesLost, 0);
+    lines.push(
+      `EC2 faults injected: ${faults}${lost > 0 ? ` (${lost} after the change took effect: response lost)` : ''}`,
+    );
+    for (const fault of report.ec2Faults) {
+      lines.push(
+        `  ${fault.api.padEnd(36)} ${String(fault.count).padStart(6)}  ${span(fault.firstAt, fault.lastAt)}`,
+      );
+    }
+  }
+  if (report.controllerRestarts.length > 0) {
+    lines.push(
+      `Controller restarts: ${report.controllerRestarts.length}, at ${report.controllerRestarts.map((at) => `${at} s`).join(', ')}`,
+    );
+  }
   const ready = report.podReadySeconds;
   lines.push(
     `Pod ready (creation to branch annotation): p50 ${ready.p50} s, p90 ${ready.p90} s, p99 ${ready.p99} s, max ${ready.max} s`,
@@ -54,21 +76,23 @@ export function formatSimulationSummary(report: SimulationReport): string {
   if (report.podsPending > 0)
     lines.push(`Pods no node could take (pending): ${report.podsPending}`);
   lines.push(`Leaked interfaces: ${report.leakedInterfaces}`);
-  const warnings = report.events.filter((event) => event.type === 'Warning');
+  const warnings = collapseWarnings(report.events);
   if (warnings.length > 0) {
-    lines.push('', `Warnings (${warnings.length}):`);
-    for (const event of warnings.slice(0, 10)) {
+    const total = warnings.reduce((sum, warning) => sum + warning.count, 0);
+    lines.push('', `Warnings (${total}, by reason; every event is in --json):`);
+    for (const { reason, count, firstAt, lastAt, first } of warnings) {
       lines.push(
-        `  ${event.at.toFixed(1).padStart(7)} s  ${event.object}  ${event.reason}: ${event.message}`,
+        count === 1
+          ? `  ${first.at.toFixed(1).padStart(7)} s  ${first.object}  ${reason}: ${first.message}`
+          : `  ${count} × ${reason}  ${span(firstAt, lastAt)}, first ${first.object}: ${first.message}`,
       );
     }
-    if (warnings.length > 10) lines.push(`  … and ${warnings.length - 10} more (see --json)`);
   }
   if (report.scenarioWarnings.length > 0) {
-    lines.push(
-      '',
-      'Scenario steps with nothing to act on:',
-      ...report.scenarioWarnings.map((w) => `  ${w}`),
+    lines.push('', 'Scenario steps with nothing to act on:');
+    appendAll(
+      lines,
+      report.scenarioWarnings.map((w) => `  ${w}`),
     );
   }
   lines.push(
@@ -76,16 +100,29 @@ export function formatSimulationSummary(report: SimulationReport): string {
     report.violations.length === 0
       ? 'Invariants: all held (unique VLANs, one interface per pod, resolved groups, capacity).'
       : `Invariants VIOLATED (${report.violations.length}):`,
-    ...report.violations.map((violation) => `  ${violation}`),
+  );
+  appendAll(
+    lines,
+    report.violations.map((violation) => `  ${violation}`),
   );
   return `${lines.join('\n')}\n`;
 }
 
+/** `at 12.3 s` or `12.3 s … 45.6 s`. */
+function span(firstAt: number, lastAt: number): string {
+  return firstAt === lastAt
+    ? `at ${firstAt.toFixed(1)} s`
+    : `${firstAt.toFixed(1)} s … ${lastAt.toFixed(1)} s`;
+}
+
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+    maxOf(
+      rows.map((row) => (row[column] ?? '').length),
+      title.length,
+    ),
   );
   const render = (row: readonly string[]): string =>
     `  ${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ')}`.trimEnd();
-  return [render(header), ...rows.map(render)];
+  return appendAll([render(header)], rows.map(render));
 }

@@ -54,7 +54,7 @@ function issuesOf(text: string): { path: string; message: string }[] {
 }
 
 describe('parseScenario', () => {
-  it('reads the DESIGN.md example with times in simulated seconds', () => {
+  it('reads the documented example with times in simulated seconds', () => {
     const scenario = parseScenario(designExample, context);
     expect(scenario.until).toBe(600);
     expect(scenario.timeline.map((step) => step.at)).toEqual([30, 90, 100, 120]);

@@ -1,6 +1,8 @@
 import { EC2_API_NAMES, type Ec2ApiName } from '@podsg/allocator';
 import { parseSecurityGroupPolicy, PolicyValidationError } from '@podsg/policy';
 import { parseAllDocuments } from 'yaml';
+import { findUnknownPolicyFields } from '../../manifests/calculations/findUnknownPolicyFields.js';
+import { yamlDocumentToJs } from '../../io/yamlDocumentToJs.js';
 import type { GeneratePods, Scenario, ScenarioNode, TimelineStep } from '../models/Scenario.js';
 import { ScenarioError, type ScenarioIssue } from '../models/ScenarioError.js';
 import { parseDuration } from './parseDuration.js';
@@ -21,13 +23,15 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN =
   /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const MAX_GENERATED_PODS = 100_000;
+/** The longest run a scenario may ask for (one simulated day), so a typo cannot run for hours. */
+export const MAX_UNTIL_SECONDS = 86_400;
 /** New interfaces show in EC2's describe calls after a moment, not at once. */
 const DEFAULT_VISIBILITY_DELAY_MS = 1000;
 
 type Json = Record<string, unknown>;
 
 /**
- * Parses and validates a scenario file (YAML, DESIGN.md "Scenario files"). Collects every
+ * Parses and validates a scenario file (YAML, docs/architecture.md "Scenario files"). Collects every
  * problem and throws one `ScenarioError` naming each field, so nothing is simulated from a
  * half-valid file.
  */
@@ -43,8 +47,12 @@ export function parseScenario(text: string, context: ScenarioContext): Scenario 
       document.errors.map((error) => ({ path: '(file)', message: `YAML: ${error.message}` })),
     );
   }
+  const converted = yamlDocumentToJs(document);
+  if ('refused' in converted) {
+    throw new ScenarioError([{ path: '(file)', message: `YAML refused: ${converted.refused}` }]);
+  }
   const reader = new Reader();
-  const scenario = readScenario(reader, document.toJS() as unknown, context);
+  const scenario = readScenario(reader, converted.value, context);
   if (reader.issues.length > 0 || scenario === null) throw new ScenarioError(reader.issues);
   return scenario;
 }
@@ -59,6 +67,9 @@ function readScenario(reader: Reader, root: unknown, context: ScenarioContext): 
   const objects = readObjects(reader, top['objects'] ?? [], 'objects');
   const until = reader.duration(top['until'], 'until');
   if (until !== null && until <= 0) reader.issue('until', 'must be after the start');
+  if (until !== null && until > MAX_UNTIL_SECONDS) {
+    reader.issue('until', `must be at most ${MAX_UNTIL_SECONDS}s (one simulated day)`);
+  }
   const timeline = readTimeline(reader, top['timeline'] ?? [], until);
   if (!cluster || until === null) return null;
   return { cluster, ec2, controller, objects, timeline, until };
@@ -284,6 +295,9 @@ function readObjects(reader: Reader, value: unknown, path: string): Json[] {
       );
     }
     if (kind === 'SecurityGroupPolicy') {
+      const unknownFields = findUnknownPolicyFields(object);
+      for (const issue of unknownFields) reader.issue(`${itemPath}.${issue.path}`, issue.message);
+      if (unknownFields.length > 0) return [];
       try {
         parseSecurityGroupPolicy({ ...object, metadata: { namespace: 'default', ...metadata } });
       } catch (error) {

@@ -32,7 +32,7 @@ export interface TimelineStep {
   generatePods: GeneratePods | null;
 }
 
-/** A validated scenario (DESIGN.md, "Scenario files"); times are simulated seconds. */
+/** A validated scenario (docs/architecture.md, "Scenario files"); times are simulated seconds. */
 export interface Scenario {
   cluster: {
     name: string;

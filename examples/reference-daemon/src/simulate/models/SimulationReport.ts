@@ -48,7 +48,18 @@ export interface ReadySeconds {
   max: number;
 }
 
-/** The JSON report of `podsgd simulate` (DESIGN.md, "Scenario files"). */
+/** The JSON report of `podsgd simulate` (docs/architecture.md, "Scenario files"). */
+/** The faults injected into one EC2 API during a run (`ec2.faults` of the scenario). */
+export interface SimulatedFaultReport {
+  api: string;
+  count: number;
+  /** Faults injected after the change took effect: the change happened, its response was lost. */
+  responsesLost: number;
+  /** Simulated seconds of the first and the last fault. */
+  firstAt: number;
+  lastAt: number;
+}
+
 export interface SimulationReport {
   scenario: { cluster: string; strategy: 'podsg' | 'baseline'; seed: number; until: number };
   pods: SimulatedPodReport[];
@@ -59,6 +70,10 @@ export interface SimulationReport {
   ec2Throttled: number;
   /** Requests to mutating APIs (all but Describe*), whatever their outcome. */
   ec2MutatingCalls: number;
+  /** Faults injected into EC2 calls, per API; empty without `ec2.faults`. */
+  ec2Faults: SimulatedFaultReport[];
+  /** Simulated seconds at which the controller was restarted (`restartController` steps). */
+  controllerRestarts: number[];
   /** Over pods that needed and got a branch interface. */
   podReadySeconds: ReadySeconds;
   /** Pods alive and scheduled at the end that need a branch interface and have none. */

@@ -18,6 +18,7 @@ import {
 import { planPodNetwork } from '@podsg/cni';
 import { parseSecurityGroupPolicy, PolicyIndex } from '@podsg/policy';
 import { readyPercentiles, toSeconds } from '../calculations/percentiles.js';
+import { summarizeEc2Faults } from '../calculations/summarizeEc2Faults.js';
 import type { GeneratePods, Scenario, TimelineStep } from '../models/Scenario.js';
 import type {
   SimulatedInterfaceReport,
@@ -29,6 +30,13 @@ import type {
 const INVARIANT_CHECK_INTERVAL_MS = 5_000;
 /** Kinds applied first at an instant, so pods meet the policies and accounts beside them. */
 const APPLY_ORDER = ['ServiceAccount', 'SecurityGroupPolicy', 'Pod'];
+
+/** Where a long simulation is: simulated time reached, the end, live pods. */
+export interface SimulationProgress {
+  readonly simulatedSeconds: number;
+  readonly untilSeconds: number;
+  readonly pods: number;
+}
 
 /**
  * One run of a scenario: the real `BranchController`, the real admission reviews (inside
@@ -44,11 +52,20 @@ export class Simulation {
   /** Timeline steps that had nothing to act on, such as deleting a pod that is gone. */
   readonly #scenarioWarnings: string[] = [];
   readonly #generated = new Map<string, number>();
+  /** Simulated seconds of each controller restart. */
+  readonly #restarts: number[] = [];
   /** The simulation's own view of policies and service accounts: the oracle for group checks. */
   readonly #oracle = new PolicyIndex();
   readonly #serviceAccountLabels = new Map<string, Readonly<Record<string, string>>>();
   /** Live pods as the watch reports them, so a check per allocation is not a scan of all pods. */
   readonly #watchedPods = new Map<string, ClusterPod>();
+  /**
+   * Called at most every {@link progressIntervalMs} of real time while a run lasts longer than
+   * that (long runs show they are moving); never for a short run. Does not change the run.
+   */
+  onProgress: ((progress: SimulationProgress) => void) | null = null;
+  /** Real milliseconds between two {@link onProgress} calls. */
+  progressIntervalMs = 2_000;
 
   /**
    * @param controllerOptions - controller options beyond the scenario format (such as
@@ -169,6 +186,7 @@ export class Simulation {
   async #runStep(step: TimelineStep): Promise<void> {
     if (step.restartController) {
       // Throw the controller's memory away; the next one rebuilds from EC2 and the cluster.
+      this.#restarts.push(toSeconds(this.clock.now()));
       await this.#controller.stop();
       this.#controller = this.#newController();
       await this.#controller.start();
@@ -233,8 +251,18 @@ export class Simulation {
   }
 
   #scheduleInvariantChecks(): void {
+    let lastReport = performance.now();
     const tick = (): void => {
       this.#checkInvariants(false);
+      const now = performance.now();
+      if (this.onProgress !== null && now - lastReport >= this.progressIntervalMs) {
+        lastReport = now;
+        this.onProgress({
+          simulatedSeconds: toSeconds(this.clock.now()),
+          untilSeconds: this.scenario.until,
+          pods: this.#watchedPods.size,
+        });
+      }
       if (this.clock.now() + INVARIANT_CHECK_INTERVAL_MS <= this.scenario.until * 1000) {
         this.clock.schedule(INVARIANT_CHECK_INTERVAL_MS, tick);
       }
@@ -459,6 +487,8 @@ export class Simulation {
       ec2Calls,
       ec2Throttled: calls.filter((call) => call.outcome === 'throttled').length,
       ec2MutatingCalls: calls.filter((call) => !call.api.startsWith('Describe')).length,
+      ec2Faults: summarizeEc2Faults(calls),
+      controllerRestarts: [...this.#restarts],
       podReadySeconds: readyPercentiles(ready.map((ms) => ms / 1000)),
       podsWaitingForBranch: waiting,
       podsPending: pending,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ExplainedPod, ExplainedServiceAccount } from '../models/ExplainReport.js';
 import { explainPod } from './explainPod.js';
+import { formatExplainReport } from './formatExplainReport.js';
 import { parseManifestText } from './parseManifestText.js';
 
 /** A SecurityGroupPolicy manifest; `spec` is YAML flow text. */
@@ -236,6 +237,51 @@ describe('explainPod', () => {
         expect(report.notes.some((note) => note.startsWith('inconsistent'))).toBe(false);
       }
     }
+  });
+
+  it('refuses a misspelt field (podSelectr) instead of matching on the other selector alone', () => {
+    const report = explain(
+      policy(
+        'typo',
+        '{ podSelectr: { matchLabels: { app: other } }, ' +
+          'serviceAccountSelector: { matchLabels: { access: database } }, ' +
+          'securityGroups: { groupIds: [sg-0123456789abcdef0] } }',
+      ),
+    );
+    expect(report.result.groupIds).toEqual([]);
+    expect(report.invalidPolicies).toEqual([
+      {
+        source: { file: 'policies.yaml', document: 1, line: 1 },
+        policy: 'shop/typo',
+        issues: [{ path: 'spec.podSelectr', message: 'unknown field (did you mean podSelector?)' }],
+      },
+    ]);
+  });
+
+  it('explains and prints 150,000 policy documents without overflowing the stack', () => {
+    const policyDocuments = Array.from({ length: 150_000 }, (_, i) => ({
+      source: { file: 'policies.yaml', document: i + 1, line: 5 * i + 1 },
+      content: {
+        apiVersion: 'vpcresources.k8s.aws/v1beta1',
+        kind: 'SecurityGroupPolicy',
+        metadata: { name: `p${i}`, namespace: 'shop' },
+        spec: {
+          podSelector: { matchLabels: { app: i === 8 ? 'web' : `a${i}` } },
+          securityGroups: { groupIds: ['sg-0123456789abcdef0'] },
+        },
+      },
+    }));
+    const report = explainPod({
+      pod,
+      serviceAccount,
+      policyDocuments,
+      defaultNamespace: 'default',
+    });
+    expect(report.policies).toHaveLength(150_000);
+    expect(report.result.policies).toEqual([{ namespace: 'shop', name: 'p8' }]);
+    const text = formatExplainReport(report);
+    expect(text).toContain('Result: 1 of 150000 policies in namespace shop matches: p8');
+    expect(text.split('\n').length).toBeGreaterThan(150_000);
   });
 });
 

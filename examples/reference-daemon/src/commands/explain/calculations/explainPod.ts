@@ -13,6 +13,7 @@ import type {
   InvalidPolicy,
   PolicyExplanation,
 } from '../models/ExplainReport.js';
+import { findUnknownPolicyFields } from '../../../manifests/calculations/findUnknownPolicyFields.js';
 import type { ManifestDocument } from '../models/ManifestDocument.js';
 import type { ManifestSource } from '../models/ManifestSource.js';
 import { describeKubernetesObject } from './describeKubernetesObject.js';
@@ -160,15 +161,20 @@ function readPolicyDocument(
     };
   }
   const withNamespace = defaultTheNamespace(content, defaultNamespace);
+  // Unknown fields (`spec.podSelectr`) are refused as `kubectl apply` refuses them.
+  const issues = findUnknownPolicyFields(withNamespace);
   try {
-    return { kind: 'policy', policy: parseSecurityGroupPolicy(withNamespace) };
+    const policy = parseSecurityGroupPolicy(withNamespace);
+    if (issues.length === 0) return { kind: 'policy', policy };
   } catch (error) {
-    const issues = PolicyValidationError.is(error)
-      ? error.issues
-      : [{ path: '<document>', message: `could not be checked: ${String(error)}` }];
-    const label = describeKubernetesObject(withNamespace).split(' ')[2] ?? null;
-    return { kind: 'invalid', invalid: { source, policy: label, issues } };
+    issues.push(
+      ...(PolicyValidationError.is(error)
+        ? error.issues
+        : [{ path: '<document>', message: `could not be checked: ${String(error)}` }]),
+    );
   }
+  const label = describeKubernetesObject(withNamespace).split(' ')[2] ?? null;
+  return { kind: 'invalid', invalid: { source, policy: label, issues } };
 }
 
 /** A copy of `object` with `metadata.namespace` set when it has a metadata object without one. */

@@ -3,6 +3,8 @@ import type {
   PolicyExplanation,
   SelectorExplanation,
 } from '../models/ExplainReport.js';
+import { appendAll } from '../../../collections/appendAll.js';
+import { maxOf } from '../../../collections/maxOf.js';
 import { alignColumns } from './alignColumns.js';
 import { describeManifestSource } from './describeManifestSource.js';
 
@@ -21,8 +23,9 @@ export function formatExplainReport(report: ExplainReport): string {
   const lines: string[] = [];
   const podName = `${pod.namespace}/${pod.name ?? '(unnamed)'}`;
   lines.push(`Pod ${podName}  from ${describeManifestSource(pod.source)}`);
-  lines.push(
-    ...alignColumns([
+  appendAll(
+    lines,
+    alignColumns([
       ['  labels:', formatLabels(pod.labels)],
       [
         '  service account:',
@@ -39,21 +42,21 @@ export function formatExplainReport(report: ExplainReport): string {
   lines.push('', `Policies in namespace ${pod.namespace}:`);
   if (applicable.length === 0) lines.push('  (none)');
   // One width for names and one for terms across the section, so all columns line up.
-  const nameWidth = Math.max(0, ...applicable.map((policy) => policy.name.length));
-  const termWidth = Math.max(
-    0,
-    ...applicable.flatMap((policy) =>
+  const nameWidth = maxOf(applicable.map((policy) => policy.name.length));
+  const termWidth = maxOf(
+    applicable.flatMap((policy) =>
       policy.selectors.flatMap((selector) => selector.terms.map((term) => term.requirement.length)),
     ),
   );
   for (const policy of applicable) {
-    lines.push(...formatApplicablePolicy(policy, nameWidth, termWidth));
+    appendAll(lines, formatApplicablePolicy(policy, nameWidth, termWidth));
   }
 
   if (others.length > 0) {
     lines.push('', 'Policies in other namespaces (not applicable):');
-    lines.push(
-      ...alignColumns(
+    appendAll(
+      lines,
+      alignColumns(
         others.map((policy) => [
           `  ${neutralMark} ${policy.namespace}/${policy.name}`,
           policy.reason,
@@ -67,16 +70,18 @@ export function formatExplainReport(report: ExplainReport): string {
     for (const invalid of report.invalidPolicies) {
       const label = invalid.policy === null ? '' : `  ${invalid.policy}`;
       lines.push(`  ${failedMark} ${describeManifestSource(invalid.source)}${label}`);
-      lines.push(
-        ...alignColumns(invalid.issues.map((issue) => [`      ${issue.path}`, issue.message])),
+      appendAll(
+        lines,
+        alignColumns(invalid.issues.map((issue) => [`      ${issue.path}`, issue.message])),
       );
     }
   }
 
   if (report.ignoredDocuments.length > 0) {
     lines.push('', 'Ignored documents:');
-    lines.push(
-      ...alignColumns(
+    appendAll(
+      lines,
+      alignColumns(
         report.ignoredDocuments.map((ignored) => [
           `  ${neutralMark} ${describeManifestSource(ignored.source)}`,
           `${ignored.object}: ${ignored.reason}`,
@@ -86,7 +91,11 @@ export function formatExplainReport(report: ExplainReport): string {
   }
 
   if (report.notes.length > 0) {
-    lines.push('', 'Notes:', ...report.notes.map((note) => `  ! ${note}`));
+    lines.push('', 'Notes:');
+    appendAll(
+      lines,
+      report.notes.map((note) => `  ! ${note}`),
+    );
   }
 
   const { groupIds, policies } = report.result;

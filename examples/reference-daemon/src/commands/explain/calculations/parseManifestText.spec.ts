@@ -60,4 +60,27 @@ describe('parseManifestText', () => {
   it('returns nothing for an empty file', () => {
     expect(parseManifestText('', 'f.yaml')).toEqual([]);
   });
+
+  it('refuses an alias bomb naming the document, instead of expanding it', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) {
+      const previous = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      levels.push(`${name}: &${name} [${Array(10).fill(`*${previous}`).join(', ')}]`);
+    }
+    const text = `kind: ConfigMap\n---\n${levels.join('\n')}\n`;
+    expect(() => parseManifestText(text, 'bomb.yaml')).toThrow(
+      'bomb.yaml:3 (document 2): YAML refused: aliases expand more than 100 times (an alias bomb?)',
+    );
+  });
+
+  it('still reads ordinary anchors and merge keys', () => {
+    const text =
+      'base: &base { app: web }\nlabels: { <<: *base, tier: front }\nmore: [*base, *base]\n';
+    expect(parseManifestText(text, 'f.yaml')[0]?.content).toEqual({
+      base: { app: 'web' },
+      labels: { app: 'web', tier: 'front' },
+      more: [{ app: 'web' }, { app: 'web' }],
+    });
+  });
 });

@@ -1,12 +1,18 @@
 import { isMap, isNode, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { PodsgdCliError } from '../../../cli/errors/PodsgdCliError.js';
+import { yamlDocumentToJs } from '../../../io/yamlDocumentToJs.js';
 import type { ManifestDocument } from '../models/ManifestDocument.js';
 import type { ManifestSource } from '../models/ManifestSource.js';
+import { describeManifestSource } from './describeManifestSource.js';
 
 /**
  * Splits the text of a manifest file into its objects: one per YAML document, with
  * `kind: List` documents (as `kubectl get -o yaml` writes them) expanded into their
  * items. Empty documents are dropped. A document with a YAML syntax error becomes an
  * entry carrying the error, so one bad document does not hide the others.
+ *
+ * @throws PodsgdCliError `InvalidInput` for a document whose aliases expand too far (an alias
+ * bomb) or that nests too deeply to convert.
  *
  * YAML 1.1 is used, as Kubernetes' own YAML reader does (so `yes` is a boolean, which a
  * label value may not be).
@@ -29,7 +35,16 @@ export function parseManifestText(text: string, file: string): ManifestDocument[
       documents.push({ source, yamlError: firstError.message.split('\n')[0] ?? 'YAML error' });
       return;
     }
-    const content: unknown = yamlDocument.toJS();
+    const converted = yamlDocumentToJs(yamlDocument);
+    if ('refused' in converted) {
+      // Hostile rather than mistaken: refuse the whole file, naming the document.
+      throw new PodsgdCliError(
+        'InvalidInput',
+        `${describeManifestSource(source)}: YAML refused: ${converted.refused}`,
+        file,
+      );
+    }
+    const content = converted.value;
     if (content === null || content === undefined) return;
     const items = listItems(content);
     if (items === undefined) {

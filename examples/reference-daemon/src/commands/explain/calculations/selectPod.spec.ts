@@ -90,4 +90,27 @@ describe('selectPod', () => {
       /^pod\.yaml:1 \(document 1\): not valid YAML: /,
     );
   });
+
+  it('reports every issue of a bad pod at once, not only the first', () => {
+    const error = cliError(() =>
+      pod(
+        [
+          'apiVersion: v2',
+          'kind: Pod',
+          'metadata: { name: "", namespace: 7, labels: { a: true, b: "ok", c: 1 } }',
+          'spec: { serviceAccountName: "" }',
+        ].join('\n'),
+      ),
+    );
+    expect(error.message).toBe(
+      [
+        'pod.yaml:1 (document 1): 6 problems:',
+        '  apiVersion: a Pod must be v1',
+        '  metadata.name: must be a non-empty string',
+        '  metadata.namespace: must be a non-empty string',
+        '  metadata.labels.a: must be a string, got boolean (quote it in YAML)',
+        '  metadata.labels.c: must be a string, got number (quote it in YAML)',
+      ].join('\n') + '\n  spec.serviceAccountName: must be a non-empty string',
+    );
+  });
 });

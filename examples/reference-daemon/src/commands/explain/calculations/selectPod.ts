@@ -2,7 +2,8 @@ import { PodsgdCliError } from '../../../cli/errors/PodsgdCliError.js';
 import type { ExplainedPod } from '../models/ExplainReport.js';
 import type { ManifestDocument } from '../models/ManifestDocument.js';
 import { describeManifestSource } from './describeManifestSource.js';
-import { isPlainObject, readObjectMeta } from './readObjectMeta.js';
+import type { FieldIssue } from './readObjectMeta.js';
+import { inspectObjectMeta, invalidObject, isPlainObject } from './readObjectMeta.js';
 
 /**
  * Finds the one `v1` Pod among the documents of the `--pod` file. Other kinds are
@@ -41,23 +42,22 @@ export function selectPod(
     );
   }
   const pod = document.content;
-  const where = describeManifestSource(document.source);
-  if (pod['apiVersion'] !== 'v1') {
-    throw new PodsgdCliError('InvalidInput', `${where}: apiVersion: a Pod must be v1`, file);
-  }
-  const meta = readObjectMeta(pod, document.source, defaultNamespace);
+  // Every issue at once, so a bad pod is fixed in one round.
+  const issues: FieldIssue[] = [];
+  if (pod['apiVersion'] !== 'v1') issues.push({ field: 'apiVersion', message: 'a Pod must be v1' });
+  const { meta, issues: metaIssues } = inspectObjectMeta(pod, defaultNamespace);
+  issues.push(...metaIssues);
   const spec = pod['spec'] ?? {};
-  if (!isPlainObject(spec)) {
-    throw new PodsgdCliError('InvalidInput', `${where}: spec: must be an object`, file);
-  }
   // serviceAccount is the deprecated alias Kubernetes still honours.
-  const serviceAccountName = spec['serviceAccountName'] ?? spec['serviceAccount'] ?? 'default';
-  if (typeof serviceAccountName !== 'string' || serviceAccountName === '') {
-    throw new PodsgdCliError(
-      'InvalidInput',
-      `${where}: spec.serviceAccountName: must be a non-empty string`,
-      file,
-    );
+  const serviceAccountName = isPlainObject(spec)
+    ? (spec['serviceAccountName'] ?? spec['serviceAccount'] ?? 'default')
+    : 'default';
+  if (!isPlainObject(spec)) issues.push({ field: 'spec', message: 'must be an object' });
+  else if (typeof serviceAccountName !== 'string' || serviceAccountName === '') {
+    issues.push({ field: 'spec.serviceAccountName', message: 'must be a non-empty string' });
+  }
+  if (issues.length > 0 || typeof serviceAccountName !== 'string') {
+    throw invalidObject(document.source, issues);
   }
   return {
     namespace: meta.namespace,

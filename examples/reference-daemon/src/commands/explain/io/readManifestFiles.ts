@@ -1,6 +1,8 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
+import { appendAll } from '../../../collections/appendAll.js';
 import { PodsgdCliError } from '../../../cli/errors/PodsgdCliError.js';
+import { readInputFile, unreadableFile } from '../../../io/readInputFile.js';
 import { parseManifestText } from '../calculations/parseManifestText.js';
 import type { ManifestDocument } from '../models/ManifestDocument.js';
 
@@ -14,18 +16,18 @@ const manifestExtensions = new Set(['.yaml', '.yml', '.json']);
  *
  * Sources name files as the operator wrote them (`path`, or `path/<file>`).
  *
- * @throws PodsgdCliError `Unreadable` when the path cannot be read or a directory holds
- * no manifest files.
+ * @throws PodsgdCliError `Unreadable` when the path cannot be read (saying why: `ENOENT`,
+ * `EACCES`, too large), or a directory holds no manifest files.
  */
 export async function readManifestFiles(path: string, cwd: string): Promise<ManifestDocument[]> {
   const absolute = resolve(cwd, path);
   const stats = await stat(absolute).catch((error: unknown) => {
-    throw unreadable(path, error);
+    throw unreadableFile(path, error);
   });
-  if (!stats.isDirectory()) return parseManifestText(await readText(absolute, path), path);
+  if (!stats.isDirectory()) return parseManifestText(await readInputFile(absolute, path), path);
 
   const entries = await readdir(absolute, { withFileTypes: true }).catch((error: unknown) => {
-    throw unreadable(path, error);
+    throw unreadableFile(path, error);
   });
   const names = entries
     .filter((entry) => !entry.isDirectory() && manifestExtensions.has(extname(entry.name)))
@@ -41,31 +43,10 @@ export async function readManifestFiles(path: string, cwd: string): Promise<Mani
   const documents: ManifestDocument[] = [];
   for (const name of names) {
     const shown = join(path, name);
-    documents.push(...parseManifestText(await readText(join(absolute, name), shown), shown));
+    appendAll(
+      documents,
+      parseManifestText(await readInputFile(join(absolute, name), shown), shown),
+    );
   }
   return documents;
-}
-
-async function readText(absolute: string, shown: string): Promise<string> {
-  try {
-    return await readFile(absolute, 'utf8');
-  } catch (error) {
-    throw unreadable(shown, error);
-  }
-}
-
-function unreadable(shown: string, cause: unknown): PodsgdCliError {
-  const code =
-    typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : '';
-  const why =
-    code === 'ENOENT'
-      ? 'no such file or directory'
-      : code === 'EACCES'
-        ? 'permission denied'
-        : code === 'EISDIR'
-          ? 'is a directory'
-          : cause instanceof Error
-            ? cause.message
-            : String(cause);
-  return new PodsgdCliError('Unreadable', `${shown}: cannot read: ${why}`, shown, { cause });
 }
