@@ -37,3 +37,5 @@ export type {
   KernelFaultRule,
 } from './models/FakeKernelOptions.js';
 export type { KubernetesObject } from './models/KubernetesObject.js';
+export { compileFabricRuleset } from './vpc-fabric/compileFabricRuleset.js';
+export type { FabricInterface, FabricRulesetInput } from './vpc-fabric/FabricRulesetInput.js';
