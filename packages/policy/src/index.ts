@@ -64,6 +64,7 @@ export {
 export { PolicyIndex } from './services/PolicyIndex.js';
 export { evaluateReachability } from './reachability/calculations/evaluateReachability.js';
 export { parseSecurityGroups } from './reachability/calculations/parseSecurityGroups.js';
+export { parseNetworkInterfaces } from './reachability/calculations/parseNetworkInterfaces.js';
 export {
   describePorts,
   describeRule,

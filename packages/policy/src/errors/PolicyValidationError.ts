@@ -12,6 +12,7 @@ export interface ValidationIssue {
  * - `InvalidAdmissionReview`: an AdmissionReview lacks a request or its uid;
  * - `InvalidJsonPatch`: a JSON Patch could not be applied;
  * - `InvalidSecurityGroups`: security groups (`describe-security-groups` output) failed validation;
+ * - `InvalidNetworkInterfaces`: interfaces (`describe-network-interfaces` output) failed validation;
  * - `InvalidReachabilityQuery`: a reachability model or flow is inconsistent.
  */
 export type PolicyValidationErrorKind =
@@ -19,6 +20,7 @@ export type PolicyValidationErrorKind =
   | 'InvalidAdmissionReview'
   | 'InvalidJsonPatch'
   | 'InvalidSecurityGroups'
+  | 'InvalidNetworkInterfaces'
   | 'InvalidReachabilityQuery';
 
 /**

@@ -1,5 +1,9 @@
 import { PolicyValidationError, type ValidationIssue } from '../../errors/PolicyValidationError.js';
-import { describeJsonType, isJsonObject } from '../../calculations/jsonShapes.js';
+import {
+  describeJsonType,
+  isJsonObject,
+  showJsonValue as show,
+} from '../../calculations/jsonShapes.js';
 import { SECURITY_GROUP_ID } from '../../calculations/parseSecurityGroupPolicy.js';
 import type {
   CidrPeer,
@@ -220,11 +224,4 @@ function readGroupId(value: unknown, at: string, fail: Fail): string | null {
 function optionalString(value: unknown, at: string, fail: Fail): string | null {
   if (value === undefined || value === null) return null;
   return typeof value === 'string' ? value : fail(at, `must be a string, got ${show(value)}`);
-}
-
-function show(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  return ['string', 'number', 'boolean'].includes(typeof value)
-    ? JSON.stringify(value)
-    : describeJsonType(value);
 }
