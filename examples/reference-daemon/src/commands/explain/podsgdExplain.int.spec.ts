@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -340,6 +340,15 @@ describe.skipIf(!!why)('podsgd explain --reach (built CLI, real process)', () =>
       addressSource: 'status.podIP',
     });
     expect(report.explain.result.groupIds).toEqual([]);
+  });
+
+  it("prints exactly the README's example", () => {
+    const readme = readFileSync(join(repoRoot, 'examples/reference-daemon/README.md'), 'utf8');
+    const command = '    --security-groups examples/manifests/walkthrough/security-groups.json\n';
+    const start = readme.indexOf(command) + command.length;
+    const documented = readme.slice(start, readme.indexOf('\n```', start) + 1);
+    const { stdout } = reach('pod-postgres-test.yaml', 'sg-0a1b2c3d4e5f60002:5432', ...withAccount);
+    expect(stdout).toBe(documented);
   });
 
   it('exits 2 naming every bad field of the security groups file', () => {
