@@ -294,6 +294,17 @@ describe.skipIf(!!why)(
         expect(judged.ingress.outcome).toBe('denied');
       });
 
+      it('pod A is held to the port: 5433 (nothing listens) is dropped, not refused; the evaluator agrees', async () => {
+        // Had the packet arrived, the database's kernel would have refused it at once.
+        const outcome = await connect(ns.a, address(endDb), 5433);
+        console.log(`pod A → database:5433: ${outcome}`);
+        expect(outcome).toBe('timed out after 1.5 s');
+        const judged = verdict('eni-pod-a', 'eni-db', 5433);
+        expect(judged.ingress.outcome === 'denied' && judged.ingress.nearMisses[0]?.mismatch).toBe(
+          'port 5433 not in 5432-5432',
+        );
+      });
+
       it('the database cannot open a flow itself (its group allows nothing out); the evaluator agrees', async () => {
         const before = dropCount('egress_2');
         const outcome = await connect(ns.db, address(endA), 8080);
