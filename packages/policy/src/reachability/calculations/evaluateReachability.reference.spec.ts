@@ -185,6 +185,16 @@ function naive(universe: Universe): Expected {
     );
     family = families.includes(4) ? 4 : families.includes(6) ? 6 : null;
   }
+  // An interface named by id whose addresses include none of the flow's family cannot take part.
+  const speechless = (end: NaiveEnd, iface: NaiveInterface | undefined): boolean =>
+    end.kind === 'interface' &&
+    family !== null &&
+    iface !== undefined &&
+    iface.addresses.length > 0 &&
+    !iface.addresses.some((own) => own.family === family);
+  if (speechless(flow.source, source) || speechless(flow.destination, destination)) {
+    return { invalid: true };
+  }
   const addressOf = (end: NaiveEnd, iface: NaiveInterface | undefined): Address | null =>
     end.kind === 'address'
       ? end.address

@@ -458,6 +458,20 @@ describe('evaluateReachability: inconsistent input', () => {
     ]);
   });
 
+  it('refuses an interface without an address of the flow family', () => {
+    const model = {
+      interfaces: [{ id: 'v4-only', addresses: ['10.0.0.1'], groupIds: [] }],
+      securityGroups: [],
+    };
+    expect(
+      issues(() =>
+        evaluateReachability(model, tcp({ interfaceId: 'v4-only' }, { address: 'fd00::1' }, 80)),
+      ),
+    ).toEqual([
+      { path: 'flow.source.interfaceId', message: 'v4-only has no IPv6 address for an IPv6 flow' },
+    ]);
+  });
+
   it('refuses a flow that mixes IPv4 and IPv6', () => {
     const model = { interfaces: [], securityGroups: [] };
     expect(

@@ -65,11 +65,11 @@ export function evaluateReachability(model: ReachabilityModel, flow: Flow): Reac
   const source = resolveEnd(flow.source, 'source', model, owners, issues);
   const destination = resolveEnd(flow.destination, 'destination', model, owners, issues);
   const family = flowFamily(flow, source, destination, issues);
-  if (issues.length > 0 || source === null || destination === null) {
+  const from = atFamily(source, 'source', family, issues);
+  const to = atFamily(destination, 'destination', family, issues);
+  if (issues.length > 0 || from === null || to === null) {
     throw new PolicyValidationError('InvalidReachabilityQuery', 'reachability query', issues);
   }
-  const from = atFamily(source, family);
-  const to = atFamily(destination, family);
   const groups = new Map(model.securityGroups.map((group) => [group.groupId, group]));
   const situation: Situation = {
     flow,
@@ -396,12 +396,26 @@ function flowFamily(
   return interfaceFamilies.includes(6) ? 6 : null;
 }
 
-/** An interface given by id speaks from its primary address of the flow's family. */
-function atFamily(end: ResolvedEnd, family: 4 | 6 | null): ResolvedEnd {
-  if (end.iface === null || end.address !== null || family === null) return end;
+/**
+ * An interface given by id speaks from its primary address of the flow's family; one whose
+ * addresses are known but include none of that family cannot take part in the flow.
+ */
+function atFamily(
+  end: ResolvedEnd | null,
+  name: 'source' | 'destination',
+  family: 4 | 6 | null,
+  issues: ValidationIssue[],
+): ResolvedEnd | null {
+  if (end === null || end.iface === null || end.address !== null || family === null) return end;
   for (const text of end.iface.addresses) {
     const address = parseIpValue(text);
     if (address?.family === family) return { ...end, address, addressText: text };
+  }
+  if (end.iface.addresses.length > 0) {
+    issues.push({
+      path: `flow.${name}.interfaceId`,
+      message: `${end.iface.id} has no IPv${family} address for an IPv${family} flow`,
+    });
   }
   return end;
 }

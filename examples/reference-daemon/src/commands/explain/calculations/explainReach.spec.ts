@@ -160,6 +160,19 @@ describe('explainReach: the walkthrough', () => {
     );
   });
 
+  it('refuses a flow it cannot judge: an IPv4 pod to an IPv6 address', () => {
+    expect(() =>
+      reach({
+        pod: pod('postgres-test', 'rds-db-access'),
+        serviceAccount: backend,
+        address: '10.0.1.10',
+        to: { kind: 'address', address: '2600:1f14::7', port: 5432, protocol: 'tcp' },
+      }),
+    ).toThrow(
+      'cannot judge the flow: flow.source.interfaceId: pod default/postgres-test has no IPv6 address for an IPv6 flow',
+    );
+  });
+
   it('refuses a target group that is not in the file', () => {
     expect(() =>
       reach({
