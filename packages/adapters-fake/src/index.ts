@@ -8,6 +8,19 @@ export type { RunUntilIdleOptions } from './services/VirtualClock.js';
 export { SeededRandom } from './services/SeededRandom.js';
 export { FakeEc2 } from './services/FakeEc2.js';
 export { kindOfEc2Code } from './calculations/kindOfEc2Code.js';
+export { FakeEc2Server, EC2_API_VERSION, statusOfEc2Code } from './ec2-server/FakeEc2Server.js';
+export type {
+  Ec2ServerFaultRule,
+  Ec2ServerPermissions,
+  Ec2ServerRequest,
+  FakeEc2ServerOptions,
+} from './ec2-server/FakeEc2Server.js';
+export type { Ec2Credentials } from './ec2-server/verifySigV4.js';
+export type {
+  FakeSecurityGroup,
+  FakeSecurityGroupRule,
+  IpPermission,
+} from './models/FakeSecurityGroup.js';
 export type { Ec2Call, Ec2CallOutcome } from './models/Ec2Call.js';
 export type {
   Ec2FaultRule,

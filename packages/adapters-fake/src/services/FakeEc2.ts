@@ -480,6 +480,23 @@ export class FakeEc2 implements NetworkInterfaceApi {
     });
   }
 
+  /**
+   * DeleteTags on one interface: removes each key, or only when its value is `value` when one
+   * is given; keys it does not carry are ignored, as EC2 does. Not throttled (a model driver for
+   * the Query front; the controller never deletes tags).
+   */
+  untagNetworkInterface(
+    networkInterfaceId: string,
+    tags: readonly { key: string; value?: string | undefined }[],
+  ): void {
+    const record = this.interfaceRecord(networkInterfaceId);
+    const doomed = (key: string, value: string): boolean =>
+      tags.some((tag) => tag.key === key && (tag.value === undefined || tag.value === value));
+    record.tags = Object.fromEntries(
+      Object.entries(record.tags).filter(([key, value]) => !doomed(key, value)),
+    );
+  }
+
   /** AssociateTrunkInterface, idempotent by client token. */
   associateTrunkInterface(request: {
     trunkInterfaceId: string;
