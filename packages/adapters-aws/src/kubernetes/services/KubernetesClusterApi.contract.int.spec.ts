@@ -3,6 +3,8 @@ import type { ClusterApi, ClusterChange } from '@podsg/allocator';
 import { FakeCluster } from '@podsg/adapters-fake';
 import { describe, expect, it } from 'vitest';
 import { SystemClock } from '../../clock/SystemClock.js';
+import { startEmulatedApiServer } from './emulatedApiServer.spec.helpers.js';
+import { KubernetesClusterApi } from './KubernetesClusterApi.js';
 
 /**
  * The `ClusterApi` contract, written once: every case runs against `FakeCluster` directly and
@@ -289,3 +291,18 @@ function clusterApiContract(name: string, setup: ClusterApiSetup): void {
 clusterApiContract('FakeCluster in memory', (cluster) =>
   Promise.resolve({ api: cluster, close: () => Promise.resolve() }),
 );
+
+clusterApiContract('KubernetesClusterApi over HTTPS to FakeKubernetesServer', async (cluster) => {
+  const { server, kubeConfig, admin } = await startEmulatedApiServer(cluster, {
+    namespaces: ['default', 'kube-system', 'shop'],
+  });
+  const api = new KubernetesClusterApi({ kubeConfig });
+  return {
+    api,
+    close: async () => {
+      await api.close();
+      admin.close();
+      await server.close();
+    },
+  };
+});
