@@ -3,3 +3,17 @@
  * `@podsg/adapters-aws/linux`.
  */
 export { SystemClock } from './clock/SystemClock.js';
+export { KubernetesClusterApi } from './kubernetes/services/KubernetesClusterApi.js';
+export type { KubernetesClusterApiOptions } from './kubernetes/models/KubernetesClusterApiOptions.js';
+export type { LeaseRecord, LeaseSpec } from './kubernetes/models/LeaseRecord.js';
+export { loadKubeConfig } from './kubernetes/services/loadKubeConfig.js';
+export type { KubeConfigSource } from './kubernetes/services/loadKubeConfig.js';
+export { KubernetesHttpClient } from './kubernetes/services/KubernetesHttpClient.js';
+export type { KubernetesHttpClientOptions } from './kubernetes/services/KubernetesHttpClient.js';
+export type { KubernetesTransport } from './kubernetes/models/KubernetesTransport.js';
+export type { KubernetesRequest } from './kubernetes/models/KubernetesRequest.js';
+export { kubernetesFailureOf } from './kubernetes/calculations/toAllocatorError.js';
+export type { KubernetesFailure } from './kubernetes/models/KubernetesFailure.js';
+export type { EventRecorderStats } from './kubernetes/services/EventRecorder.js';
+export type { ResourceWatchStats } from './kubernetes/services/ResourceWatch.js';
+export { SECURITY_GROUPS_FOR_PODS_FEATURE } from './kubernetes/calculations/extractClusterObjects.js';

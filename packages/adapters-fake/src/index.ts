@@ -50,3 +50,14 @@ export type {
   KernelFaultRule,
 } from './models/FakeKernelOptions.js';
 export type { KubernetesObject } from './models/KubernetesObject.js';
+export type { FakeClusterObjectChange, FakeResource } from './models/FakeClusterObjectChange.js';
+export { FakeKubernetesServer } from './kubernetes-server/FakeKubernetesServer.js';
+export type {
+  FakeKubernetesServerOptions,
+  FakeKubernetesUser,
+  KubernetesFaultRule,
+  KubernetesVerb,
+} from './kubernetes-server/models/FakeKubernetesServerOptions.js';
+export type { AdmissionCall } from './kubernetes-server/internal/admissionWebhooks.js';
+export { issueTlsCertificates } from './kubernetes-server/issueTlsCertificates.js';
+export type { TlsCertificates } from './kubernetes-server/issueTlsCertificates.js';
