@@ -122,6 +122,29 @@ describe('node agent on a FakeCluster', () => {
     expect(await client.lookupPod('default', 'api')).toBeNull();
   });
 
+  it('answers for the pod incarnation whose K8S_POD_UID is given, and only that one', async () => {
+    await cache.start();
+    const first = (await cluster.createPod(podManifest('db', false))) as {
+      metadata: { uid: string };
+    };
+    await settled();
+    expect(await client.lookupPod('default', 'db', first.metadata.uid)).toMatchObject({
+      podUid: first.metadata.uid,
+    });
+    await cluster.deletePod('default', 'db', { gracePeriodSeconds: 0 });
+    const second = (await cluster.createPod(podManifest('db', false))) as {
+      metadata: { uid: string };
+    };
+    await settled();
+    // The old incarnation's DEL must not see the new pod; the new one's ADD does.
+    expect(await client.lookupPod('default', 'db', first.metadata.uid)).toBeNull();
+    expect(await client.lookupPod('default', 'db', second.metadata.uid)).toMatchObject({
+      podUid: second.metadata.uid,
+    });
+    // A client that sends no uid (an older podsg-cni) gets the answer as before.
+    expect(await client.lookupPod('default', 'db')).toMatchObject({ podUid: second.metadata.uid });
+  });
+
   it('does not know pods of other nodes', async () => {
     await cache.start();
     await cluster.createPod({
