@@ -1,3 +1,4 @@
+import { registerControllerCommand } from '../commands/controller/registerControllerCommand.js';
 import { registerExplainCommand } from '../commands/explain/registerExplainCommand.js';
 import { registerSimulateCommand } from '../commands/simulate/registerSimulateCommand.js';
 import type { SubcommandRegistrar } from './models/SubcommandRegistrar.js';
@@ -9,4 +10,5 @@ import type { SubcommandRegistrar } from './models/SubcommandRegistrar.js';
 export const podsgdSubcommands: readonly SubcommandRegistrar[] = [
   registerSimulateCommand,
   registerExplainCommand,
+  registerControllerCommand,
 ];
