@@ -1,4 +1,5 @@
 import { registerControllerCommand } from '../commands/controller/registerControllerCommand.js';
+import { registerNodeAgentCommand } from '../commands/node-agent/registerNodeAgentCommand.js';
 import { registerExplainCommand } from '../commands/explain/registerExplainCommand.js';
 import { registerSimulateCommand } from '../commands/simulate/registerSimulateCommand.js';
 import type { SubcommandRegistrar } from './models/SubcommandRegistrar.js';
@@ -11,4 +12,5 @@ export const podsgdSubcommands: readonly SubcommandRegistrar[] = [
   registerSimulateCommand,
   registerExplainCommand,
   registerControllerCommand,
+  registerNodeAgentCommand,
 ];

@@ -57,7 +57,7 @@ export const nodeAgentSettings = {
     env: ['PODSG_ENFORCING_MODE', 'POD_SECURITY_GROUP_ENFORCING_MODE'],
     description: 'strict or standard (as EKS)',
     parse: parse.oneOf(['strict', 'standard'] as const),
-    fallback: 'strict',
+    fallback: 'strict' as const,
   },
   mtu: {
     flag: '--mtu <bytes>',
@@ -85,7 +85,7 @@ export const nodeAgentSettings = {
     env: ['PODSG_NODE_SETUP'],
     description: "apply the enforcing mode's node setup (rules, nft table) at start",
     parse: parse.oneOf(['on', 'off'] as const),
-    fallback: 'on',
+    fallback: 'on' as const,
   },
   opsHost: {
     flag: '--ops-host <address>',
@@ -113,7 +113,7 @@ export const nodeAgentSettings = {
     env: ['PODSG_LOG_LEVEL'],
     description: 'log level',
     parse: parse.oneOf(['debug', 'info', 'warn', 'error'] as const),
-    fallback: 'info',
+    fallback: 'info' as const,
   },
 } satisfies Record<string, SettingSpec<unknown>>;
 

@@ -182,7 +182,7 @@ export const controllerSettings = {
     env: ['PODSG_LOG_LEVEL'],
     description: 'log level',
     parse: parse.oneOf(['debug', 'info', 'warn', 'error'] as const),
-    fallback: 'info',
+    fallback: 'info' as const,
   },
 } satisfies Record<string, SettingSpec<unknown>>;
 
