@@ -1,5 +1,9 @@
 /**
- * `@podsg/adapters-aws`: production adapters of podsg's ports. Linux networking lives in
- * `@podsg/adapters-aws/linux`.
+ * `@podsg/adapters-aws`: production adapters of podsg's ports — EC2 through the AWS SDK
+ * (`Ec2NetworkInterfaceApi`, `preflightEc2Permissions`) and the monotonic `SystemClock`. Linux
+ * networking lives in `@podsg/adapters-aws/linux`.
  */
 export { SystemClock } from './clock/SystemClock.js';
+export { Ec2NetworkInterfaceApi, PODSG_VERSION } from './ec2/Ec2NetworkInterfaceApi.js';
+export type { Ec2NetworkInterfaceApiOptions } from './ec2/Ec2NetworkInterfaceApi.js';
+export { ec2ErrorOf } from './ec2/ec2ErrorOf.js';
