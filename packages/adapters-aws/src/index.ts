@@ -1,6 +1,8 @@
 /**
- * `@podsg/adapters-aws`: production adapters of podsg's ports. Linux networking lives in
- * `@podsg/adapters-aws/linux`.
+ * `@podsg/adapters-aws`: production adapters of podsg's ports — EC2 through the AWS SDK
+ * (`Ec2NetworkInterfaceApi`, `preflightEc2Permissions`), Kubernetes through client-node
+ * (`KubernetesClusterApi`) and the monotonic `SystemClock`. Linux
+ * networking lives in `@podsg/adapters-aws/linux`.
  */
 export { SystemClock } from './clock/SystemClock.js';
 export { KubernetesClusterApi } from './kubernetes/services/KubernetesClusterApi.js';
@@ -17,3 +19,6 @@ export type { KubernetesFailure } from './kubernetes/models/KubernetesFailure.js
 export type { EventRecorderStats } from './kubernetes/services/EventRecorder.js';
 export type { ResourceWatchStats } from './kubernetes/services/ResourceWatch.js';
 export { SECURITY_GROUPS_FOR_PODS_FEATURE } from './kubernetes/calculations/extractClusterObjects.js';
+export { Ec2NetworkInterfaceApi, PODSG_VERSION } from './ec2/Ec2NetworkInterfaceApi.js';
+export type { Ec2NetworkInterfaceApiOptions } from './ec2/Ec2NetworkInterfaceApi.js';
+export { ec2ErrorOf } from './ec2/ec2ErrorOf.js';

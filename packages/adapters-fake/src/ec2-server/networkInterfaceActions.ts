@@ -308,7 +308,8 @@ const modifyNetworkInterfaceAttribute: Ec2ActionHandler = async ({ params, ec2 }
       attachment: { attachmentId, deleteOnTermination },
     });
   } else {
-    throw ec2Error('MissingParameter', 'The request must contain an attribute to modify');
+    // The model refuses it (MissingParameter) after looking the interface up, as EC2 does.
+    await ec2.modifyNetworkInterface({ networkInterfaceId });
   }
   return { return: true };
 };

@@ -1179,7 +1179,11 @@ export class FakeEc2 implements NetworkInterfaceApi {
       instanceType: instance.instanceType,
       subnetId: instance.subnetId,
       vpcId: this.subnetRecord(instance.subnetId).vpcId,
-      networkInterfaces: this.attachedTo(instance.id).map((r) => this.interfaceView(r)),
+      // EC2's DescribeInstances does not return the tags of an instance's interfaces.
+      networkInterfaces: this.attachedTo(instance.id).map((r) => ({
+        ...this.interfaceView(r),
+        tags: {},
+      })),
     };
   }
 
