@@ -61,3 +61,9 @@ export type {
 export type { AdmissionCall } from './kubernetes-server/internal/admissionWebhooks.js';
 export { issueTlsCertificates } from './kubernetes-server/issueTlsCertificates.js';
 export type { TlsCertificates } from './kubernetes-server/issueTlsCertificates.js';
+export { startEmulators } from './emulators/startEmulators.js';
+export type {
+  EmulatedClusterSpec,
+  Emulators,
+  StartEmulatorsOptions,
+} from './emulators/startEmulators.js';
