@@ -121,7 +121,11 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
         options.userAgentSuffix === undefined
           ? userAgent
           : `${userAgent} ${options.userAgentSuffix}`,
-      requestHandler: { requestTimeout: timeout, connectionTimeout: timeout },
+      requestHandler: {
+        requestTimeout: timeout,
+        connectionTimeout: timeout,
+        throwOnRequestTimeout: true,
+      },
       ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
       ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     });

@@ -270,11 +270,11 @@ export class FakeEc2Server {
         request.socket.destroy();
         return;
       }
-      this.send(response, 200, renderEc2Response(action, requestId, result));
+      this.send(response, 200, renderEc2Response(action, requestId, result), requestId);
       this.log(action, 200, undefined, dryRun);
     } catch (error) {
       const { code, message, status } = refusalOf(error);
-      this.send(response, status, renderEc2Error(code, message, requestId));
+      this.send(response, status, renderEc2Error(code, message, requestId), requestId);
       this.log(action, status, code, dryRun);
     }
   }
@@ -349,9 +349,10 @@ export class FakeEc2Server {
     });
   }
 
-  private send(response: ServerResponse, status: number, xml: string): void {
+  private send(response: ServerResponse, status: number, xml: string, requestId: string): void {
     if (response.headersSent || response.destroyed) return;
     response.writeHead(status, {
+      'x-amzn-requestid': requestId,
       'content-type': 'text/xml;charset=UTF-8',
       'content-length': Buffer.byteLength(xml),
     });
