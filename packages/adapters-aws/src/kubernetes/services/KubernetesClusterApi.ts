@@ -666,11 +666,8 @@ class WatchSession {
   }
 
   stats(): Record<string, ResourceWatchStats> {
-    const names = ['pods', 'nodes', 'serviceaccounts', 'securitygrouppolicies', 'cninodes'];
     const out: Record<string, ResourceWatchStats> = {};
-    this.#watches.forEach((watch, index) => {
-      out[names[index] ?? String(index)] = watch.stats();
-    });
+    for (const watch of this.#watches) out[watch.resourceName] = watch.stats();
     return out;
   }
 

@@ -182,6 +182,11 @@ export class ResourceWatch<T> {
     return this.#objects;
   }
 
+  /** The plural name of the resource followed (`pods`). */
+  get resourceName(): string {
+    return this.#resource.name;
+  }
+
   /** Counters, for tests and metrics. */
   stats(): ResourceWatchStats {
     return { ...this.#stats, resourceVersion: this.#resourceVersion };

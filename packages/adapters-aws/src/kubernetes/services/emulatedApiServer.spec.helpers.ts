@@ -42,7 +42,13 @@ export async function startEmulatedApiServer(
   options: Omit<Parameters<typeof FakeKubernetesServer.start>[0], 'cluster'> = {},
 ): Promise<{ server: FakeKubernetesServer; kubeConfig: KubeConfig; admin: KubernetesHttpClient }> {
   const server = await FakeKubernetesServer.start({ cluster, ...options });
-  const admin = new KubernetesHttpClient(loadKubeConfig({ yaml: server.kubeconfig('admin') }));
+  // The server's kubeconfig for plain HTTP lacks `insecure-skip-tls-verify`, without which
+  // client-node refuses http:// servers: build those from the URL and token instead.
+  const configFor = (user: string): KubeConfig =>
+    server.url.startsWith('http:')
+      ? loadKubeConfig({ server: server.url, token: server.addUser(user) })
+      : loadKubeConfig({ yaml: server.kubeconfig(user) });
+  const admin = new KubernetesHttpClient(configFor('admin'));
   for (const definition of [
     crd('SecurityGroupPolicy', 'securitygrouppolicies', 'v1beta1', 'Namespaced'),
     crd('CNINode', 'cninodes', 'v1alpha1', 'Cluster'),
@@ -54,6 +60,6 @@ export async function startEmulatedApiServer(
       operation: 'create crd',
     });
   }
-  const kubeConfig = loadKubeConfig({ yaml: server.kubeconfig(CONTROLLER_USERNAME) });
+  const kubeConfig = configFor(CONTROLLER_USERNAME);
   return { server, kubeConfig, admin };
 }
