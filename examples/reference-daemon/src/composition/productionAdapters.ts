@@ -1,11 +1,12 @@
-// ─────────────────────────────────────────────────────────────────────────────────────────────
-// PRODUCTION ADAPTER FACTORIES — filled in when the production adapters are merged.
-//
-// Each function below is the single place where podsgd builds a production adapter from its
-// configuration. They throw until `Ec2NetworkInterfaceApi`, `preflightEc2Permissions` and
-// `KubernetesClusterApi` (@podsg/adapters-aws) are part of the build; everything else of the
-// daemon is real and runs today with `--fake-cloud`.
-// ─────────────────────────────────────────────────────────────────────────────────────────────
+// The production adapter factories: the single place where podsgd builds `Ec2NetworkInterfaceApi`,
+// `preflightEc2Permissions` and `KubernetesClusterApi` (@podsg/adapters-aws) from its configuration.
+import {
+  Ec2NetworkInterfaceApi,
+  KubernetesClusterApi,
+  KubernetesHttpClient,
+  loadKubeConfig,
+  preflightEc2Permissions,
+} from '@podsg/adapters-aws';
 import type { ClusterApi, NetworkInterfaceApi } from '@podsg/allocator';
 import { PodsgdCliError } from '../cli/errors/PodsgdCliError.js';
 import type { NodeRegistrationApi } from '../agent/ports/NodeRegistrationApi.js';
@@ -41,34 +42,68 @@ export type KubernetesApis = ClusterApi &
     close(): Promise<void> | void;
   };
 
-function notInThisBuild(adapter: string, flag: string): never {
-  throw new PodsgdCliError(
-    'Usage',
-    `${adapter} is not available in this build of podsgd; run with --fake-cloud <scenario.yaml> (development) ` +
-      `or a build that includes the production adapters (${flag})`,
-  );
-}
-
 /**
- * PRODUCTION: `new Ec2NetworkInterfaceApi({ region, endpoint: ec2Endpoint, clusterName,
- * userAgentSuffix: 'podsg/<version>' })` (credentials from the SDK's default chain).
+ * `Ec2NetworkInterfaceApi` for the region (and endpoint override) of the settings, credentials
+ * from the SDK's default chain (environment, IRSA web identity, instance metadata), user agent
+ * `podsg/<version>`.
  */
-export function createEc2Api(_settings: Ec2AdapterSettings): NetworkInterfaceApi {
-  return notInThisBuild('Ec2NetworkInterfaceApi', '--region, --ec2-endpoint');
+export function createEc2Api(settings: Ec2AdapterSettings): Ec2NetworkInterfaceApi {
+  if (settings.region === undefined) {
+    throw new PodsgdCliError('Usage', '--region (or environment AWS_REGION) is required');
+  }
+  return new Ec2NetworkInterfaceApi({
+    region: settings.region,
+    clusterName: settings.clusterName,
+    ...(settings.ec2Endpoint === undefined ? {} : { endpoint: settings.ec2Endpoint }),
+  });
 }
 
-/** PRODUCTION: `preflightEc2Permissions(api, { clusterName, vpcId })` behind the port. */
+/** `preflightEc2Permissions` behind the daemon's port, on the same SDK client as the adapter. */
 export function createEc2Preflight(
-  _api: NetworkInterfaceApi,
+  api: NetworkInterfaceApi,
   _settings: Ec2AdapterSettings,
 ): Ec2PermissionPreflight {
-  return notInThisBuild('preflightEc2Permissions', '--region, --ec2-endpoint');
+  if (!(api instanceof Ec2NetworkInterfaceApi)) {
+    throw new PodsgdCliError('Usage', 'the EC2 preflight needs the production EC2 adapter');
+  }
+  return { preflight: () => preflightEc2Permissions(api) };
 }
 
 /**
- * PRODUCTION: `new KubernetesClusterApi({ kubeConfig, nodeName, controllerUsername })`, the
- * kubeConfig loaded from `settings.kubeconfig` or `loadFromCluster()`.
+ * `KubernetesClusterApi` on the kubeconfig file of the settings, or the in-cluster service
+ * account when there is none. Node annotations (confirmed releases) are merge patches on the
+ * same connection.
  */
-export function createKubernetesApis(_settings: KubernetesAdapterSettings): KubernetesApis {
-  return notInThisBuild('KubernetesClusterApi', '--kubeconfig');
+export function createKubernetesApis(settings: KubernetesAdapterSettings): KubernetesApis {
+  const kubeConfig = loadKubeConfig(
+    settings.kubeconfig === undefined ? { inCluster: true } : { file: settings.kubeconfig },
+  );
+  const transport = new KubernetesHttpClient(kubeConfig, { userAgent: 'podsg' });
+  const api = new KubernetesClusterApi({
+    kubeConfig,
+    transport,
+    ...(settings.nodeName === undefined ? {} : { nodeName: settings.nodeName }),
+    ...(settings.controllerUsername === undefined
+      ? {}
+      : { controllerUsername: settings.controllerUsername }),
+  });
+  const closeWatches = api.close.bind(api);
+  return Object.assign(api, {
+    annotateNode: async (
+      nodeName: string,
+      annotations: Readonly<Record<string, string | null>>,
+    ): Promise<void> => {
+      await transport.request({
+        method: 'PATCH',
+        path: `/api/v1/nodes/${encodeURIComponent(nodeName)}`,
+        body: { metadata: { annotations } },
+        contentType: 'application/merge-patch+json',
+        operation: `annotate node ${nodeName}`,
+      });
+    },
+    close: async (): Promise<void> => {
+      await closeWatches();
+      transport.close();
+    },
+  });
 }
