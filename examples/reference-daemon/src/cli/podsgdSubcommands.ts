@@ -1,4 +1,5 @@
 import { registerControllerCommand } from '../commands/controller/registerControllerCommand.js';
+import { registerDevCommand } from '../commands/dev/registerDevCommand.js';
 import { registerNodeAgentCommand } from '../commands/node-agent/registerNodeAgentCommand.js';
 import { registerExplainCommand } from '../commands/explain/registerExplainCommand.js';
 import { registerSimulateCommand } from '../commands/simulate/registerSimulateCommand.js';
@@ -13,4 +14,5 @@ export const podsgdSubcommands: readonly SubcommandRegistrar[] = [
   registerExplainCommand,
   registerControllerCommand,
   registerNodeAgentCommand,
+  registerDevCommand,
 ];

@@ -42,7 +42,7 @@ export interface StartEmulatorsOptions {
   region?: string;
   /** The keys EC2 requests must be signed with; default `FakeEc2Server`'s fixed pair. */
   credentials?: Ec2Credentials;
-  /** Time of both models; default the monotonic wall clock. */
+  /** Time of both models; default the wall clock (`Date.now`), so objects carry real dates. */
   clock?: Clock;
   /** Seed of ids, UIDs and fault draws; default 1. */
   seed?: number;
@@ -194,9 +194,9 @@ export async function startEmulators(options: StartEmulatorsOptions): Promise<Em
   };
 }
 
-/** The monotonic wall clock (the same as `SystemClock` of `@podsg/adapters-aws`, which this package cannot import). */
+/** The wall clock: creation timestamps and event times of the models are real dates. */
 const wallClock: Clock = {
-  now: () => performance.now(),
+  now: () => Date.now(),
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted === true) {
