@@ -12,3 +12,5 @@ export type {
   TermExplanation,
 } from './commands/explain/models/ExplainReport.js';
 export type { ManifestSource } from './commands/explain/models/ManifestSource.js';
+export type { ExplainReachReport } from './commands/explain/models/ExplainReachReport.js';
+export type { ReachTarget } from './commands/explain/models/ReachTarget.js';

@@ -8,6 +8,19 @@ export type { RunUntilIdleOptions } from './services/VirtualClock.js';
 export { SeededRandom } from './services/SeededRandom.js';
 export { FakeEc2 } from './services/FakeEc2.js';
 export { kindOfEc2Code } from './calculations/kindOfEc2Code.js';
+export { FakeEc2Server, EC2_API_VERSION, statusOfEc2Code } from './ec2-server/FakeEc2Server.js';
+export type {
+  Ec2ServerFaultRule,
+  Ec2ServerPermissions,
+  Ec2ServerRequest,
+  FakeEc2ServerOptions,
+} from './ec2-server/FakeEc2Server.js';
+export type { Ec2Credentials } from './ec2-server/verifySigV4.js';
+export type {
+  FakeSecurityGroup,
+  FakeSecurityGroupRule,
+  IpPermission,
+} from './models/FakeSecurityGroup.js';
 export type { Ec2Call, Ec2CallOutcome } from './models/Ec2Call.js';
 export type {
   Ec2FaultRule,
@@ -37,3 +50,22 @@ export type {
   KernelFaultRule,
 } from './models/FakeKernelOptions.js';
 export type { KubernetesObject } from './models/KubernetesObject.js';
+export type { FakeClusterObjectChange, FakeResource } from './models/FakeClusterObjectChange.js';
+export { FakeKubernetesServer } from './kubernetes-server/FakeKubernetesServer.js';
+export type {
+  FakeKubernetesServerOptions,
+  FakeKubernetesUser,
+  KubernetesFaultRule,
+  KubernetesVerb,
+} from './kubernetes-server/models/FakeKubernetesServerOptions.js';
+export type { AdmissionCall } from './kubernetes-server/internal/admissionWebhooks.js';
+export { issueTlsCertificates } from './kubernetes-server/issueTlsCertificates.js';
+export type { TlsCertificates } from './kubernetes-server/issueTlsCertificates.js';
+export { startEmulators } from './emulators/startEmulators.js';
+export type {
+  EmulatedClusterSpec,
+  Emulators,
+  StartEmulatorsOptions,
+} from './emulators/startEmulators.js';
+export { compileFabricRuleset } from './vpc-fabric/compileFabricRuleset.js';
+export type { FabricInterface, FabricRulesetInput } from './vpc-fabric/FabricRulesetInput.js';

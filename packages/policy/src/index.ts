@@ -1,6 +1,7 @@
 /**
  * `@podsg/policy`: SecurityGroupPolicy parsing and validation, Kubernetes label selectors, the
- * indexed policy resolver and the admission review logic of podsg. Pure: no I/O.
+ * indexed policy resolver, the admission review logic of podsg, and what a pod's security groups
+ * mean for traffic (`evaluateReachability`). Pure: no I/O.
  */
 export { applyJsonPatch } from './calculations/applyJsonPatch.js';
 export { decodeJsonPatch, encodeJsonPatch } from './calculations/admissionReviewResponses.js';
@@ -61,3 +62,33 @@ export {
   POD_ENI_RESOURCE,
 } from './models/wellKnownNames.js';
 export { PolicyIndex } from './services/PolicyIndex.js';
+export { evaluateReachability } from './reachability/calculations/evaluateReachability.js';
+export { parseSecurityGroups } from './reachability/calculations/parseSecurityGroups.js';
+export { parseNetworkInterfaces } from './reachability/calculations/parseNetworkInterfaces.js';
+export {
+  describePorts,
+  describeRule,
+  describeTraffic,
+} from './reachability/calculations/describeRule.js';
+export type {
+  Flow,
+  FlowEndpoint,
+  FlowProtocol,
+  ModelledInterface,
+  ReachabilityModel,
+} from './reachability/models/ReachabilityQuery.js';
+export type {
+  NearMiss,
+  ReachabilityVerdict,
+  RuleDirection,
+  RulePeer,
+  RuleReference,
+  SideVerdict,
+} from './reachability/models/ReachabilityVerdict.js';
+export type {
+  CidrPeer,
+  GroupPeer,
+  PermissionTraffic,
+  SecurityGroup,
+  SecurityGroupPermission,
+} from './reachability/models/SecurityGroup.js';

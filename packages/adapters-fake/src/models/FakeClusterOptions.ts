@@ -44,4 +44,9 @@ export interface FakeClusterOptions {
   podTerminationMs?: number;
   /** Failures injected into the `ClusterApi` methods; default none. */
   faults?: readonly ClusterFaultRule[];
+  /**
+   * How many Event objects the object API keeps (the oldest are dropped first, as the API
+   * server's event TTL would); default 10,000. `events()` keeps every event regardless.
+   */
+  eventObjectLimit?: number;
 }

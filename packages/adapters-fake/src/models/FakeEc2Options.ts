@@ -73,6 +73,10 @@ export interface FakeEc2Options {
   interfaceQuota?: number;
   /** Security groups per interface; default 5, as EC2's default quota. */
   groupsPerInterface?: number;
+  /** Rules per security group and direction (IPv6 ranges counted apart); default 60, as EC2. */
+  rulesPerSecurityGroup?: number;
+  /** The account (12 digits) that owns the groups and interfaces; default `123456789012`. */
+  accountId?: string;
   /** Limits of an instance type; default the table of `@podsg/allocator`. */
   instanceLimits?: (instanceType: string) => InstanceNetworkLimits | undefined;
 }

@@ -17,10 +17,12 @@ import {
   reviewPodAnnotations,
   reviewPodMutation,
   reviewSecurityGroupPolicy,
+  validateDnsLabel,
   validateDnsSubdomain,
 } from '@podsg/policy';
 import type { AdmissionOperation, AdmissionRequest, AdmissionReview } from '@podsg/policy';
 import {
+  integerQuantity,
   isJsonObject,
   objectAt,
   podResourceRequest,
@@ -35,6 +37,7 @@ import type {
   FakeClusterOptions,
 } from '../models/FakeClusterOptions.js';
 import type { FakeNodeState } from '../models/FakeNodeState.js';
+import type { FakeClusterObjectChange, FakeResource } from '../models/FakeClusterObjectChange.js';
 import type { FakePodState } from '../models/FakePodState.js';
 import { SeededRandom } from './SeededRandom.js';
 
@@ -65,8 +68,14 @@ interface NodeRecord {
   name: string;
   uid: string;
   labels: Record<string, string>;
+  annotations: Record<string, string>;
   instanceId: string | null;
+  providerId: string | null;
+  resourceVersion: string;
+  createdAt: number;
   capacity: Record<string, number>;
+  /** Capacity entries that are not whole numbers (`cpu: 500m`, `memory: 8Gi`), as written. */
+  otherCapacity: Record<string, string>;
   podCount: number;
   podEniInUse: number;
 }
@@ -103,6 +112,17 @@ export class FakeCluster implements ClusterApi {
   private readonly removedPods: PodRecord[] = [];
   private readonly nodeRecords = new Map<string, NodeRecord>();
   private readonly serviceAccountRecords = new Map<string, ClusterServiceAccount>();
+  private readonly serviceAccountManifests = new Map<string, JsonObject>();
+  /** Objects of the kinds the cluster does not model, by resource key, then `namespace/name`. */
+  private readonly genericObjects = new Map<string, Map<string, JsonObject>>();
+  private readonly objectRandom: SeededRandom;
+  private readonly eventObjectLimit: number;
+  private changeLimit = 0;
+  /** Changes with a resourceVersion above this one are all in `changeLog`. */
+  private changeLogOrigin = 0;
+  private changeLog: FakeClusterObjectChange[] = [];
+  private readonly objectListeners = new Set<(change: FakeClusterObjectChange) => void>();
+  private readonly lastSnapshots = new Map<string, JsonObject>();
   private readonly policyObjects = new Map<string, JsonObject>();
   private readonly policyIndex = new PolicyIndex();
   private readonly eventLog: FakeClusterEvent[] = [];
@@ -125,6 +145,9 @@ export class FakeCluster implements ClusterApi {
     this.podTerminationMs = nonNegative('podTerminationMs', options.podTerminationMs ?? 1000);
     this.faultRandom = new SeededRandom(options.seed ?? 1).fork('cluster-faults');
     this.faultRules = validateFaults(options.faults ?? []);
+    // Its own stream: objects served over the wire must not shift the simulations' UIDs.
+    this.objectRandom = new SeededRandom(options.seed ?? 1).fork('cluster-objects');
+    this.eventObjectLimit = nonNegative('eventObjectLimit', options.eventObjectLimit ?? 10_000);
   }
 
   /** Replaces the injected `ClusterApi` faults (e.g. none, before checking a quiescent state). */
@@ -190,8 +213,8 @@ export class FakeCluster implements ClusterApi {
       }
       if (node.capacity[resource] === quantity) return;
       node.capacity[resource] = quantity;
-      this.bump();
-      this.emit({ kind: 'Node', type: 'upsert', node: nodeView(node) });
+      Reflect.deleteProperty(node.otherCapacity, resource);
+      this.touchNode(node);
       this.requestScheduling();
     });
   }
@@ -356,6 +379,7 @@ export class FakeCluster implements ClusterApi {
       this.requestScheduling();
     }
     this.emit({ kind: 'Pod', type: 'upsert', pod: this.podView(record) });
+    this.recordChange('pods', 'ADDED', () => record.manifest);
     return structuredClone(pod);
   }
 
@@ -454,6 +478,8 @@ export class FakeCluster implements ClusterApi {
     instanceType?: string;
     labels?: Readonly<Record<string, string>>;
     zone?: string;
+    /** `spec.providerID`; default `aws:///<zone>/<instanceId>` for an EC2 node. */
+    providerId?: string;
   }): ClusterNode {
     checkName('addNode', 'name', spec.name);
     if (this.nodeRecords.has(spec.name)) {
@@ -470,21 +496,30 @@ export class FakeCluster implements ClusterApi {
       ...(spec.zone === undefined ? {} : { 'topology.kubernetes.io/zone': spec.zone }),
       ...spec.labels,
     };
+    const instanceId = spec.instanceId ?? null;
     const node: NodeRecord = {
       name: spec.name,
       uid: this.newUid(),
       labels,
-      instanceId: spec.instanceId ?? null,
+      annotations: {},
+      instanceId,
+      providerId:
+        spec.providerId ??
+        (instanceId === null ? null : `aws:///${spec.zone ?? 'unknown'}/${instanceId}`),
+      resourceVersion: '',
+      createdAt: this.clock.now(),
       capacity: {},
+      otherCapacity: {},
       podCount: 0,
       podEniInUse: 0,
     };
     this.nodeRecords.set(node.name, node);
-    this.bump();
+    node.resourceVersion = this.bump();
     for (const record of this.podRecords.values()) {
       if (this.nodeNameOf(record) === node.name) this.updateUsage(record);
     }
     this.emit({ kind: 'Node', type: 'upsert', node: nodeView(node) });
+    this.recordChange('nodes', 'ADDED', () => nodeManifest(node));
     this.requestScheduling();
     return nodeView(node);
   }
@@ -499,8 +534,7 @@ export class FakeCluster implements ClusterApi {
       else node.labels[key] = value;
     }
     if (!changed) return;
-    this.bump();
-    this.emit({ kind: 'Node', type: 'upsert', node: nodeView(node) });
+    this.touchNode(node);
     this.requestScheduling();
   }
 
@@ -511,8 +545,9 @@ export class FakeCluster implements ClusterApi {
       if (this.nodeNameOf(record) === name) this.removePod(record);
     }
     this.nodeRecords.delete(name);
-    this.bump();
+    node.resourceVersion = this.bump();
     this.emit({ kind: 'Node', type: 'delete', node: nodeView(node) });
+    this.recordChange('nodes', 'DELETED', () => nodeManifest(node));
   }
 
   /** Creates or replaces a ServiceAccount from its manifest (`metadata.name/namespace/labels`). */
@@ -525,8 +560,24 @@ export class FakeCluster implements ClusterApi {
     checkName('applyServiceAccount', 'metadata.name', name);
     checkName('applyServiceAccount', 'metadata.namespace', namespace);
     const sa: ClusterServiceAccount = { namespace, name, labels: stringMapAt(metadata, 'labels') };
-    this.serviceAccountRecords.set(`${namespace}/${name}`, sa);
-    this.bump();
+    const key = `${namespace}/${name}`;
+    const existing = this.serviceAccountManifests.get(key);
+    const stored: JsonObject = { ...structuredClone(manifest as JsonObject) };
+    stored['apiVersion'] = 'v1';
+    stored['kind'] = 'ServiceAccount';
+    const storedMetadata: JsonObject = { ...metadata, namespace, name, labels: { ...sa.labels } };
+    storedMetadata['uid'] = stringAt(objectAt(existing, 'metadata'), 'uid') ?? this.objectUid();
+    storedMetadata['creationTimestamp'] =
+      stringAt(objectAt(existing, 'metadata'), 'creationTimestamp') ?? this.timestamp();
+    stored['metadata'] = storedMetadata;
+    this.serviceAccountRecords.set(key, sa);
+    this.serviceAccountManifests.set(key, stored);
+    storedMetadata['resourceVersion'] = this.bump();
+    this.recordChange(
+      'serviceaccounts',
+      existing === undefined ? 'ADDED' : 'MODIFIED',
+      () => stored,
+    );
     this.emit({
       kind: 'ServiceAccount',
       type: 'upsert',
@@ -540,7 +591,10 @@ export class FakeCluster implements ClusterApi {
     const sa = this.serviceAccountRecords.get(`${namespace}/${name}`);
     if (sa === undefined) return false;
     this.serviceAccountRecords.delete(`${namespace}/${name}`);
-    this.bump();
+    const stored = this.serviceAccountManifests.get(`${namespace}/${name}`) ?? {};
+    this.serviceAccountManifests.delete(`${namespace}/${name}`);
+    const deletedAt = this.bump();
+    this.recordChange('serviceaccounts', 'DELETED', () => withResourceVersion(stored, deletedAt));
     this.emit({ kind: 'ServiceAccount', type: 'delete', serviceAccount: sa });
     return true;
   }
@@ -579,6 +633,8 @@ export class FakeCluster implements ClusterApi {
       );
     }
     metadata['uid'] = stringAt(objectAt(existing, 'metadata'), 'uid') ?? this.newUid();
+    metadata['creationTimestamp'] =
+      stringAt(objectAt(existing, 'metadata'), 'creationTimestamp') ?? this.timestamp();
     metadata['resourceVersion'] = this.bump();
     try {
       this.policyIndex.upsert(parseSecurityGroupPolicy(policy));
@@ -586,6 +642,7 @@ export class FakeCluster implements ClusterApi {
       this.policyIndex.remove(namespace, name);
     }
     this.policyObjects.set(key, policy);
+    this.recordChange(POLICIES, existing === undefined ? 'ADDED' : 'MODIFIED', () => policy);
     this.emit({
       kind: 'SecurityGroupPolicy',
       type: 'upsert',
@@ -603,7 +660,8 @@ export class FakeCluster implements ClusterApi {
     if (policy === undefined) return false;
     this.policyObjects.delete(key);
     this.policyIndex.remove(namespace, name);
-    this.bump();
+    const deletedAt = this.bump();
+    this.recordChange(POLICIES, 'DELETED', () => withResourceVersion(policy, deletedAt));
     this.emit({
       kind: 'SecurityGroupPolicy',
       type: 'delete',
@@ -635,7 +693,250 @@ export class FakeCluster implements ClusterApi {
     }
   }
 
+  // ---------------------------------------------------------------- object API (for the wire server)
+
+  /**
+   * Every object of `resource`, as stored (copies). Pods, nodes, service accounts and
+   * SecurityGroupPolicies come from the model; other resources from the generic store.
+   */
+  listObjects(resource: FakeResource): JsonObject[] {
+    switch (resourceKey(resource)) {
+      case 'pods':
+        return [...this.podRecords.values()].map((r) => structuredClone(r.manifest));
+      case 'nodes':
+        return [...this.nodeRecords.values()].map((n) => nodeManifest(n));
+      case 'serviceaccounts':
+        return [...this.serviceAccountManifests.values()].map((m) => structuredClone(m));
+      case POLICIES:
+        return this.policies();
+      default:
+        return [...(this.genericObjects.get(resourceKey(resource))?.values() ?? [])].map((o) =>
+          structuredClone(o),
+        );
+    }
+  }
+
+  /** One object of `resource` (a copy), or null. `namespace` is ignored for cluster-scoped ones. */
+  getObject(resource: FakeResource, namespace: string | null, name: string): JsonObject | null {
+    const key = resource.namespaced ? `${namespace ?? ''}/${name}` : name;
+    switch (resourceKey(resource)) {
+      case 'pods':
+        return this.podManifest(namespace ?? '', name);
+      case 'nodes': {
+        const node = this.nodeRecords.get(name);
+        return node === undefined ? null : nodeManifest(node);
+      }
+      case 'serviceaccounts': {
+        const sa = this.serviceAccountManifests.get(key);
+        return sa === undefined ? null : structuredClone(sa);
+      }
+      case POLICIES: {
+        const policy = this.policyObjects.get(key);
+        return policy === undefined ? null : structuredClone(policy);
+      }
+      default: {
+        const found = this.genericObjects.get(resourceKey(resource))?.get(key);
+        return found === undefined ? null : structuredClone(found);
+      }
+    }
+  }
+
+  /**
+   * Creates an object of `resource` as `username` would through the API server: a pod goes
+   * through `createPod` (admission, scheduling), a node through `addNode`, others are stored
+   * with a new uid, creationTimestamp and resourceVersion. Rejects with `AllocatorError`:
+   * `Conflict` (code `AlreadyExists`), `Invalid` naming the field, `InvalidParameter` (code
+   * `AdmissionDenied`).
+   */
+  async createObject(
+    resource: FakeResource,
+    manifest: JsonObject,
+    options: { username?: string } = {},
+  ): Promise<JsonObject> {
+    const key = resourceKey(resource);
+    if (key === 'pods') return this.createPod(manifest, options);
+    const { namespace, name } = this.objectIdentity(resource, manifest, 'create');
+    if (this.getObject(resource, namespace, name) !== null) {
+      throw new AllocatorError(
+        'Conflict',
+        `${resource.resource} "${name}" already exists${namespace === null ? '' : ` in ${namespace}`}`,
+        { code: 'AlreadyExists' },
+      );
+    }
+    switch (key) {
+      case 'nodes':
+        return this.createNodeObject(manifest, name);
+      case 'serviceaccounts':
+        this.applyServiceAccount({
+          ...manifest,
+          metadata: { ...objectAt(manifest, 'metadata'), name },
+        });
+        return this.getObject(resource, namespace, name) ?? {};
+      case POLICIES:
+        return this.applyPolicy({
+          ...manifest,
+          metadata: { ...objectAt(manifest, 'metadata'), name },
+        });
+      default: {
+        const stored = structuredClone(manifest);
+        const metadata = { ...objectAt(stored, 'metadata') };
+        stored['metadata'] = metadata;
+        metadata['name'] = name;
+        Reflect.deleteProperty(metadata, 'generateName');
+        if (namespace !== null) metadata['namespace'] = namespace;
+        else Reflect.deleteProperty(metadata, 'namespace');
+        metadata['uid'] = this.objectUid();
+        metadata['creationTimestamp'] = this.timestamp();
+        metadata['generation'] = 1;
+        Reflect.deleteProperty(metadata, 'deletionTimestamp');
+        if (isEventResource(resource))
+          this.logEventObject(stored, options.username ?? 'system:admin');
+        return structuredClone(this.storeGeneric(resource, stored));
+      }
+    }
+  }
+
+  /**
+   * Replaces an object (PUT), or only its status with `subresource: 'status'`. A
+   * `metadata.resourceVersion` or `metadata.uid` in the manifest is a precondition (`Conflict`).
+   * Pods may change labels, annotations (through the annotation webhook), container images and,
+   * through status, their phase; nodes labels, annotations and, through status, capacity.
+   * Resolves to the stored object; an update that changes nothing keeps the resourceVersion.
+   */
+  replaceObject(
+    resource: FakeResource,
+    manifest: JsonObject,
+    options: { username?: string; subresource?: 'status' } = {},
+  ): Promise<JsonObject> {
+    return this.settleWith(() => {
+      const metadata = objectAt(manifest, 'metadata');
+      const name = stringAt(metadata, 'name');
+      if (name === undefined) throw invalid(resource, '', 'metadata.name', 'Required value');
+      const namespace = resource.namespaced ? (stringAt(metadata, 'namespace') ?? null) : null;
+      const current = this.getObject(resource, namespace, name);
+      if (current === null) throw notFound(resource, name, namespace);
+      checkPreconditions(resource, current, {
+        uid: stringAt(metadata, 'uid'),
+        resourceVersion: stringAt(metadata, 'resourceVersion'),
+      });
+      const username = options.username ?? 'system:admin';
+      switch (resourceKey(resource)) {
+        case 'pods':
+          return this.replacePod(
+            this.podRecord(namespace ?? '', name),
+            manifest,
+            options.subresource,
+            username,
+          );
+        case 'nodes':
+          return this.replaceNode(this.nodeRecord(name), manifest, options.subresource);
+        case 'serviceaccounts':
+          if (jsonEqual(withoutVolatile(current), withoutVolatile(manifest))) return current;
+          this.applyServiceAccount(manifest);
+          return this.getObject(resource, namespace, name) ?? {};
+        case POLICIES:
+          if (jsonEqual(withoutVolatile(current), withoutVolatile(manifest))) return current;
+          return this.applyPolicy(manifest);
+        default:
+          return this.replaceGeneric(resource, current, manifest, options.subresource);
+      }
+    });
+  }
+
+  /**
+   * Deletes an object with optional preconditions (`uid`, `resourceVersion`: `Conflict`). Pods
+   * terminate gracefully (`gracePeriodSeconds`); objects with finalizers get a
+   * `deletionTimestamp` and stay until their finalizers are removed. Resolves to the object as
+   * deleted (or as now terminating).
+   */
+  deleteObject(
+    resource: FakeResource,
+    namespace: string | null,
+    name: string,
+    options: { gracePeriodSeconds?: number; uid?: string; resourceVersion?: string } = {},
+  ): Promise<JsonObject> {
+    return this.settleWith(() => {
+      const current = this.getObject(resource, namespace, name);
+      if (current === null) throw notFound(resource, name, namespace);
+      checkPreconditions(resource, current, options);
+      switch (resourceKey(resource)) {
+        case 'pods': {
+          const grace = options.gracePeriodSeconds;
+          void this.deletePod(
+            namespace ?? '',
+            name,
+            grace === undefined ? {} : { gracePeriodSeconds: grace },
+          );
+          return (
+            this.podManifest(namespace ?? '', name) ??
+            withResourceVersion(current, this.resourceVersion)
+          );
+        }
+        case 'nodes':
+          this.deleteNode(name);
+          return withResourceVersion(current, this.resourceVersion);
+        case 'serviceaccounts':
+          this.deleteServiceAccount(namespace ?? '', name);
+          return withResourceVersion(current, this.resourceVersion);
+        case POLICIES:
+          this.deletePolicy(namespace ?? '', name);
+          return withResourceVersion(current, this.resourceVersion);
+        default:
+          return this.deleteGeneric(resource, current);
+      }
+    });
+  }
+
+  /**
+   * Keeps the last `limit` object changes for `changesSince` (0 stops keeping them). Changes
+   * made before the first call are not kept: a watch from before then is told it expired.
+   */
+  retainChanges(limit: number): void {
+    if (!(Number.isInteger(limit) && limit >= 0)) {
+      throw new AllocatorError(
+        'Invalid',
+        `retainChanges: limit ${limit} is not a whole number ≥ 0`,
+      );
+    }
+    if (this.changeLimit === 0) this.changeLogOrigin = this.revision;
+    this.changeLimit = limit;
+    this.trimChangeLog();
+  }
+
+  /**
+   * The kept changes after `resourceVersion`, oldest first, or null when some of them are no
+   * longer kept (the API server's 410 Gone).
+   */
+  changesSince(resourceVersion: number): FakeClusterObjectChange[] | null {
+    if (resourceVersion >= this.revision) return [];
+    if (resourceVersion < this.changeLogOrigin || this.changeLimit === 0) return null;
+    let low = 0;
+    let high = this.changeLog.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.changeLog[middle]?.resourceVersion ?? 0) <= resourceVersion) low = middle + 1;
+      else high = middle;
+    }
+    return this.changeLog.slice(low);
+  }
+
+  /** Calls `listener` with every object change, synchronously, until the returned function is called. */
+  onObjectChange(listener: (change: FakeClusterObjectChange) => void): () => void {
+    this.objectListeners.add(listener);
+    return () => this.objectListeners.delete(listener);
+  }
+
   // ---------------------------------------------------------------- inspection
+
+  /** The cluster clock's time in ms: the origin of the cluster's timestamps. */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** Whether the cluster runs podsg's webhooks itself (option `admission`). */
+  get builtInAdmission(): boolean {
+    return this.admission;
+  }
 
   /** The current cluster-wide resourceVersion. */
   get resourceVersion(): string {
@@ -785,8 +1086,9 @@ export class FakeCluster implements ClusterApi {
     record.removedAt = this.clock.now();
     this.updateUsage(record);
     this.removedPods.push(record);
-    this.bump();
+    const deletedAt = this.bump();
     this.emit({ kind: 'Pod', type: 'delete', pod: this.podView(record) });
+    this.recordChange('pods', 'DELETED', () => withResourceVersion(record.manifest, deletedAt));
     this.requestScheduling();
   }
 
@@ -796,6 +1098,7 @@ export class FakeCluster implements ClusterApi {
     const metadata = objectAt(record.manifest, 'metadata');
     if (metadata !== undefined) metadata['resourceVersion'] = record.resourceVersion;
     this.emit({ kind: 'Pod', type: 'upsert', pod: this.podView(record) });
+    this.recordChange('pods', 'MODIFIED', () => record.manifest);
   }
 
   private bump(): string {
@@ -830,6 +1133,379 @@ export class FakeCluster implements ClusterApi {
       watcher.queue = [];
       watcher.head = 0;
     });
+  }
+
+  // ---------------------------------------------------------------- object API internals
+
+  private settleWith<T>(action: () => T): Promise<T> {
+    try {
+      return Promise.resolve(action());
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private objectIdentity(
+    resource: FakeResource,
+    manifest: JsonObject,
+    verb: string,
+  ): { namespace: string | null; name: string } {
+    const metadata = objectAt(manifest, 'metadata');
+    let name = stringAt(metadata, 'name');
+    if (name === undefined || name === '') {
+      const prefix = stringAt(metadata, 'generateName');
+      if (prefix === undefined || prefix === '') {
+        throw invalid(
+          resource,
+          '',
+          'metadata.name',
+          'Required value: name or generateName is required',
+        );
+      }
+      name = prefix + this.objectSuffix();
+    }
+    const problem =
+      resource.resource === 'namespaces' ? validateDnsLabel(name) : validateDnsSubdomain(name);
+    if (problem !== null) throw invalid(resource, name, 'metadata.name', problem);
+    if (!resource.namespaced) return { namespace: null, name };
+    const namespace = stringAt(metadata, 'namespace');
+    if (namespace === undefined) {
+      throw invalid(resource, name, 'metadata.namespace', `Required value (${verb})`);
+    }
+    const namespaceProblem = validateDnsLabel(namespace);
+    if (namespaceProblem !== null)
+      throw invalid(resource, name, 'metadata.namespace', namespaceProblem);
+    return { namespace, name };
+  }
+
+  private storeGeneric(resource: FakeResource, object: JsonObject): JsonObject {
+    const key = resourceKey(resource);
+    let objects = this.genericObjects.get(key);
+    if (objects === undefined) {
+      objects = new Map();
+      this.genericObjects.set(key, objects);
+    }
+    const metadata = objectAt(object, 'metadata') ?? {};
+    object['metadata'] = metadata;
+    const objectKey = resource.namespaced
+      ? `${stringAt(metadata, 'namespace') ?? ''}/${stringAt(metadata, 'name') ?? ''}`
+      : (stringAt(metadata, 'name') ?? '');
+    const existed = objects.has(objectKey);
+    metadata['uid'] ??= this.objectUid();
+    metadata['creationTimestamp'] ??= this.timestamp();
+    objects.set(objectKey, object);
+    metadata['resourceVersion'] = this.bump();
+    this.recordChange(key, existed ? 'MODIFIED' : 'ADDED', () => object);
+    if (isEventResource(resource) && !existed && objects.size > this.eventObjectLimit) {
+      const [oldestKey, oldest] = objects.entries().next().value as [string, JsonObject];
+      objects.delete(oldestKey);
+      const deletedAt = this.bump();
+      this.recordChange(key, 'DELETED', () => withResourceVersion(oldest, deletedAt));
+    }
+    return object;
+  }
+
+  private replaceGeneric(
+    resource: FakeResource,
+    current: JsonObject,
+    manifest: JsonObject,
+    subresource: 'status' | undefined,
+  ): JsonObject {
+    const currentMetadata = objectAt(current, 'metadata') ?? {};
+    let next: JsonObject;
+    if (subresource === 'status') {
+      next = structuredClone(current);
+      if (manifest['status'] === undefined) Reflect.deleteProperty(next, 'status');
+      else next['status'] = structuredClone(manifest['status']);
+    } else {
+      next = structuredClone(manifest);
+      const metadata = { ...objectAt(next, 'metadata') };
+      next['metadata'] = metadata;
+      // System fields are the server's, whatever the client sent.
+      for (const field of [
+        'uid',
+        'creationTimestamp',
+        'namespace',
+        'deletionTimestamp',
+        'generation',
+      ]) {
+        if (currentMetadata[field] === undefined) Reflect.deleteProperty(metadata, field);
+        else metadata[field] = currentMetadata[field];
+      }
+      if (resource.group !== '' && !jsonEqual(current['spec'], next['spec'])) {
+        metadata['generation'] =
+          (typeof currentMetadata['generation'] === 'number' ? currentMetadata['generation'] : 1) +
+          1;
+      }
+    }
+    if (jsonEqual(withoutVolatile(current), withoutVolatile(next))) return current;
+    const nextMetadata = objectAt(next, 'metadata') ?? {};
+    const finalizers = nextMetadata['finalizers'];
+    if (
+      nextMetadata['deletionTimestamp'] !== undefined &&
+      (!Array.isArray(finalizers) || finalizers.length === 0)
+    ) {
+      return this.removeGeneric(resource, next);
+    }
+    return structuredClone(this.storeGeneric(resource, next));
+  }
+
+  private deleteGeneric(resource: FakeResource, current: JsonObject): JsonObject {
+    const metadata = objectAt(current, 'metadata') ?? {};
+    const finalizers = metadata['finalizers'];
+    if (Array.isArray(finalizers) && finalizers.length > 0) {
+      if (metadata['deletionTimestamp'] !== undefined) return current;
+      metadata['deletionTimestamp'] = this.timestamp();
+      return structuredClone(this.storeGeneric(resource, current));
+    }
+    return this.removeGeneric(resource, current);
+  }
+
+  private removeGeneric(resource: FakeResource, object: JsonObject): JsonObject {
+    const metadata = objectAt(object, 'metadata');
+    const objectKey = resource.namespaced
+      ? `${stringAt(metadata, 'namespace') ?? ''}/${stringAt(metadata, 'name') ?? ''}`
+      : (stringAt(metadata, 'name') ?? '');
+    this.genericObjects.get(resourceKey(resource))?.delete(objectKey);
+    const deleted = withResourceVersion(object, this.bump());
+    this.recordChange(resourceKey(resource), 'DELETED', () => deleted);
+    return deleted;
+  }
+
+  /** An Event created through the object API also joins `events()`. */
+  private logEventObject(event: JsonObject, username: string): void {
+    const regarding = objectAt(event, 'involvedObject') ?? objectAt(event, 'regarding') ?? {};
+    const type = stringAt(event, 'type');
+    this.eventLog.push({
+      at: this.clock.now(),
+      involvedObject: {
+        kind: (stringAt(regarding, 'kind') ?? 'Pod') as ClusterEvent['involvedObject']['kind'],
+        name: stringAt(regarding, 'name') ?? '',
+        ...(stringAt(regarding, 'namespace') === undefined
+          ? {}
+          : { namespace: stringAt(regarding, 'namespace') as string }),
+        ...(stringAt(regarding, 'uid') === undefined
+          ? {}
+          : { uid: stringAt(regarding, 'uid') as string }),
+      },
+      type: type === 'Warning' ? 'Warning' : 'Normal',
+      reason: stringAt(event, 'reason') ?? '',
+      message: stringAt(event, 'message') ?? stringAt(event, 'note') ?? '',
+      source: username,
+    });
+  }
+
+  private createNodeObject(manifest: JsonObject, name: string): JsonObject {
+    const metadata = objectAt(manifest, 'metadata');
+    const labels = checkedStringMap(manifest, 'metadata.labels', metadata?.['labels']);
+    const providerId = stringAt(objectAt(manifest, 'spec'), 'providerID');
+    const instanceId = providerId?.split('/').pop();
+    this.addNode({
+      name,
+      labels,
+      ...(providerId === undefined ? {} : { providerId }),
+      ...(instanceId?.startsWith('i-') === true ? { instanceId } : {}),
+      ...(labels['node.kubernetes.io/instance-type'] === undefined
+        ? {}
+        : { instanceType: labels['node.kubernetes.io/instance-type'] }),
+    });
+    const node = this.nodeRecord(name);
+    const annotations = checkedStringMap(
+      manifest,
+      'metadata.annotations',
+      metadata?.['annotations'],
+    );
+    const capacity = objectAt(objectAt(manifest, 'status'), 'capacity');
+    if (Object.keys(annotations).length > 0 || capacity !== undefined) {
+      node.annotations = annotations;
+      if (capacity !== undefined) setNodeQuantities(node, capacity);
+      this.touchNode(node);
+    }
+    return nodeManifest(node);
+  }
+
+  private replaceNode(
+    node: NodeRecord,
+    manifest: JsonObject,
+    subresource: 'status' | undefined,
+  ): JsonObject {
+    const before = JSON.stringify(nodeManifest(node));
+    if (subresource === 'status') {
+      const capacity = objectAt(objectAt(manifest, 'status'), 'capacity') ?? {};
+      const next = {
+        ...node,
+        capacity: { ...node.capacity },
+        otherCapacity: { ...node.otherCapacity },
+      };
+      setNodeQuantities(next, capacity);
+      node.capacity = next.capacity;
+      node.otherCapacity = next.otherCapacity;
+    } else {
+      const metadata = objectAt(manifest, 'metadata');
+      const labels = checkedStringMap(manifest, 'metadata.labels', metadata?.['labels']);
+      const annotations = checkedStringMap(
+        manifest,
+        'metadata.annotations',
+        metadata?.['annotations'],
+      );
+      const providerId = stringAt(objectAt(manifest, 'spec'), 'providerID') ?? null;
+      if (node.providerId !== null && providerId !== node.providerId) {
+        throw invalid(
+          NODE_RESOURCE,
+          node.name,
+          'spec.providerID',
+          'Forbidden: node updates may not change providerID except from "" to valid',
+        );
+      }
+      node.labels = labels;
+      node.annotations = annotations;
+      node.providerId = providerId;
+    }
+    if (JSON.stringify(nodeManifest(node)) === before) return nodeManifest(node);
+    this.touchNode(node);
+    this.requestScheduling();
+    return nodeManifest(node);
+  }
+
+  private replacePod(
+    record: PodRecord,
+    manifest: JsonObject,
+    subresource: 'status' | undefined,
+    username: string,
+  ): JsonObject {
+    if (subresource === 'status') {
+      const status = objectAt(manifest, 'status') ?? {};
+      const phase = status['phase'];
+      if (phase !== undefined && !PHASES.includes(phase as PodPhase)) {
+        throw invalid(
+          POD_RESOURCE,
+          record.name,
+          'status.phase',
+          `Unsupported value: ${JSON.stringify(phase)}: supported values: ${PHASES.map((p) => `"${p}"`).join(', ')}`,
+        );
+      }
+      if (jsonEqual(record.manifest['status'], status)) return structuredClone(record.manifest);
+      record.manifest['status'] = structuredClone(status);
+      if (!this.isSchedulable(record)) this.pending.delete(record.key);
+      this.updateUsage(record);
+      this.touch(record);
+      this.requestScheduling();
+      return structuredClone(record.manifest);
+    }
+    const metadata = objectAt(manifest, 'metadata');
+    const labels = checkedStringMap(manifest, 'metadata.labels', metadata?.['labels']);
+    const annotations = checkedStringMap(
+      manifest,
+      'metadata.annotations',
+      metadata?.['annotations'],
+    );
+    const currentSpec = objectAt(record.manifest, 'spec') ?? {};
+    const nextSpec = objectAt(manifest, 'spec') ?? {};
+    if (!jsonEqual(withoutImages(currentSpec), withoutImages(nextSpec))) {
+      throw invalid(
+        POD_RESOURCE,
+        record.name,
+        'spec',
+        'Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+      );
+    }
+    const currentMetadata = objectAt(record.manifest, 'metadata') ?? {};
+    const currentAnnotations = stringMapAt(currentMetadata, 'annotations');
+    if (!sameStrings(currentAnnotations, annotations) && this.admission) {
+      const updated = structuredClone(record.manifest);
+      updated['metadata'] = { ...currentMetadata, annotations };
+      deniedOrResponse(
+        reviewPodAnnotations(admissionReview('UPDATE', updated, record.manifest, username), {
+          controllerUsernames: this.controllerUsernames,
+        }),
+        'pod-eni-annotation.podsg.io',
+      );
+    }
+    const finalizers = metadata?.['finalizers'];
+    const next = structuredClone(record.manifest);
+    next['metadata'] = {
+      ...currentMetadata,
+      labels,
+      annotations,
+      ...(Array.isArray(finalizers) ? { finalizers: structuredClone(finalizers) } : {}),
+    };
+    next['spec'] = structuredClone(nextSpec);
+    if (jsonEqual(next, record.manifest)) return structuredClone(record.manifest);
+    const now = this.clock.now();
+    for (const key of Object.keys(annotations))
+      if (currentAnnotations[key] !== annotations[key]) record.annotatedAt[key] = now;
+    for (const key of Object.keys(record.annotatedAt))
+      if (!(key in annotations)) Reflect.deleteProperty(record.annotatedAt, key);
+    record.manifest = next;
+    this.touch(record);
+    return structuredClone(record.manifest);
+  }
+
+  private touchNode(node: NodeRecord): void {
+    node.resourceVersion = this.bump();
+    this.emit({ kind: 'Node', type: 'upsert', node: nodeView(node) });
+    this.recordChange('nodes', 'MODIFIED', () => nodeManifest(node));
+  }
+
+  /** Logs an object change for watches; `snapshot` is only called when someone listens. */
+  private recordChange(
+    resource: string,
+    type: FakeClusterObjectChange['type'],
+    snapshot: () => JsonObject,
+  ): void {
+    if (this.changeLimit === 0 && this.objectListeners.size === 0) return;
+    const object = structuredClone(snapshot());
+    const metadata = objectAt(object, 'metadata');
+    const key = `${resource}|${stringAt(metadata, 'namespace') ?? ''}/${stringAt(metadata, 'name') ?? ''}`;
+    const previous = type === 'ADDED' ? null : (this.lastSnapshots.get(key) ?? null);
+    if (type === 'DELETED') this.lastSnapshots.delete(key);
+    else this.lastSnapshots.set(key, object);
+    const change: FakeClusterObjectChange = {
+      resourceVersion: this.revision,
+      resource,
+      type,
+      object,
+      previous,
+    };
+    if (this.changeLimit > 0) {
+      this.changeLog.push(change);
+      this.trimChangeLog();
+    }
+    for (const listener of this.objectListeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  }
+
+  private trimChangeLog(): void {
+    const excess = this.changeLog.length - this.changeLimit;
+    // Trim in batches, so keeping the log costs O(1) per change.
+    if (excess <= 0 || (this.changeLimit > 0 && excess < Math.min(1024, this.changeLimit))) return;
+    const dropped = this.changeLog.slice(0, excess);
+    this.changeLog = this.changeLog.slice(excess);
+    this.changeLogOrigin = dropped[dropped.length - 1]?.resourceVersion ?? this.changeLogOrigin;
+  }
+
+  private timestamp(): string {
+    return new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+
+  private objectUid(): string {
+    const r = this.objectRandom;
+    return `${r.hex(8)}-${r.hex(4)}-4${r.hex(3)}-${'89ab'[r.int(0, 3)] ?? '8'}${r.hex(3)}-${r.hex(12)}`;
+  }
+
+  private objectSuffix(): string {
+    let suffix = '';
+    for (let i = 0; i < 5; i++)
+      suffix +=
+        NAME_SUFFIX_ALPHABET[this.objectRandom.int(0, NAME_SUFFIX_ALPHABET.length - 1)] ?? 'x';
+    return suffix;
   }
 
   // ---------------------------------------------------------------- scheduler
@@ -926,6 +1602,7 @@ export class FakeCluster implements ClusterApi {
       const metadata = objectAt(record.manifest, 'metadata');
       if (metadata !== undefined) metadata['resourceVersion'] = record.resourceVersion;
       this.emit({ kind: 'Pod', type: 'upsert', pod: this.podView(record) });
+      this.recordChange('pods', 'MODIFIED', () => record.manifest);
     }
   }
 
@@ -986,6 +1663,26 @@ export class FakeCluster implements ClusterApi {
       reason: event.reason,
       message: event.message,
       source,
+    });
+    const namespace = event.involvedObject.namespace ?? 'default';
+    const time = this.timestamp();
+    this.storeGeneric(CORE_EVENTS, {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: {
+        // As the API server's clients name them: the object's name and a unique suffix.
+        name: `${event.involvedObject.name}.${(this.revision + 1).toString(16).padStart(16, '0')}`,
+        namespace,
+      },
+      involvedObject: { ...event.involvedObject, apiVersion: 'v1' },
+      type: event.type,
+      reason: event.reason,
+      message: event.message,
+      source: { component: source },
+      reportingComponent: source,
+      firstTimestamp: time,
+      lastTimestamp: time,
+      count: 1,
     });
   }
 
@@ -1117,4 +1814,219 @@ function nonNegative(field: string, value: number): number {
   if (!(value >= 0))
     throw new AllocatorError('Invalid', `FakeCluster option ${field}: ${value} must be ≥ 0`);
   return value;
+}
+
+/** The SecurityGroupPolicy resource key; its objects live in the policy index. */
+const POLICIES = 'vpcresources.k8s.aws/securitygrouppolicies';
+const POD_RESOURCE: FakeResource = { group: '', resource: 'pods', kind: 'Pod', namespaced: true };
+const NODE_RESOURCE: FakeResource = {
+  group: '',
+  resource: 'nodes',
+  kind: 'Node',
+  namespaced: false,
+};
+const CORE_EVENTS: FakeResource = {
+  group: '',
+  resource: 'events',
+  kind: 'Event',
+  namespaced: true,
+};
+
+/** `pods` for the core group, `<group>/<plural>` otherwise. */
+function resourceKey(resource: FakeResource): string {
+  return resource.group === '' ? resource.resource : `${resource.group}/${resource.resource}`;
+}
+
+function isEventResource(resource: FakeResource): boolean {
+  return (
+    resource.resource === 'events' && (resource.group === '' || resource.group === 'events.k8s.io')
+  );
+}
+
+function nodeManifest(node: NodeRecord): JsonObject {
+  const quantities: Record<string, string> = { ...node.otherCapacity };
+  for (const [name, value] of Object.entries(node.capacity)) quantities[name] = String(value);
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: node.name,
+      uid: node.uid,
+      resourceVersion: node.resourceVersion,
+      creationTimestamp: new Date(node.createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      labels: { ...node.labels },
+      ...(Object.keys(node.annotations).length === 0
+        ? {}
+        : { annotations: { ...node.annotations } }),
+    },
+    spec: node.providerId === null ? {} : { providerID: node.providerId },
+    status: {
+      capacity: quantities,
+      allocatable: { ...quantities },
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'KubeletReady',
+          message: 'kubelet is posting ready status',
+        },
+      ],
+      nodeInfo: { kubeletVersion: 'v1.32.0', operatingSystem: 'linux', architecture: 'amd64' },
+    },
+  };
+}
+
+/** Sets node capacity from a `status.capacity` map; whole numbers feed the scheduler. */
+function setNodeQuantities(node: NodeRecord, capacity: JsonObject): void {
+  const numbers: Record<string, number> = {};
+  const others: Record<string, string> = {};
+  for (const [name, value] of Object.entries(capacity)) {
+    const quantity = integerQuantity(value);
+    if (quantity !== null && !Number.isNaN(quantity)) numbers[name] = quantity;
+    else if (typeof value === 'string' && /^[0-9.]+[a-zA-Z]{0,2}$/.test(value))
+      others[name] = value;
+    else
+      throw invalid(
+        NODE_RESOURCE,
+        node.name,
+        `status.capacity[${name}]`,
+        `Invalid value: ${JSON.stringify(value)}: must be a quantity`,
+      );
+  }
+  node.capacity = numbers;
+  node.otherCapacity = others;
+}
+
+function withResourceVersion(object: JsonObject, resourceVersion: string): JsonObject {
+  const copy = structuredClone(object);
+  copy['metadata'] = { ...objectAt(copy, 'metadata'), resourceVersion };
+  return copy;
+}
+
+/** `Invalid` naming the object and the field; `cause.field` carries the field for the wire. */
+function invalid(
+  resource: FakeResource,
+  name: string,
+  field: string,
+  message: string,
+): AllocatorError {
+  return new AllocatorError(
+    'Invalid',
+    `${resource.kind} "${name}" is invalid: ${field}: ${message}`,
+    {
+      code: 'Invalid',
+      cause: { field, message },
+    },
+  );
+}
+
+function notFound(resource: FakeResource, name: string, namespace: string | null): AllocatorError {
+  return new AllocatorError(
+    'NotFound',
+    `${resource.resource}${resource.group === '' ? '' : `.${resource.group}`} "${name}" not found${namespace === null ? '' : ` in ${namespace}`}`,
+    { code: 'NotFound' },
+  );
+}
+
+function checkPreconditions(
+  resource: FakeResource,
+  current: JsonObject,
+  preconditions: { uid?: string | undefined; resourceVersion?: string | undefined },
+): void {
+  const metadata = objectAt(current, 'metadata');
+  const name = stringAt(metadata, 'name') ?? '';
+  const uid = stringAt(metadata, 'uid');
+  if (preconditions.uid !== undefined && preconditions.uid !== '' && preconditions.uid !== uid) {
+    throw new AllocatorError(
+      'Conflict',
+      `Operation cannot be fulfilled on ${resource.resource} "${name}": Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${String(uid)}`,
+      { code: 'Conflict' },
+    );
+  }
+  const resourceVersion = stringAt(metadata, 'resourceVersion');
+  if (
+    preconditions.resourceVersion !== undefined &&
+    preconditions.resourceVersion !== '' &&
+    preconditions.resourceVersion !== resourceVersion
+  ) {
+    throw new AllocatorError(
+      'Conflict',
+      `Operation cannot be fulfilled on ${resource.resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      { code: 'Conflict' },
+    );
+  }
+}
+
+function jsonEqual(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (!isJsonObject(value)) return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, canonical(value[key])]),
+  );
+}
+
+/** The object without the fields the server owns, to tell a no-op update. */
+function withoutVolatile(object: JsonObject): JsonObject {
+  const copy: JsonObject = { ...object };
+  const metadata: JsonObject = { ...objectAt(object, 'metadata') };
+  for (const field of [
+    'resourceVersion',
+    'uid',
+    'creationTimestamp',
+    'generation',
+    'managedFields',
+  ])
+    Reflect.deleteProperty(metadata, field);
+  copy['metadata'] = metadata;
+  return copy;
+}
+
+/** A pod spec without the container images, the one field an update may change. */
+function withoutImages(spec: JsonObject): JsonObject {
+  const copy: JsonObject = { ...spec };
+  for (const field of ['containers', 'initContainers']) {
+    const containers = spec[field];
+    if (Array.isArray(containers)) {
+      copy[field] = containers.map((c: unknown) =>
+        isJsonObject(c) ? { ...c, image: undefined } : c,
+      );
+    }
+  }
+  return copy;
+}
+
+/** A labels or annotations map whose values must all be strings. */
+function checkedStringMap(
+  manifest: JsonObject,
+  field: string,
+  value: unknown,
+): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  const name = stringAt(objectAt(manifest, 'metadata'), 'name') ?? '';
+  const kind = stringAt(manifest, 'kind') ?? 'object';
+  if (!isJsonObject(value)) {
+    throw new AllocatorError(
+      'Invalid',
+      `${kind} "${name}" is invalid: ${field}: Invalid value: must be a map of strings`,
+      { code: 'Invalid', cause: { field, message: 'must be a map of strings' } },
+    );
+  }
+  const out: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(value)) {
+    if (typeof entry !== 'string') {
+      throw new AllocatorError(
+        'Invalid',
+        `${kind} "${name}" is invalid: ${field}[${key}]: Invalid value: must be a string`,
+        { code: 'Invalid', cause: { field: `${field}[${key}]`, message: 'must be a string' } },
+      );
+    }
+    out[key] = entry;
+  }
+  return out;
 }

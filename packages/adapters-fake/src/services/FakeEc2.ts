@@ -34,7 +34,14 @@ import type {
   InstanceNetworkLimits,
 } from '../models/FakeEc2Options.js';
 import { SeededRandom } from './SeededRandom.js';
+import { SecurityGroupTable } from '../internal/SecurityGroupTable.js';
+import type {
+  FakeSecurityGroup,
+  FakeSecurityGroupRule,
+  IpPermission,
+} from '../models/FakeSecurityGroup.js';
 import { kindOfEc2Code } from '../calculations/kindOfEc2Code.js';
+import { ec2Error } from '../internal/ec2Error.js';
 
 /**
  * Default buckets: EC2's category buckets for mutating actions (50, 5 s⁻¹) and non-mutating
@@ -139,7 +146,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
   private readonly vpcId: string;
   private readonly vpcBlock: Ipv4Block;
   private readonly subnetRecords = new Map<string, SubnetRecord>();
-  private readonly groupVpcs = new Map<string, string>();
+  private readonly securityGroupTable: SecurityGroupTable;
   private readonly interfaceRecords = new Map<string, InterfaceRecord>();
   private readonly instanceRecords = new Map<string, InstanceRecord>();
   private readonly associationRecords = new Map<string, TrunkAssociation>();
@@ -154,6 +161,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
   private readonly callLog: Ec2Call[] = [];
   private faultRules: readonly Ec2FaultRule[];
   private readonly idRandom: SeededRandom;
+  private readonly groupRandom: SeededRandom;
   private readonly latencyRandom: SeededRandom;
   private readonly faultRandom: SeededRandom;
   private readonly latency: { min: number; max: number };
@@ -219,11 +227,25 @@ export class FakeEc2 implements NetworkInterfaceApi {
         cursor: 4,
       });
     });
+    // Security groups draw their ids and rule ids from streams of their own, so adding groups
+    // never shifts the interface ids a seed gives.
+    this.groupRandom = root.fork('security-groups');
+    const rulesPerGroup = options.rulesPerSecurityGroup ?? 60;
+    if (!Number.isInteger(rulesPerGroup) || rulesPerGroup < 1 || rulesPerGroup > 1000) {
+      throw invalidOption('rulesPerSecurityGroup', String(rulesPerGroup), 'an integer in 1 … 1000');
+    }
+    const ownerId = options.accountId ?? '123456789012';
+    if (!/^\d{12}$/.test(ownerId)) throw invalidOption('accountId', ownerId, '12 digits');
+    this.securityGroupTable = new SecurityGroupTable(
+      root.fork('security-group-rules'),
+      ownerId,
+      rulesPerGroup,
+    );
     options.securityGroups.forEach((spec, index) => {
       const id = typeof spec === 'string' ? spec : spec.id;
       const vpcId = typeof spec === 'string' ? this.vpcId : spec.vpcId;
       if (!GROUP_ID.test(id)) throw invalidOption(`securityGroups[${index}]`, id);
-      this.groupVpcs.set(id, vpcId);
+      this.addSecurityGroup(id, vpcId);
     });
 
     const latency = options.latencyMs ?? { min: 0, max: 0 };
@@ -455,6 +477,23 @@ export class FakeEc2 implements NetworkInterfaceApi {
     });
   }
 
+  /**
+   * DeleteTags on one interface: removes each key, or only when its value is `value` when one
+   * is given; keys it does not carry are ignored, as EC2 does. Not throttled (a model driver for
+   * the Query front; the controller never deletes tags).
+   */
+  untagNetworkInterface(
+    networkInterfaceId: string,
+    tags: readonly { key: string; value?: string | undefined }[],
+  ): void {
+    const record = this.interfaceRecord(networkInterfaceId);
+    const doomed = (key: string, value: string): boolean =>
+      tags.some((tag) => tag.key === key && (tag.value === undefined || tag.value === value));
+    record.tags = Object.fromEntries(
+      Object.entries(record.tags).filter(([key, value]) => !doomed(key, value)),
+    );
+  }
+
   /** AssociateTrunkInterface, idempotent by client token. */
   associateTrunkInterface(request: {
     trunkInterfaceId: string;
@@ -632,7 +671,9 @@ export class FakeEc2 implements NetworkInterfaceApi {
       );
     }
     const subnet = this.subnetRecord(spec.subnetId);
-    const firstGroup = [...this.groupVpcs].find(([, vpc]) => vpc === subnet.vpcId)?.[0];
+    const firstGroup = this.securityGroupTable
+      .ids()
+      .find((id) => this.securityGroupTable.vpcOf(id) === subnet.vpcId);
     const groups = spec.groupIds ?? (firstGroup === undefined ? [] : [firstGroup]);
     const groupIds = this.checkGroups(groups, subnet.vpcId);
     const id = spec.instanceId ?? this.newId('i-');
@@ -699,15 +740,111 @@ export class FakeEc2 implements NetworkInterfaceApi {
     this.instanceInterfaces.delete(instanceId);
   }
 
-  /** Adds a security group (to the fake's VPC unless `vpcId` is given). */
+  /**
+   * Adds a security group (to the fake's VPC unless `vpcId` is given) named after its id, with
+   * EC2's default egress rule. A group that exists is left as it is.
+   */
   addSecurityGroup(groupId: string, vpcId: string = this.vpcId): void {
     if (!GROUP_ID.test(groupId)) throw invalidOption('groupId', groupId);
-    this.groupVpcs.set(groupId, vpcId);
+    if (this.securityGroupTable.has(groupId)) return;
+    this.securityGroupTable.add({ groupId, groupName: groupId, description: groupId, vpcId });
   }
 
-  /** Removes a security group; interfaces that carry it keep it, as in EC2 it could not be deleted. */
+  /**
+   * Removes a security group out of band, without EC2's checks; interfaces that carry it keep
+   * it (a model of a group gone underneath the controller). EC2's own action is
+   * `removeSecurityGroup`.
+   */
   deleteSecurityGroup(groupId: string): boolean {
-    return this.groupVpcs.delete(groupId);
+    return this.securityGroupTable.forget(groupId);
+  }
+
+  // ---------------------------------------------------------------- security group actions
+
+  /**
+   * CreateSecurityGroup: a group named `groupName` (unique in its VPC, not `sg-*`, at most 255
+   * characters) with EC2's default egress rule, all traffic to 0.0.0.0/0. `vpcId` defaults to
+   * the fake's VPC; another VPC must already hold a group (`InvalidVpcID.NotFound`).
+   */
+  createSecurityGroup(request: {
+    groupName: string;
+    description: string;
+    vpcId?: string;
+    tags?: Readonly<Record<string, string>>;
+  }): { groupId: string } {
+    const vpcId = request.vpcId ?? this.vpcId;
+    const known =
+      vpcId === this.vpcId ||
+      this.securityGroupTable.ids().some((id) => this.securityGroupTable.vpcOf(id) === vpcId);
+    if (!known) throw ec2Error('InvalidVpcID.NotFound', `The vpc ID '${vpcId}' does not exist`);
+    this.securityGroupTable.checkNew(request.groupName, request.description, vpcId);
+    if (request.tags !== undefined) checkTags(request.tags);
+    let groupId: string;
+    do groupId = `sg-${this.groupRandom.hex(17)}`;
+    while (this.securityGroupTable.has(groupId));
+    this.securityGroupTable.add({
+      groupId,
+      groupName: request.groupName,
+      description: request.description,
+      vpcId,
+      ...(request.tags === undefined ? {} : { tags: request.tags }),
+    });
+    return { groupId };
+  }
+
+  /**
+   * DeleteSecurityGroup as EC2 does it: `DependencyViolation` while an interface carries the
+   * group or another group's rule references it; `InvalidGroup.NotFound` when it is gone.
+   */
+  removeSecurityGroup(groupId: string): void {
+    let user: string | undefined;
+    for (const record of this.interfaceRecords.values()) {
+      if (record.groupIds.includes(groupId)) {
+        user = record.id;
+        break;
+      }
+    }
+    this.securityGroupTable.remove(groupId, user);
+  }
+
+  /**
+   * AuthorizeSecurityGroupIngress (or Egress with `egress: true`): adds one rule per peer of
+   * each permission, all or none. Throws `InvalidPermission.Duplicate`,
+   * `RulesPerSecurityGroupLimitExceeded` (default 60 per direction, IPv6 counted apart),
+   * `InvalidParameterValue` for bad protocols, ports or CIDRs, `InvalidGroup.NotFound`.
+   */
+  authorizeSecurityGroupRules(
+    groupId: string,
+    egress: boolean,
+    permissions: readonly IpPermission[],
+  ): FakeSecurityGroupRule[] {
+    return this.securityGroupTable.authorize(groupId, egress, permissions);
+  }
+
+  /**
+   * RevokeSecurityGroupIngress (or Egress): removes the rules matching `permissions` and the
+   * rules named by `ruleIds`, all or none (`InvalidPermission.NotFound`).
+   */
+  revokeSecurityGroupRules(
+    groupId: string,
+    egress: boolean,
+    permissions: readonly IpPermission[],
+    ruleIds: readonly string[] = [],
+  ): void {
+    this.securityGroupTable.revoke(groupId, egress, permissions, ruleIds);
+  }
+
+  /**
+   * Every security group with its rules, in creation order, in the shape
+   * `aws ec2 describe-security-groups` prints (`IpPermissions`, `IpPermissionsEgress`).
+   */
+  securityGroups(): FakeSecurityGroup[] {
+    return this.securityGroupTable.views();
+  }
+
+  /** Every security group rule, in the shape `aws ec2 describe-security-group-rules` prints. */
+  securityGroupRules(): FakeSecurityGroupRule[] {
+    return this.securityGroupTable.ruleViews();
   }
 
   /** Replaces the fault rules (e.g. to stop faults before checking a quiescent state). */
@@ -745,6 +882,21 @@ export class FakeEc2 implements NetworkInterfaceApi {
   /** Every running instance with its attached interfaces. */
   instances(): Instance[] {
     return [...this.instanceRecords.values()].map((instance) => this.instanceView(instance));
+  }
+
+  /** Every subnet, as `describeSubnet` reports it, in the order of the options. */
+  subnets(): Subnet[] {
+    return [...this.subnetRecords.values()].map((subnet) => this.subnetView(subnet));
+  }
+
+  /** The account that owns the fake's resources (option `accountId`). */
+  get accountId(): string {
+    return this.securityGroupTable.ownerId;
+  }
+
+  /** The fake's VPC id. */
+  get defaultVpcId(): string {
+    return this.vpcId;
   }
 
   /** Free addresses left in a subnet (what `availableIpAddressCount` reports). */
@@ -955,7 +1107,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
       );
     }
     for (const id of unique) {
-      const groupVpc = this.groupVpcs.get(id);
+      const groupVpc = this.securityGroupTable.vpcOf(id);
       if (groupVpc === undefined) {
         throw ec2Error('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
       }
@@ -1024,7 +1176,11 @@ export class FakeEc2 implements NetworkInterfaceApi {
       instanceType: instance.instanceType,
       subnetId: instance.subnetId,
       vpcId: this.subnetRecord(instance.subnetId).vpcId,
-      networkInterfaces: this.attachedTo(instance.id).map((r) => this.interfaceView(r)),
+      // EC2's DescribeInstances does not return the tags of an instance's interfaces.
+      networkInterfaces: this.attachedTo(instance.id).map((r) => ({
+        ...this.interfaceView(r),
+        tags: {},
+      })),
     };
   }
 
@@ -1148,10 +1304,6 @@ function checkDescription(description: string): void {
 
 function sortedEntries(record: Readonly<Record<string, string>>): [string, string][] {
   return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-function ec2Error(code: string, message: string): AllocatorError {
-  return new AllocatorError(kindOfEc2Code(code), `${code}: ${message}`, { code });
 }
 
 function faultError(api: Ec2ApiName, code: string, afterEffect: boolean): AllocatorError {

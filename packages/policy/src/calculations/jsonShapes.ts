@@ -15,3 +15,11 @@ export function describeJsonType(value: unknown): string {
 export function escapeJsonPointerToken(token: string): string {
   return token.replaceAll('~', '~0').replaceAll('/', '~1');
 }
+
+/** A value for messages: strings, numbers and booleans as JSON, `nothing` when absent, else its type. */
+export function showJsonValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  return ['string', 'number', 'boolean'].includes(typeof value)
+    ? JSON.stringify(value)
+    : describeJsonType(value);
+}

@@ -10,10 +10,18 @@ export interface ValidationIssue {
  * What was invalid:
  * - `InvalidPolicy`: a SecurityGroupPolicy failed validation;
  * - `InvalidAdmissionReview`: an AdmissionReview lacks a request or its uid;
- * - `InvalidJsonPatch`: a JSON Patch could not be applied.
+ * - `InvalidJsonPatch`: a JSON Patch could not be applied;
+ * - `InvalidSecurityGroups`: security groups (`describe-security-groups` output) failed validation;
+ * - `InvalidNetworkInterfaces`: interfaces (`describe-network-interfaces` output) failed validation;
+ * - `InvalidReachabilityQuery`: a reachability model or flow is inconsistent.
  */
 export type PolicyValidationErrorKind =
-  'InvalidPolicy' | 'InvalidAdmissionReview' | 'InvalidJsonPatch';
+  | 'InvalidPolicy'
+  | 'InvalidAdmissionReview'
+  | 'InvalidJsonPatch'
+  | 'InvalidSecurityGroups'
+  | 'InvalidNetworkInterfaces'
+  | 'InvalidReachabilityQuery';
 
 /**
  * The one error class of `@podsg/policy`. It lists every issue found, not only the first, and

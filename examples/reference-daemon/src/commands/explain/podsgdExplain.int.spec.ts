@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ExplainReachReport } from './models/ExplainReachReport.js';
 import type { ExplainReport } from './models/ExplainReport.js';
 
 // Runs the built `podsgd` as a real process, as an operator would.
@@ -286,5 +287,107 @@ describe.skipIf(!!why)('podsgd explain (built CLI, real process)', () => {
     const { code, stderr } = explain('--policies', `${manifests}/policies.yaml`);
     expect(code).toBe(2);
     expect(stderr).toContain("required option '--pod <file>' not specified");
+  });
+});
+
+const walkthrough = `${manifests}/walkthrough`;
+/** `explain --reach` for one of the walkthrough's pods. */
+function reach(podFile: string, to: string, ...more: string[]) {
+  return explain(
+    ...['--policies', `${walkthrough}/policy.yaml`, '--pod', `${walkthrough}/${podFile}`],
+    ...['--reach', '--to', to, '--security-groups', `${walkthrough}/security-groups.json`],
+    ...more,
+  );
+}
+
+describe.skipIf(!!why)('podsgd explain --reach (built CLI, real process)', () => {
+  const withAccount = ['--service-account', `${walkthrough}/service-account.yaml`];
+
+  it('postgres-test reaches the database group on 5432: both rules named, exit 0', () => {
+    const { code, stdout, stderr } = reach(
+      'pod-postgres-test.yaml',
+      'sg-0a1b2c3d4e5f60002:5432',
+      ...withAccount,
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('Security groups: sg-0a1b2c3d4e5f60001\n');
+    expect(stdout).toContain(
+      '  ✓ ingress  sg-0a1b2c3d4e5f60002 (database) IpPermissions[0]: tcp 5432 from sg-0a1b2c3d4e5f60001 (rds-access)\n',
+    );
+    expect(stdout).toMatch(/Verdict: allowed/);
+  });
+
+  it('postgres-test-no-sa is denied at the database interface, still exit 0; --json has the documented keys', () => {
+    const { code, stdout } = reach('pod-postgres-test-no-sa.yaml', '10.0.3.7:5432', '--json');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as ExplainReachReport;
+    expect(Object.keys(report).slice(0, 4)).toEqual([
+      'allowed',
+      'podGroupIds',
+      'egress',
+      'ingress',
+    ]);
+    expect(report).toMatchObject({ allowed: false, podGroupIds: [], egress: null, ingress: null });
+    expect(report.sides.ingress).toMatchObject({
+      outcome: 'denied',
+      interfaceId: 'eni-0c1d2e3f4a5b60099',
+    });
+    expect(report.pod).toEqual({
+      namespace: 'default',
+      name: 'postgres-test-no-sa',
+      address: '10.0.1.77',
+      addressSource: 'status.podIP',
+    });
+    expect(report.explain.result.groupIds).toEqual([]);
+  });
+
+  it("prints exactly the README's example", () => {
+    const readme = readFileSync(join(repoRoot, 'examples/reference-daemon/README.md'), 'utf8');
+    const command = '    --security-groups examples/manifests/walkthrough/security-groups.json\n';
+    const start = readme.indexOf(command) + command.length;
+    const documented = readme.slice(start, readme.indexOf('\n```', start) + 1);
+    const { stdout } = reach('pod-postgres-test.yaml', 'sg-0a1b2c3d4e5f60002:5432', ...withAccount);
+    expect(stdout).toBe(documented);
+  });
+
+  it('exits 2 naming every bad field of the security groups file', () => {
+    const file = scratchFile(
+      'bad-groups.json',
+      JSON.stringify({
+        SecurityGroups: [
+          {
+            GroupId: 'sg-0a1b2c3d4e5f60002',
+            IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 80 }],
+          },
+        ],
+      }),
+    );
+    const { code, stderr } = explain(
+      ...[
+        '--policies',
+        `${walkthrough}/policy.yaml`,
+        '--pod',
+        `${walkthrough}/pod-postgres-test.yaml`,
+      ],
+      ...['--reach', '--to', 'sg-0a1b2c3d4e5f60002:5432', '--security-groups', file],
+    );
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      'SecurityGroups[0].IpPermissions[0].ToPort: must not be below FromPort (5432), got 80',
+    );
+  });
+
+  it('exits 2 for a bad --to and for --reach without its options', () => {
+    const badTarget = reach('pod-postgres-test.yaml', 'database:5432');
+    expect(badTarget.code).toBe(2);
+    expect(badTarget.stderr).toContain(
+      '--to "database:5432": database is neither a security group id nor an IP address',
+    );
+    const incomplete = explain(...demo, '--reach');
+    expect(incomplete.code).toBe(2);
+    expect(incomplete.stderr).toContain(
+      '--reach needs --to <sg-id|ip>:<port>[/tcp|udp] and --security-groups <file>',
+    );
   });
 });

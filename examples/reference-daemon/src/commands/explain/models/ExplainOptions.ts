@@ -8,6 +8,12 @@ export interface ExplainOptions {
   readonly serviceAccount?: string;
   /** Namespace for objects that set none. */
   readonly namespace: string;
+  /** Also judge whether the pod may open a flow to `to` (needs `to` and `securityGroups`). */
+  readonly reach?: boolean;
+  /** `--to <sg-id|ip>:<port>[/tcp|udp]`: the target of `--reach`. */
+  readonly to?: string;
+  /** `--security-groups <file>`: `aws ec2 describe-security-groups` output, for `--reach`. */
+  readonly securityGroups?: string;
   /** Print the report as JSON. */
   readonly json?: boolean;
 }

@@ -1,0 +1,7 @@
+import { AllocatorError } from '@podsg/allocator';
+import { kindOfEc2Code } from '../calculations/kindOfEc2Code.js';
+
+/** An `AllocatorError` carrying EC2's `code`, its kind following the code, its message EC2's. */
+export function ec2Error(code: string, message: string): AllocatorError {
+  return new AllocatorError(kindOfEc2Code(code), `${code}: ${message}`, { code });
+}
