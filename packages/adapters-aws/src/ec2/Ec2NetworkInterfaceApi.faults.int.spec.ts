@@ -98,4 +98,35 @@ describe('Ec2NetworkInterfaceApi with FakeEc2Server faults', () => {
     for (let i = 0; i < 20; i++) outcomes.push(await kindOf(api.describeSubnet(SUBNET)));
     expect(new Set(outcomes)).toEqual(new Set(['ok', 'Transient InternalError']));
   });
+
+  it('refuses a wrong secret, another region and a clock 20 minutes off, as EC2', async () => {
+    const { server } = await setup([]);
+    const refusal = async (
+      options: Partial<ConstructorParameters<typeof Ec2NetworkInterfaceApi>[0]>,
+      skewMs = 0,
+    ) => {
+      const api = new Ec2NetworkInterfaceApi({
+        region: server.region,
+        endpoint: server.url,
+        credentials: server.credentials,
+        clusterName: 'demo',
+        ...options,
+      });
+      api.client.config.systemClockOffset = skewMs;
+      try {
+        return await kindOf(api.describeSubnet(SUBNET));
+      } finally {
+        api.destroy();
+      }
+    };
+    expect(
+      await refusal({ credentials: { ...server.credentials, secretAccessKey: 'wrong' } }),
+    ).toBe('Unauthorized SignatureDoesNotMatch');
+    expect(await refusal({ credentials: { accessKeyId: 'AKIAOTHER', secretAccessKey: 'x' } })).toBe(
+      'Unauthorized AuthFailure',
+    );
+    expect(await refusal({ region: 'eu-west-1' })).toBe('Unauthorized AuthFailure');
+    expect(await refusal({}, -20 * 60_000)).toBe('InvalidParameter RequestExpired');
+    expect(await refusal({})).toBe('ok');
+  });
 });
