@@ -592,8 +592,9 @@ export class FakeKubernetesServer {
     if (reply.dropAfterMs !== undefined) {
       timers.push(
         setTimeout(() => {
-          watch.stop();
+          // Cut mid-stream, without the chunked encoding's end: clients see a broken watch.
           response.socket?.destroy();
+          watch.stop();
         }, reply.dropAfterMs),
       );
     }
