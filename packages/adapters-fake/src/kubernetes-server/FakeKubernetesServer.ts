@@ -1358,10 +1358,11 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
 async function readObject(request: IncomingMessage): Promise<KubernetesObject> {
   const mediaType = (request.headers['content-type'] ?? 'application/json').split(';')[0]?.trim();
   if (mediaType !== 'application/json' && mediaType !== '') {
+    // kubectl's typed commands (create <kind>, run) send protobuf; this server reads JSON only.
     throw new KubernetesStatusFailure(
       415,
       'UnsupportedMediaType',
-      `the body of the request was in an unknown format - accepted media types include: application/json`,
+      `the body of the request was in an unknown format - accepted media types include: application/json (this emulator does not read ${mediaType ?? ''}; use kubectl apply -f)`,
     );
   }
   const body = await readJson(request);
