@@ -83,6 +83,10 @@ export class FakeKubernetesServer {
   private readonly faultRandom: SeededRandom;
   private faultRules: readonly KubernetesFaultRule[];
   private readonly admissionCalls: AdmissionCall[] = [];
+  private readonly listCache = new Map<
+    string,
+    { resourceVersion: string; entries: { key: string; object: KubernetesObject }[] }
+  >();
   private closed = false;
 
   /** `https://127.0.0.1:PORT` (or `http://…` without TLS). */
@@ -353,7 +357,7 @@ export class FakeKubernetesServer {
   /** Built-in resources and those of every CRD, built-ins first. */
   private catalog(): ServedResource[] {
     const custom = this.cluster
-      .listObjects(CRD_RESOURCE)
+      .listObjects(CRD_RESOURCE, { shared: true })
       .map(resourceOfCrd)
       .filter((r): r is ServedResource => r !== null)
       .filter(
@@ -444,18 +448,27 @@ export class FakeKubernetesServer {
       after = position.after;
       resourceVersion = String(position.resourceVersion);
     }
-    const all = this.cluster
-      .listObjects(target.resource)
-      .filter(filter)
-      .map((object) => ({ key: objectKey(object), object }))
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-      .filter((entry) => entry.key > after);
-    const page = limit > 0 ? all.slice(0, limit) : all;
+    const sorted = this.sortedObjects(target.resource);
+    let low = 0;
+    let high = sorted.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((sorted[middle]?.key ?? '') <= after) low = middle + 1;
+      else high = middle;
+    }
+    const page: { key: string; object: KubernetesObject }[] = [];
+    let remaining = 0;
+    for (let index = low; index < sorted.length; index++) {
+      const entry = sorted[index] as { key: string; object: KubernetesObject };
+      if (!filter(entry.object)) continue;
+      if (limit === 0 || page.length < limit) page.push(entry);
+      else remaining++;
+    }
     const metadata: KubernetesObject = { resourceVersion };
-    if (page.length < all.length) {
+    if (remaining > 0) {
       const last = page[page.length - 1]?.key ?? '';
       metadata['continue'] = encodeContinue(Number(resourceVersion), last);
-      metadata['remainingItemCount'] = all.length - page.length;
+      metadata['remainingItemCount'] = remaining;
     }
     const items = page.map((entry) => render(entry.object, target));
     if (wantsTable(request.headers.accept)) {
@@ -572,7 +585,7 @@ export class FakeKubernetesServer {
       return;
     }
     if (replay === null) {
-      for (const object of this.cluster.listObjects(target.resource)) {
+      for (const object of this.cluster.listObjects(target.resource, { shared: true })) {
         if (target.namespace !== null && namespaceOf(object) !== target.namespace) continue;
         if (filter(object)) write('ADDED', object);
       }
@@ -959,6 +972,19 @@ export class FakeKubernetesServer {
         )
         .catch(() => undefined);
     }
+  }
+
+  /** The stored objects of a resource in key order; reused while the cluster does not change. */
+  private sortedObjects(resource: ServedResource): { key: string; object: KubernetesObject }[] {
+    const cacheKey = storageKey(resource);
+    const cached = this.listCache.get(cacheKey);
+    if (cached?.resourceVersion === this.cluster.resourceVersion) return cached.entries;
+    const entries = this.cluster
+      .listObjects(resource, { shared: true })
+      .map((object) => ({ key: objectKey(object), object }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    this.listCache.set(cacheKey, { resourceVersion: this.cluster.resourceVersion, entries });
+    return entries;
   }
 
   private filterOf(query: URLSearchParams, target: ResourceRequest): ObjectFilter {
