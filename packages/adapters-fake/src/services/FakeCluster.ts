@@ -117,6 +117,7 @@ export class FakeCluster implements ClusterApi {
   private readonly genericObjects = new Map<string, Map<string, JsonObject>>();
   private readonly objectRandom: SeededRandom;
   private readonly eventObjectLimit: number;
+  private readonly timeOrigin: number;
   private changeLimit = 0;
   /** Changes with a resourceVersion above this one are all in `changeLog`. */
   private changeLogOrigin = 0;
@@ -148,6 +149,13 @@ export class FakeCluster implements ClusterApi {
     // Its own stream: objects served over the wire must not shift the simulations' UIDs.
     this.objectRandom = new SeededRandom(options.seed ?? 1).fork('cluster-objects');
     this.eventObjectLimit = nonNegative('eventObjectLimit', options.eventObjectLimit ?? 10_000);
+    this.timeOrigin = options.timeOrigin ?? 0;
+    if (!Number.isFinite(this.timeOrigin)) {
+      throw new AllocatorError(
+        'Invalid',
+        `FakeCluster option timeOrigin: ${this.timeOrigin} is not finite`,
+      );
+    }
   }
 
   /** Replaces the injected `ClusterApi` faults (e.g. none, before checking a quiescent state). */
@@ -359,7 +367,7 @@ export class FakeCluster implements ClusterApi {
     const finalMetadata = objectAt(pod, 'metadata') ?? {};
     pod['metadata'] = finalMetadata;
     finalMetadata['uid'] = record.uid;
-    finalMetadata['creationTimestamp'] = new Date(now).toISOString();
+    finalMetadata['creationTimestamp'] = new Date(this.timeOrigin + now).toISOString();
     for (const annotation of Object.keys(stringMapAt(finalMetadata, 'annotations'))) {
       record.annotatedAt[annotation] = now;
     }
@@ -410,7 +418,7 @@ export class FakeCluster implements ClusterApi {
         return;
       }
       if (metadata['deletionTimestamp'] !== undefined) return;
-      metadata['deletionTimestamp'] = new Date(this.clock.now()).toISOString();
+      metadata['deletionTimestamp'] = new Date(this.timeOrigin + this.clock.now()).toISOString();
       metadata['deletionGracePeriodSeconds'] = grace;
       this.pending.delete(record.key);
       this.touch(record);
@@ -507,7 +515,7 @@ export class FakeCluster implements ClusterApi {
         spec.providerId ??
         (instanceId === null ? null : `aws:///${spec.zone ?? 'unknown'}/${instanceId}`),
       resourceVersion: '',
-      createdAt: this.clock.now(),
+      createdAt: this.timeOrigin + this.clock.now(),
       capacity: {},
       otherCapacity: {},
       podCount: 0,
@@ -931,9 +939,9 @@ export class FakeCluster implements ClusterApi {
 
   // ---------------------------------------------------------------- inspection
 
-  /** The cluster clock's time in ms: the origin of the cluster's timestamps. */
+  /** The time its timestamps are written at: epoch milliseconds (`timeOrigin` + clock time). */
   now(): number {
-    return this.clock.now();
+    return this.timeOrigin + this.clock.now();
   }
 
   /** Whether the cluster runs podsg's webhooks itself (option `admission`). */
@@ -1495,7 +1503,7 @@ export class FakeCluster implements ClusterApi {
   }
 
   private timestamp(): string {
-    return new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return new Date(this.timeOrigin + this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
 
   private objectUid(): string {
