@@ -600,6 +600,33 @@ describe('FakeKubernetesServer', () => {
   });
 });
 
+describe('FakeKubernetesServer over a cluster with built-in admission', () => {
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it("passes the requesting user to podsg's annotation guard", async () => {
+    cluster = new FakeCluster({ clock: wallClock });
+    server = await FakeKubernetesServer.start({ cluster, tls: false });
+    token = server.addUser('alice');
+    await call('POST', '/api/v1/namespaces/default/pods', pod('web-1'));
+    const annotate = { metadata: { annotations: { 'vpc.amazonaws.com/pod-eni': '[]' } } };
+    const merge = { 'Content-Type': 'application/merge-patch+json' };
+    const refused = await call('PATCH', '/api/v1/namespaces/default/pods/web-1', annotate, merge);
+    expect(refused.status).toBe(403);
+    expect(refused.body['message']).toMatch(
+      /^admission webhook "pod-eni-annotation\.podsg\.io" denied the request/,
+    );
+    token = server.addUser('system:serviceaccount:kube-system:podsg-controller');
+    expect(
+      (await call('PATCH', '/api/v1/namespaces/default/pods/web-1', annotate, merge)).status,
+    ).toBe(200);
+    expect(cluster.podAnnotations('default', 'web-1')).toEqual({
+      'vpc.amazonaws.com/pod-eni': '[]',
+    });
+  });
+});
+
 describe('FakeKubernetesServer faults', () => {
   afterEach(async () => {
     await server.close();
