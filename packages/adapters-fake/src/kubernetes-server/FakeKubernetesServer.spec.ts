@@ -505,6 +505,24 @@ describe('FakeKubernetesServer', () => {
       '/api/v1/namespaces/default/events?fieldSelector=reason%3DAllocatedBranch',
     );
     expect((byReason.body['items'] as unknown[]).length).toBe(1);
+    // One store, two views: each API shows both events in its own shape.
+    const core = (await call('GET', '/api/v1/namespaces/default/events')).body['items'] as Record<
+      string,
+      unknown
+    >[];
+    expect(core.map((e) => e['message']).sort()).toEqual(['branch eni-1', 'no capacity']);
+    const modern = await call(
+      'GET',
+      '/apis/events.k8s.io/v1/namespaces/default/events?fieldSelector=regarding.name%3Dweb-1',
+    );
+    expect(
+      (modern.body['items'] as Record<string, unknown>[])
+        .map((e) => [e['apiVersion'], e['note']])
+        .sort(),
+    ).toEqual([
+      ['events.k8s.io/v1', 'branch eni-1'],
+      ['events.k8s.io/v1', 'no capacity'],
+    ]);
   });
 
   it('deletes with a uid precondition only the object it names', async () => {

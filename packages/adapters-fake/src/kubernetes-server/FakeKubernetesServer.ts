@@ -6,7 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { AllocatorError } from '@podsg/allocator';
 import { isJsonObject, objectAt, stringAt, stringMapAt } from '../internal/kubernetesObjects.js';
 import type { KubernetesObject } from '../models/KubernetesObject.js';
-import type { FakeClusterObjectChange } from '../models/FakeClusterObjectChange.js';
+import type { FakeClusterObjectChange, FakeResource } from '../models/FakeClusterObjectChange.js';
 import type { FakeCluster } from '../services/FakeCluster.js';
 import { SeededRandom } from '../services/SeededRandom.js';
 import { issueTlsCertificates } from './issueTlsCertificates.js';
@@ -408,7 +408,11 @@ export class FakeKubernetesServer {
   // ---------------------------------------------------------------- verbs
 
   private get(request: IncomingMessage, reply: Reply, target: ResourceRequest): void {
-    const object = this.cluster.getObject(target.resource, target.namespace, target.name ?? '');
+    const object = this.cluster.getObject(
+      stored(target.resource),
+      target.namespace,
+      target.name ?? '',
+    );
     if (object === null) throw notFound(target);
     const rendered = render(object, target);
     send(
@@ -470,7 +474,7 @@ export class FakeKubernetesServer {
       metadata['continue'] = encodeContinue(Number(resourceVersion), last);
       metadata['remainingItemCount'] = remaining;
     }
-    const items = page.map((entry) => render(entry.object, target));
+    const items = page.map((entry) => withType(entry.object, target)); // already converted
     if (wantsTable(request.headers.accept)) {
       send(
         reply,
@@ -558,8 +562,10 @@ export class FakeKubernetesServer {
     const deliver = (change: FakeClusterObjectChange): void => {
       if (change.resource !== key) return;
       if (target.namespace !== null && namespaceOf(change.object) !== target.namespace) return;
-      const now = filter(change.object);
-      const before = change.previous !== null && filter(change.previous);
+      const convert =
+        target.resource.storage?.fromStorage ?? ((object: KubernetesObject) => object);
+      const now = filter(convert(change.object));
+      const before = change.previous !== null && filter(convert(change.previous));
       if (change.type === 'MODIFIED') {
         if (now && (before || change.previous === null)) write('MODIFIED', change.object);
         else if (now) write('ADDED', change.object);
@@ -585,9 +591,9 @@ export class FakeKubernetesServer {
       return;
     }
     if (replay === null) {
-      for (const object of this.cluster.listObjects(target.resource, { shared: true })) {
+      for (const object of this.cluster.listObjects(stored(target.resource), { shared: true })) {
         if (target.namespace !== null && namespaceOf(object) !== target.namespace) continue;
-        if (filter(object)) write('ADDED', object);
+        if (filter(render(object, target))) write('ADDED', object);
       }
       if (sendInitialEvents && bookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
     } else {
@@ -653,7 +659,9 @@ export class FakeKubernetesServer {
     object = this.prepareForStorage(object, target, null);
     object = await this.admit(target, 'CREATE', object, null, user);
     const created = await this.model(target, () =>
-      this.cluster.createObject(target.resource, object, { username: user.username }),
+      this.cluster.createObject(stored(target.resource), toStored(object, target), {
+        username: user.username,
+      }),
     );
     send(reply, 201, render(created, target));
   }
@@ -685,12 +693,16 @@ export class FakeKubernetesServer {
       }
       metadata['namespace'] = target.namespace;
     }
-    const current = this.cluster.getObject(target.resource, target.namespace, target.name ?? '');
+    const current = this.cluster.getObject(
+      stored(target.resource),
+      target.namespace,
+      target.name ?? '',
+    );
     if (current === null) throw notFound(target);
     object = this.prepareForStorage(object, target, current);
-    object = await this.admit(target, 'UPDATE', object, current, user);
+    object = await this.admit(target, 'UPDATE', object, render(current, target), user);
     const updated = await this.model(target, () =>
-      this.cluster.replaceObject(target.resource, object, {
+      this.cluster.replaceObject(stored(target.resource), toStored(object, target), {
         username: user.username,
         ...(target.subresource === null ? {} : { subresource: target.subresource }),
       }),
@@ -716,7 +728,11 @@ export class FakeKubernetesServer {
     }
     const patch = await readJson(request);
     for (let attempt = 1; ; attempt++) {
-      const current = this.cluster.getObject(target.resource, target.namespace, target.name ?? '');
+      const current = this.cluster.getObject(
+        stored(target.resource),
+        target.namespace,
+        target.name ?? '',
+      );
       if (current === null) throw notFound(target);
       const currentVersion = stringAt(objectAt(current, 'metadata'), 'resourceVersion');
       let patched = applyPatch(render(current, target), patch, type);
@@ -747,10 +763,11 @@ export class FakeKubernetesServer {
       const pinned = metadata['resourceVersion'] !== currentVersion;
       if (!pinned) metadata['resourceVersion'] = currentVersion;
       patched = this.prepareForStorage(patched, target, current);
-      patched = await this.admit(target, 'UPDATE', patched, current, user);
+      patched = await this.admit(target, 'UPDATE', patched, render(current, target), user);
+      const storedPatch = toStored(patched, target);
       try {
         const updated = await this.model(target, () =>
-          this.cluster.replaceObject(target.resource, patched, {
+          this.cluster.replaceObject(stored(target.resource), storedPatch, {
             username: user.username,
             ...(target.subresource === null ? {} : { subresource: target.subresource }),
           }),
@@ -773,11 +790,20 @@ export class FakeKubernetesServer {
   ): Promise<void> {
     rejectDryRun(url);
     const options = await readDeleteOptions(request, url);
-    const current = this.cluster.getObject(target.resource, target.namespace, target.name ?? '');
+    const current = this.cluster.getObject(
+      stored(target.resource),
+      target.namespace,
+      target.name ?? '',
+    );
     if (current === null) throw notFound(target);
-    await this.admit(target, 'DELETE', null, current, user);
+    await this.admit(target, 'DELETE', null, render(current, target), user);
     const deleted = await this.model(target, () =>
-      this.cluster.deleteObject(target.resource, target.namespace, target.name ?? '', options),
+      this.cluster.deleteObject(
+        stored(target.resource),
+        target.namespace,
+        target.name ?? '',
+        options,
+      ),
     );
     if (target.resource === CRD_RESOURCE) this.deleteCustomObjects(current);
     send(reply, 200, render(deleted, target));
@@ -794,14 +820,15 @@ export class FakeKubernetesServer {
     const options = await readDeleteOptions(request, url);
     const filter = this.filterOf(url.searchParams, target);
     const deleted: KubernetesObject[] = [];
-    for (const object of this.cluster.listObjects(target.resource).filter(filter)) {
+    const objects = this.cluster.listObjects(stored(target.resource));
+    for (const object of objects.filter((o) => filter(render(o, target)))) {
       const name = stringAt(objectAt(object, 'metadata'), 'name') ?? '';
       const one: ResourceRequest = { ...target, name };
-      await this.admit(one, 'DELETE', null, object, user);
+      await this.admit(one, 'DELETE', null, render(object, target), user);
       deleted.push(
         render(
           await this.model(one, () =>
-            this.cluster.deleteObject(target.resource, namespaceOf(object), name, {
+            this.cluster.deleteObject(stored(target.resource), namespaceOf(object), name, {
               ...(options.gracePeriodSeconds === undefined
                 ? {}
                 : { gracePeriodSeconds: options.gracePeriodSeconds }),
@@ -976,12 +1003,13 @@ export class FakeKubernetesServer {
 
   /** The stored objects of a resource in key order; reused while the cluster does not change. */
   private sortedObjects(resource: ServedResource): { key: string; object: KubernetesObject }[] {
-    const cacheKey = storageKey(resource);
+    const cacheKey = `${resource.group}/${resource.resource}`;
     const cached = this.listCache.get(cacheKey);
     if (cached?.resourceVersion === this.cluster.resourceVersion) return cached.entries;
+    const convert = resource.storage?.fromStorage ?? ((object: KubernetesObject) => object);
     const entries = this.cluster
-      .listObjects(resource, { shared: true })
-      .map((object) => ({ key: objectKey(object), object }))
+      .listObjects(stored(resource), { shared: true })
+      .map((object) => ({ key: objectKey(object), object: convert(object) }))
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     this.listCache.set(cacheKey, { resourceVersion: this.cluster.resourceVersion, entries });
     return entries;
@@ -1268,11 +1296,28 @@ function resourceList(
   };
 }
 
-function storageKey(resource: ServedResource): string {
-  return resource.group === '' ? resource.resource : `${resource.group}/${resource.resource}`;
+/** The resource whose store holds `resource`'s objects (itself, but for events.k8s.io). */
+function stored(resource: ServedResource): FakeResource {
+  return resource.storage?.resource ?? resource;
 }
 
+function storageKey(resource: ServedResource): string {
+  const store = stored(resource);
+  return store.group === '' ? store.resource : `${store.group}/${store.resource}`;
+}
+
+/** A request's object as its store keeps it. */
+function toStored(object: KubernetesObject, target: ResourceRequest): KubernetesObject {
+  return target.resource.storage?.toStorage(object) ?? object;
+}
+
+/** A stored object as the request's group version shows it. */
 function render(object: KubernetesObject, target: ResourceRequest): KubernetesObject {
+  return withType(target.resource.storage?.fromStorage(object) ?? object, target);
+}
+
+/** The object with the request's apiVersion and kind. */
+function withType(object: KubernetesObject, target: ResourceRequest): KubernetesObject {
   return {
     ...object,
     apiVersion: apiVersionOf(target.resource.group, target.version),
