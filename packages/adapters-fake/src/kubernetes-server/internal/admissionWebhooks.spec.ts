@@ -294,6 +294,56 @@ describe('admission webhooks', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('reviews custom resources too: a SecurityGroupPolicy the webhook refuses is not stored', async () => {
+    await hooks.start(webhookTls, (_path, review) =>
+      review.request.object?.metadata.name === 'bad'
+        ? deny(review, 'groupIds: too many')
+        : allow(review),
+    );
+    const crd = await call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+      metadata: { name: 'securitygrouppolicies.vpcresources.k8s.aws' },
+      spec: {
+        group: 'vpcresources.k8s.aws',
+        names: { kind: 'SecurityGroupPolicy', plural: 'securitygrouppolicies' },
+        scope: 'Namespaced',
+        versions: [{ name: 'v1beta1', served: true, storage: true }],
+      },
+    });
+    expect(crd.status).toBe(201);
+    await register('Validating', 'sgp', [
+      webhook('sgp.podsg.io', '/sgp', {
+        rules: [
+          {
+            operations: ['CREATE', 'UPDATE'],
+            apiGroups: ['vpcresources.k8s.aws'],
+            apiVersions: ['v1beta1'],
+            resources: ['securitygrouppolicies'],
+          },
+        ],
+      }),
+    ]);
+    const policy = (name: string) => ({
+      apiVersion: 'vpcresources.k8s.aws/v1beta1',
+      kind: 'SecurityGroupPolicy',
+      metadata: { name },
+      spec: { podSelector: {}, securityGroups: { groupIds: ['sg-0123456789abcdef0'] } },
+    });
+    const path = '/apis/vpcresources.k8s.aws/v1beta1/namespaces/default/securitygrouppolicies';
+    const refused = await call('POST', path, policy('bad'));
+    expect(refused.status).toBe(403);
+    expect(refused.body['message']).toBe(
+      'admission webhook "sgp.podsg.io" denied the request: groupIds: too many',
+    );
+    expect((await call('POST', path, policy('good'))).status).toBe(201);
+    expect(cluster.policies().map((p) => (p['metadata'] as { name: string }).name)).toEqual([
+      'good',
+    ]);
+    expect(hooks.reviews.map((r) => r.review.request.resource.resource)).toEqual([
+      'securitygrouppolicies',
+      'securitygrouppolicies',
+    ]);
+  });
+
   it('refuses invalid webhook configurations with the field named', async () => {
     const answer = await call(
       'POST',
