@@ -88,6 +88,18 @@ describe.runIf(kubectlAvailable())('FakeKubernetesServer with the real kubectl',
     );
   });
 
+  it('reads the protobuf bodies of kubectl create namespace and create serviceaccount', async () => {
+    expect(await kubectl(aliceConfig, 'create', 'namespace', 'demo')).toBe(
+      'namespace/demo created\n',
+    );
+    expect(await kubectl(aliceConfig, 'create', 'serviceaccount', 'builder', '-n', 'demo')).toBe(
+      'serviceaccount/builder created\n',
+    );
+    expect(await kubectl(aliceConfig, 'get', 'serviceaccounts', '-n', 'demo', '-o', 'name')).toBe(
+      'serviceaccount/builder\n',
+    );
+  });
+
   it('refuses an unknown token as the API server does', async () => {
     await expect(kubectl(adminConfig, '--token=not-a-token', 'get', 'pods')).rejects.toThrow(
       'error: You must be logged in to the server (Unauthorized)',

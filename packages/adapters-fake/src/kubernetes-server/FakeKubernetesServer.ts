@@ -18,6 +18,7 @@ import {
   KubernetesStatusFailure,
   statusOf,
 } from './internal/KubernetesStatusFailure.js';
+import { decodeProtobufObject } from './internal/decodeProtobufObject.js';
 import { kubeconfigYaml } from './internal/kubeconfigYaml.js';
 import { openApiV3GroupVersion, openApiV3Root } from './internal/openApiV3.js';
 import { applyPatch, patchTypeOf } from './internal/patches.js';
@@ -1388,6 +1389,10 @@ function rejectDryRun(url: URL): void {
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {
+  return (await readBytes(request)).toString('utf8');
+}
+
+async function readBytes(request: IncomingMessage): Promise<Buffer> {
   const declared = Number(request.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) {
     request.resume();
@@ -1411,7 +1416,7 @@ async function readBody(request: IncomingMessage): Promise<string> {
     }
     chunks.push(buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 async function readJson(request: IncomingMessage): Promise<unknown> {
@@ -1428,12 +1433,15 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
 
 async function readObject(request: IncomingMessage): Promise<KubernetesObject> {
   const mediaType = (request.headers['content-type'] ?? 'application/json').split(';')[0]?.trim();
+  // kubectl's typed commands (create namespace, create serviceaccount, run) send protobuf.
+  if (mediaType === 'application/vnd.kubernetes.protobuf') {
+    return decodeProtobufObject(await readBytes(request));
+  }
   if (mediaType !== 'application/json' && mediaType !== '') {
-    // kubectl's typed commands (create <kind>, run) send protobuf; this server reads JSON only.
     throw new KubernetesStatusFailure(
       415,
       'UnsupportedMediaType',
-      `the body of the request was in an unknown format - accepted media types include: application/json (this emulator does not read ${mediaType ?? ''}; use kubectl apply -f)`,
+      `the body of the request was in an unknown format - accepted media types include: application/json`,
     );
   }
   const body = await readJson(request);

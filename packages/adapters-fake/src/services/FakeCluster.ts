@@ -573,7 +573,9 @@ export class FakeCluster implements ClusterApi {
     const stored: JsonObject = { ...structuredClone(manifest as JsonObject) };
     stored['apiVersion'] = 'v1';
     stored['kind'] = 'ServiceAccount';
-    const storedMetadata: JsonObject = { ...metadata, namespace, name, labels: { ...sa.labels } };
+    const storedMetadata: JsonObject = { ...metadata, namespace, name };
+    if (Object.keys(sa.labels).length > 0) storedMetadata['labels'] = { ...sa.labels };
+    else Reflect.deleteProperty(storedMetadata, 'labels');
     storedMetadata['uid'] = stringAt(objectAt(existing, 'metadata'), 'uid') ?? this.objectUid();
     storedMetadata['creationTimestamp'] =
       stringAt(objectAt(existing, 'metadata'), 'creationTimestamp') ?? this.timestamp();
