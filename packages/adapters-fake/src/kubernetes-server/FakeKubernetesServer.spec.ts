@@ -288,6 +288,29 @@ describe('FakeKubernetesServer', () => {
       kind: 'Node',
     });
     expect(wrongKind.status).toBe(400);
+    const numericLabel = await call('POST', '/api/v1/namespaces/default/pods', {
+      ...(pod('x') as object),
+      metadata: { name: 'x', labels: { app: 5 } },
+    });
+    expect(numericLabel.status).toBe(400);
+    const badLabel = await call(
+      'POST',
+      '/api/v1/namespaces/default/pods',
+      pod('x', { 'bad key!': 'v' }),
+    );
+    expect(badLabel.status).toBe(422);
+    expect(badLabel.body).toMatchObject({ details: { causes: [{ field: 'metadata.labels' }] } });
+    const orphanEvent = await call('POST', '/api/v1/namespaces/default/events', {
+      metadata: { name: 'e' },
+      reason: 'R',
+      type: 'Sometimes',
+    });
+    expect(orphanEvent.status).toBe(422);
+    expect(
+      (orphanEvent.body['details'] as { causes: { field: string }[] }).causes.map((c) => c.field),
+    ).toEqual(['involvedObject', 'type']);
+    expect((await call('GET', '/api/v1/namespaces/%E0%A4%A/pods')).status).toBe(400);
+    expect(cluster.pods()).toEqual([]);
     expect((await call('GET', '/api/v1/pods')).status).toBe(200);
   });
 

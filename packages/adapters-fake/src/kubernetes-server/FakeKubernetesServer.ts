@@ -19,6 +19,7 @@ import {
   statusOf,
 } from './internal/KubernetesStatusFailure.js';
 import { decodeProtobufObject } from './internal/decodeProtobufObject.js';
+import { objectProblems } from './internal/objectProblems.js';
 import { kubeconfigYaml } from './internal/kubeconfigYaml.js';
 import { openApiV3GroupVersion, openApiV3Root } from './internal/openApiV3.js';
 import { applyPatch, patchTypeOf } from './internal/patches.js';
@@ -236,7 +237,13 @@ export class FakeKubernetesServer {
       const segments = url.pathname
         .split('/')
         .filter((s) => s !== '')
-        .map((s) => decodeURIComponent(s));
+        .map((s) => {
+          try {
+            return decodeURIComponent(s);
+          } catch {
+            throw badRequest(`the path segment ${JSON.stringify(s)} is not valid percent-encoding`);
+          }
+        });
       await this.route(request, reply, url, segments, user);
     } catch (error) {
       const failure = statusOf(error);
@@ -879,7 +886,7 @@ export class FakeKubernetesServer {
       throw new KubernetesStatusFailure(
         422,
         'Invalid',
-        `${resource.kind}.${resource.group} "${name}" is invalid: ${problems.map((p) => `${p.field}: ${p.message}`).join(', ')}`,
+        `${resource.group === '' ? resource.kind : `${resource.kind}.${resource.group}`} "${name}" is invalid: ${problems.map((p) => `${p.field}: ${p.message}`).join(', ')}`,
         {
           name,
           group: resource.group,
@@ -893,6 +900,7 @@ export class FakeKubernetesServer {
       );
     };
     if (target.subresource === 'status') return object;
+    refuse(objectProblems(object, resource.kind));
     if (resource === CRD_RESOURCE) {
       refuse(crdProblems(object));
       const names = objectAt(object, 'spec')?.['names'];
