@@ -403,6 +403,24 @@ describe('FakeKubernetesServer', () => {
     expect(cniNodes.body['items']).toEqual([]); // deleting a CRD deletes its objects
   });
 
+  it('deletes what a namespace holds with the namespace', async () => {
+    await call('POST', '/api/v1/namespaces', { metadata: { name: 'team-a' } });
+    await call('POST', '/api/v1/namespaces/team-a/pods', pod('web-1', {}, 'team-a'));
+    await call('POST', '/api/v1/namespaces/team-a/serviceaccounts', {
+      metadata: { name: 'builder' },
+    });
+    await call('POST', '/api/v1/namespaces/default/serviceaccounts', {
+      metadata: { name: 'builder' },
+    });
+    expect((await call('DELETE', '/api/v1/namespaces/team-a')).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // pods terminate gracefully
+    expect(cluster.pods().map((p) => p.name)).toEqual([]);
+    const accounts = (await call('GET', '/api/v1/serviceaccounts')).body['items'] as unknown[];
+    expect(
+      accounts.map((a) => (a as { metadata: { namespace: string } }).metadata.namespace),
+    ).toEqual(['default']);
+  });
+
   it('refuses a malformed CRD naming the fields', async () => {
     const answer = await call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
       metadata: { name: 'wrong.example.com' },

@@ -814,6 +814,7 @@ export class FakeKubernetesServer {
       ),
     );
     if (target.resource === CRD_RESOURCE) this.deleteCustomObjects(current);
+    if (target.resource === NAMESPACE_RESOURCE) this.deleteNamespaceContents(target.name ?? '');
     send(reply, 200, render(deleted, target));
   }
 
@@ -994,6 +995,19 @@ export class FakeKubernetesServer {
       user,
       record: (call) => this.admissionCalls.push(call),
     });
+  }
+
+  /** What the namespace controller does: every object in a deleted namespace goes with it. */
+  private deleteNamespaceContents(namespace: string): void {
+    for (const resource of this.catalog()) {
+      if (!resource.namespaced || resource.storage !== undefined) continue;
+      for (const object of this.cluster.listObjects(resource)) {
+        if (namespaceOf(object) !== namespace) continue;
+        void this.cluster
+          .deleteObject(resource, namespace, stringAt(objectAt(object, 'metadata'), 'name') ?? '')
+          .catch(() => undefined); // already gone
+      }
+    }
   }
 
   private deleteCustomObjects(crd: KubernetesObject): void {
