@@ -145,4 +145,54 @@ describe('two controller replicas', () => {
       await b.shutdown();
     }
   }, 40_000);
+
+  it('says loudly when the account may not use trunking, and writes its self-signed CA into the webhook configurations', async () => {
+    const cloud = await FakeCloud.fromFile(quickstart);
+    const kubernetes = cloud.kubernetes();
+    const errors: string[] = [];
+    const log: DaemonLog = { ...silent, error: (_fields, message) => errors.push(message) };
+    const preflight = {
+      preflight: () =>
+        Promise.resolve({
+          trunkingAllowed: false,
+          actions: [
+            {
+              action: 'AssociateTrunkInterface',
+              allowed: false,
+              missingPermission: 'ec2:AssociateTrunkInterface',
+              code: 'UnauthorizedOperation',
+            },
+          ],
+        }),
+    };
+    const daemon = new ControllerDaemon(
+      settings('c'),
+      cloud.ec2,
+      kubernetes,
+      cloud.leases,
+      kubernetes,
+      preflight,
+      cloud.clock,
+      log,
+    );
+    try {
+      await daemon.start();
+      const get = async (path: string) => {
+        const response = await fetch(`http://127.0.0.1:${daemon.ports.ops}${path}`);
+        return { status: response.status, text: await response.text() };
+      };
+      await until(() => errors.some((message) => message.includes('CANNOT USE BRANCH INTERFACES')));
+      const ready = await get('/readyz');
+      expect(ready.status).toBe(503);
+      expect(ready.text).toContain(
+        'ec2-trunking: this account may not associate branch interfaces',
+      );
+      expect((await get('/metrics')).text).toMatch(/^podsg_ec2_trunking_allowed 0$/m);
+      for (const kind of ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']) {
+        expect(cloud.caBundles.get(`${kind}/podsg`)).toContain('-----BEGIN CERTIFICATE-----');
+      }
+    } finally {
+      await daemon.shutdown();
+    }
+  });
 });
