@@ -7,6 +7,7 @@ import {
   loadKubeConfig,
   preflightEc2Permissions,
 } from '@podsg/adapters-aws';
+import { AllocatorError } from '@podsg/allocator';
 import type { ClusterApi, NetworkInterfaceApi } from '@podsg/allocator';
 import { PodsgdCliError } from '../cli/errors/PodsgdCliError.js';
 import type { NodeRegistrationApi } from '../agent/ports/NodeRegistrationApi.js';
@@ -70,14 +71,27 @@ export function createEc2Preflight(
 }
 
 /**
+ * The kubeconfig file, or the in-cluster service account without one. One that cannot be loaded
+ * (no in-cluster environment, an unreadable or malformed file) is the operator's to fix: a
+ * `Unreadable` error naming `--kubeconfig` (exit status 2), not an unexpected failure.
+ */
+function loadKubeConfigOf(file: string | undefined): ReturnType<typeof loadKubeConfig> {
+  try {
+    return loadKubeConfig(file === undefined ? { inCluster: true } : { file });
+  } catch (error) {
+    if (!AllocatorError.is(error, 'Invalid')) throw error;
+    const source = file === undefined ? '--kubeconfig not given' : `--kubeconfig ${file}`;
+    throw new PodsgdCliError('Unreadable', `${source}: ${error.message}`, file, { cause: error });
+  }
+}
+
+/**
  * `KubernetesClusterApi` on the kubeconfig file of the settings, or the in-cluster service
  * account when there is none. Node annotations (confirmed releases) are merge patches on the
  * same connection.
  */
 export function createKubernetesApis(settings: KubernetesAdapterSettings): KubernetesApis {
-  const kubeConfig = loadKubeConfig(
-    settings.kubeconfig === undefined ? { inCluster: true } : { file: settings.kubeconfig },
-  );
+  const kubeConfig = loadKubeConfigOf(settings.kubeconfig);
   const transport = new KubernetesHttpClient(kubeConfig, { userAgent: 'podsg' });
   const api = new KubernetesClusterApi({
     kubeConfig,
