@@ -1,12 +1,12 @@
 import { branchDisassociateToken } from '../../calculations/branchClientTokens.js';
 import { AllocatorError } from '../../errors/AllocatorError.js';
+import { unbind, undrain } from '../records.js';
 import type { BranchEventDetail, DeletionReason } from '../../models/BranchControllerEvents.js';
 import { checkBranchMove } from '../../models/BranchState.js';
 import type { NetworkInterface } from '../../models/NetworkInterface.js';
 import type { CallPriority } from '../../models/RateLimit.js';
 import type { TaskPriority } from '../../services/WorkerPool.js';
 import type { BranchRecord, NodeRecord, PodRecord } from '../records.js';
-import { unbind, undrain } from './bindings.js';
 import type { ControllerContext } from './ControllerContext.js';
 import type { ControllerRecords } from './ControllerRecords.js';
 import type { RetagLane } from './RetagLane.js';
