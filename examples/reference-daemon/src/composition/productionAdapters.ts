@@ -7,7 +7,6 @@ import {
   loadKubeConfig,
   preflightEc2Permissions,
 } from '@podsg/adapters-aws';
-import { AllocatorError } from '@podsg/allocator';
 import type { ClusterApi, NetworkInterfaceApi } from '@podsg/allocator';
 import { PodsgdCliError } from '../cli/errors/PodsgdCliError.js';
 import type { NodeRegistrationApi } from '../agent/ports/NodeRegistrationApi.js';
@@ -71,27 +70,22 @@ export function createEc2Preflight(
 }
 
 /**
- * The kubeconfig file, or the in-cluster service account without one. One that cannot be loaded
- * (no in-cluster environment, an unreadable or malformed file) is the operator's to fix: a
- * `Unreadable` error naming `--kubeconfig` (exit status 2), not an unexpected failure.
- */
-function loadKubeConfigOf(file: string | undefined): ReturnType<typeof loadKubeConfig> {
-  try {
-    return loadKubeConfig(file === undefined ? { inCluster: true } : { file });
-  } catch (error) {
-    if (!AllocatorError.is(error, 'Invalid')) throw error;
-    const source = file === undefined ? '--kubeconfig not given' : `--kubeconfig ${file}`;
-    throw new PodsgdCliError('Unreadable', `${source}: ${error.message}`, file, { cause: error });
-  }
-}
-
-/**
  * `KubernetesClusterApi` on the kubeconfig file of the settings, or the in-cluster service
  * account when there is none. Node annotations (confirmed releases) are merge patches on the
  * same connection.
  */
 export function createKubernetesApis(settings: KubernetesAdapterSettings): KubernetesApis {
-  const kubeConfig = loadKubeConfigOf(settings.kubeconfig);
+  let kubeConfig;
+  try {
+    kubeConfig = loadKubeConfig(
+      settings.kubeconfig === undefined ? { inCluster: true } : { file: settings.kubeconfig },
+    );
+  } catch (error) {
+    throw new PodsgdCliError(
+      'Usage',
+      `--kubeconfig (or KUBECONFIG; none: the in-cluster service account): ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
   const transport = new KubernetesHttpClient(kubeConfig, { userAgent: 'podsg' });
   const api = new KubernetesClusterApi({
     kubeConfig,

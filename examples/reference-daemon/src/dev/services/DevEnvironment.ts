@@ -43,7 +43,7 @@ const HOST = '127.0.0.1';
 
 /** Options of `DevEnvironment.start`. */
 export interface DevEnvironmentOptions {
-  /** A scenario file whose `cluster` section is emulated. */
+  /** A scenario file whose `cluster` (and `ec2`: latency, throttling, faults, visibility delay) is emulated. */
   clusterFile: string;
   /** Where everything is written (created; podsgd dev's own files in it are replaced). */
   stateDir: string;
@@ -144,6 +144,14 @@ export class DevEnvironment {
       kubernetesPort: options.kubernetesPort ?? 0,
       host: HOST,
       clusterModel: { controllerUsername: CONTROLLER_USER },
+      ec2Model: {
+        ...(clusterScenario.ec2.latencyMs === null
+          ? {}
+          : { latencyMs: clusterScenario.ec2.latencyMs }),
+        throttle: clusterScenario.ec2.throttle,
+        faults: clusterScenario.ec2.faults,
+        visibilityDelayMs: clusterScenario.ec2.visibilityDelayMs,
+      },
     });
     const dev = new DevEnvironment(options, cloud, scenario, clusterScenario.cluster.name, faults);
     try {
