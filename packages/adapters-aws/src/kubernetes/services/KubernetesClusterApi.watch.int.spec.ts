@@ -221,6 +221,10 @@ describe('KubernetesClusterApi watches against faults', () => {
       [{ fault: 'dropWatch', rate: 0.6, verb: 'watch', delayMs: 40 }],
       {
         watchHistory: 20,
+        // Dropped watches alone resume within the history on a fast machine and outside it on a
+        // slow one; an outage of every watch across three rounds of churn (far more than 20
+        // changes) makes the resume a 410 everywhere.
+        outage: [{ fault: 'error', status: 503, rate: 1, verb: 'watch' }],
       },
     );
     expect(view.duplicates).toEqual([]);
