@@ -1,15 +1,12 @@
-import { readFile } from 'node:fs/promises';
-import { parse, stringify } from 'yaml';
 import { FakeCluster, FakeEc2 } from '@podsg/adapters-fake';
 import { SystemClock } from '@podsg/adapters-aws';
 import { EC2_API_NAMES } from '@podsg/allocator';
 import type { ClusterApi } from '@podsg/allocator';
-import { PodsgdCliError } from '../cli/errors/PodsgdCliError.js';
 import { InMemoryLeaseClient } from '../controller/leader/InMemoryLeaseClient.js';
 import type { Ec2PermissionPreflight } from '../controller/ports/Ec2PermissionPreflight.js';
 import type { WebhookConfigurationKind } from '../controller/ports/WebhookCaBundleApi.js';
-import { isKnownInstanceType } from '../simulate/calculations/isKnownInstanceType.js';
-import { parseScenario } from '../simulate/calculations/parseScenario.js';
+import { readScenarioFile } from '../simulate/io/readScenarioFile.js';
+import type { Scenario } from '../simulate/models/Scenario.js';
 import type { KubernetesApis } from './productionAdapters.js';
 
 /**
@@ -32,17 +29,7 @@ export class FakeCloud {
   readonly nodeAnnotations = new Map<string, Map<string, string>>();
   readonly #objects: readonly Record<string, unknown>[];
 
-  private constructor(text: string, file: string) {
-    let scenario;
-    try {
-      scenario = parseScenario(withUntil(text), { isKnownInstanceType });
-    } catch (error) {
-      throw new PodsgdCliError(
-        'InvalidInput',
-        `--fake-cloud ${file}: ${error instanceof Error ? error.message : String(error)}`,
-        file,
-      );
-    }
+  private constructor(scenario: Scenario) {
     const { cluster, ec2 } = scenario;
     this.ec2 = new FakeEc2({
       clock: this.clock,
@@ -72,14 +59,12 @@ export class FakeCloud {
 
   /** Reads and validates the scenario file, builds the cloud and applies its `objects`. */
   static async fromFile(file: string): Promise<FakeCloud> {
-    const text = await readFile(file, 'utf8').catch((cause: unknown) => {
-      throw new PodsgdCliError(
-        'Unreadable',
-        `--fake-cloud ${file}: ${cause instanceof Error ? cause.message : String(cause)}`,
-        file,
-      );
+    // A scenario's `until` is required by the simulator and meaningless here.
+    const scenario = await readScenarioFile(file, file, {
+      flag: '--fake-cloud',
+      defaultUntilSeconds: 3600,
     });
-    const cloud = new FakeCloud(text, file);
+    const cloud = new FakeCloud(scenario);
     for (const object of cloud.#objects) await cloud.cluster.applyObject(object);
     return cloud;
   }
@@ -138,23 +123,4 @@ export class FakeCloud {
         }),
     };
   }
-}
-
-/** A scenario's `until` is required by the simulator and meaningless here: supply one if absent. */
-function withUntil(text: string): string {
-  let document: unknown;
-  try {
-    document = parse(text);
-  } catch {
-    return text; // parseScenario reports the syntax error.
-  }
-  if (
-    typeof document !== 'object' ||
-    document === null ||
-    Array.isArray(document) ||
-    'until' in document
-  ) {
-    return text;
-  }
-  return stringify({ ...document, until: '1h' });
 }

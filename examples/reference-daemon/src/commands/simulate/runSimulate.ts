@@ -1,12 +1,9 @@
 import { resolve } from 'node:path';
-import { isKnownInstanceType } from '../../simulate/calculations/isKnownInstanceType.js';
 import { PodsgdCliError } from '../../cli/errors/PodsgdCliError.js';
 import type { CliContext } from '../../cli/models/CliContext.js';
 import { ExitCode } from '../../cli/models/ExitCode.js';
-import { readInputFile } from '../../io/readInputFile.js';
 import { formatSimulationSummary } from '../../simulate/calculations/formatSimulationSummary.js';
-import { parseScenario } from '../../simulate/calculations/parseScenario.js';
-import { ScenarioError } from '../../simulate/models/ScenarioError.js';
+import { readScenarioFile } from '../../simulate/io/readScenarioFile.js';
 import { Simulation } from '../../simulate/services/Simulation.js';
 import type { SimulateOptions } from './registerSimulateCommand.js';
 
@@ -21,22 +18,7 @@ export async function runSimulate(
     throw new PodsgdCliError('Usage', `--seed must be a whole number ≥ 0, not "${options.seed}"`);
   }
   const path = resolve(context.cwd, file);
-  const text = await readInputFile(path, file);
-  let scenario;
-  try {
-    scenario = parseScenario(text, { isKnownInstanceType });
-  } catch (error) {
-    if (!ScenarioError.is(error)) throw error;
-    const lines = error.issues.map((issue) => `  ${issue.path}: ${issue.message}`);
-    throw new PodsgdCliError(
-      'InvalidInput',
-      `${file}: invalid scenario\n${lines.join('\n')}`,
-      file,
-      {
-        cause: error,
-      },
-    );
-  }
+  const scenario = await readScenarioFile(path, file);
   const simulation = new Simulation(scenario, seed);
   simulation.onProgress = ({ simulatedSeconds, untilSeconds, pods }) => {
     context.stderr(

@@ -13,8 +13,7 @@ import {
 } from '@podsg/adapters-fake';
 import { PodsgdCliError } from '../../cli/errors/PodsgdCliError.js';
 import { generateWebhookCertificate } from '../../controller/webhooks/generateWebhookCertificate.js';
-import { isKnownInstanceType } from '../../simulate/calculations/isKnownInstanceType.js';
-import { parseScenario } from '../../simulate/calculations/parseScenario.js';
+import { readScenarioFile } from '../../simulate/io/readScenarioFile.js';
 import type { Scenario } from '../../simulate/models/Scenario.js';
 import { devWebhookConfiguration } from '../calculations/devWebhookConfiguration.js';
 import { DaemonProcess, type DaemonLogLine } from './DaemonProcess.js';
@@ -125,11 +124,15 @@ export class DevEnvironment {
 
   /** Starts everything and resolves once the controller leads and every node agent is ready. */
   static async start(options: DevEnvironmentOptions): Promise<DevEnvironment> {
-    const clusterScenario = await readScenario(options.clusterFile, '--cluster');
+    const clusterScenario = await readScenarioFile(options.clusterFile, options.clusterFile, {
+      flag: '--cluster',
+    });
     const scenario =
       options.scenarioFile === undefined
         ? null
-        : await readScenario(options.scenarioFile, '--scenario');
+        : await readScenarioFile(options.scenarioFile, options.scenarioFile, {
+            flag: '--scenario',
+          });
     const dir = options.stateDir;
     await mkdir(dir, { recursive: true, mode: 0o700 });
     for (const sub of ['tls', 'nodes', 'logs']) {
@@ -546,25 +549,6 @@ async function readFaults(file: string): Promise<DevFaults> {
     kubernetes: kubernetes as DevFaults['kubernetes'],
     ...(watchHistory === undefined ? {} : { watchHistory: Number(watchHistory) }),
   };
-}
-
-async function readScenario(file: string, flag: string): Promise<Scenario> {
-  const text = await readFile(file, 'utf8').catch((cause: unknown) => {
-    throw new PodsgdCliError(
-      'Unreadable',
-      `${flag} ${file}: ${cause instanceof Error ? cause.message : String(cause)}`,
-      file,
-    );
-  });
-  try {
-    return parseScenario(text, { isKnownInstanceType });
-  } catch (error) {
-    throw new PodsgdCliError(
-      'InvalidInput',
-      `${flag} ${file}: ${error instanceof Error ? error.message : String(error)}`,
-      file,
-    );
-  }
 }
 
 /** The parent's environment without what would point children elsewhere, plus the EC2 keys. */

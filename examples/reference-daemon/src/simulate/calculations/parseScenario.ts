@@ -11,6 +11,8 @@ import { parseDuration } from './parseDuration.js';
 export interface ScenarioContext {
   /** Whether EC2 has this instance type (the allocator's limits data). */
   isKnownInstanceType(instanceType: string): boolean;
+  /** `until` when the file has none (for readers that do not simulate); otherwise required. */
+  readonly defaultUntilSeconds?: number;
 }
 
 const TRUNK_LABEL = 'vpc.amazonaws.com/has-trunk-attached';
@@ -65,7 +67,10 @@ function readScenario(reader: Reader, root: unknown, context: ScenarioContext): 
   const ec2 = readEc2(reader, top['ec2']);
   const controller = readController(reader, top['controller']);
   const objects = readObjects(reader, top['objects'] ?? [], 'objects');
-  const until = reader.duration(top['until'], 'until');
+  const until =
+    top['until'] === undefined && context.defaultUntilSeconds !== undefined
+      ? context.defaultUntilSeconds
+      : reader.duration(top['until'], 'until');
   if (until !== null && until <= 0) reader.issue('until', 'must be after the start');
   if (until !== null && until > MAX_UNTIL_SECONDS) {
     reader.issue('until', `must be at most ${MAX_UNTIL_SECONDS}s (one simulated day)`);
