@@ -7,7 +7,6 @@ export { VirtualClock } from './services/VirtualClock.js';
 export type { RunUntilIdleOptions } from './services/VirtualClock.js';
 export { SeededRandom } from './services/SeededRandom.js';
 export { FakeEc2 } from './services/FakeEc2.js';
-export { kindOfEc2Code } from './calculations/kindOfEc2Code.js';
 export { FakeEc2Server, EC2_API_VERSION, statusOfEc2Code } from './ec2-server/FakeEc2Server.js';
 export type {
   Ec2ServerFaultRule,

@@ -59,6 +59,7 @@ export type {
 export type { CallPriority, Ec2ApiName, RateLimits, TokenBucketShape } from './models/RateLimit.js';
 export { EC2_API_NAMES, MUTATING_EC2_APIS } from './models/RateLimit.js';
 export { instanceLimits } from './calculations/instanceLimits.js';
+export { kindOfEc2Code } from './calculations/kindOfEc2Code.js';
 export { backoffDelay } from './calculations/backoffDelay.js';
 export type { BackoffPolicy } from './calculations/backoffDelay.js';
 export { TokenBucket } from './services/TokenBucket.js';

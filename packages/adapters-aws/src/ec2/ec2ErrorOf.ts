@@ -1,28 +1,5 @@
-import { AllocatorError } from '@podsg/allocator';
-import type { AllocatorErrorKind } from '@podsg/allocator';
+import { AllocatorError, kindOfEc2Code } from '@podsg/allocator';
 
-const THROTTLING = new Set([
-  'RequestLimitExceeded',
-  'Throttling',
-  'ThrottlingException',
-  'EC2ThrottledException',
-  'RequestThrottled',
-  'RequestThrottledException',
-]);
-const SERVER_SIDE = new Set([
-  'InternalError',
-  'InternalFailure',
-  'ServiceUnavailable',
-  'Unavailable',
-]);
-/** Refusals of the credentials or the signature: no retry helps, as with a denied action. */
-const CREDENTIAL_REFUSALS = new Set([
-  'AuthFailure',
-  'SignatureDoesNotMatch',
-  'MissingAuthenticationToken',
-  'InvalidClientTokenId',
-  'ExpiredToken',
-]);
 /** Socket-level failures: the request may or may not have reached EC2; retry with its token. */
 const NETWORK = new Set([
   'ECONNRESET',
@@ -37,22 +14,6 @@ const NETWORK = new Set([
   'UND_ERR_SOCKET',
 ]);
 
-/**
- * The port's kind for an EC2 error code, as `NetworkInterfaceApi`'s TSDoc lists them; refusals
- * of the credentials (`AuthFailure`, `SignatureDoesNotMatch`, …) are `Unauthorized` too, as
- * `FakeEc2` treats `AuthFailure`.
- */
-export function kindOfCode(code: string): AllocatorErrorKind {
-  if (THROTTLING.has(code)) return 'Throttled';
-  if (SERVER_SIDE.has(code)) return 'Transient';
-  if (code === 'UnauthorizedOperation' || CREDENTIAL_REFUSALS.has(code)) return 'Unauthorized';
-  if (code.endsWith('.NotFound')) return 'NotFound';
-  if (code.endsWith('LimitExceeded') || code === 'InsufficientFreeAddressesInSubnet') {
-    return 'LimitExceeded';
-  }
-  return 'InvalidParameter';
-}
-
 interface SdkErrorShape {
   name?: unknown;
   code?: unknown;
@@ -64,7 +25,7 @@ interface SdkErrorShape {
 
 /**
  * An `AllocatorError` for whatever the SDK threw on `action`: EC2's code in `code` (its kind
- * from `kindOfCode`), the request id in the message, the SDK error as `cause`. Without an EC2
+ * from `kindOfEc2Code`), the request id in the message, the SDK error as `cause`. Without an EC2
  * code, HTTP 5xx, socket errors and timeouts are `Transient` and 429 `Throttled`; a reply
  * that came back 2xx but could not be read is `InvalidParameter` with code `InvalidResponse`.
  */
@@ -91,7 +52,7 @@ export function ec2ErrorOf(action: string, error: unknown): AllocatorError {
     /^[A-Z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*$/.test(name) &&
     !['Error', 'UnknownError', 'Unknown', 'SyntaxError', 'TypeError'].includes(name);
   if (isEc2Code) {
-    let kind = kindOfCode(name);
+    let kind = kindOfEc2Code(name);
     if (kind === 'InvalidParameter' && status >= 500) kind = 'Transient';
     return new AllocatorError(kind, `EC2 ${action}: ${name}: ${message}${suffix}`, {
       code: name,

@@ -1,5 +1,4 @@
-import { AllocatorError } from '@podsg/allocator';
-import { kindOfEc2Code } from '../calculations/kindOfEc2Code.js';
+import { AllocatorError, kindOfEc2Code } from '@podsg/allocator';
 
 /** An `AllocatorError` carrying EC2's `code`, its kind following the code, its message EC2's. */
 export function ec2Error(code: string, message: string): AllocatorError {

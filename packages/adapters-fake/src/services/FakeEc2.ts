@@ -1,6 +1,7 @@
 import {
   AllocatorError,
   EC2_API_NAMES,
+  kindOfEc2Code,
   MUTATING_EC2_APIS,
   TokenBucket,
   type Ec2ApiName,
@@ -40,7 +41,6 @@ import type {
   FakeSecurityGroupRule,
   IpPermission,
 } from '../models/FakeSecurityGroup.js';
-import { kindOfEc2Code } from '../calculations/kindOfEc2Code.js';
 import { ec2Error } from '../internal/ec2Error.js';
 
 /**
