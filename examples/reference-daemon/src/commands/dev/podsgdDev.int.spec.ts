@@ -397,7 +397,7 @@ describe.skipIf(!!why)('podsgd dev, end to end', () => {
         ],
       }),
     );
-    const dev = await startDev('faults', ['--faults', faults, '--replicas', '1']);
+    const dev = await startDev('faults', ['--faults', faults]);
     expect(dev.out).toContain('podsgd dev: faults on: 2 EC2 rule(s), 3 Kubernetes rule(s)');
     await kubectl(dev, ['apply', '-f', '-'], policyAndServiceAccount);
     const count = 30;
