@@ -22,7 +22,7 @@ export { SECURITY_GROUPS_FOR_PODS_FEATURE } from './kubernetes/calculations/extr
 export { Ec2NetworkInterfaceApi, PODSG_VERSION } from './ec2/Ec2NetworkInterfaceApi.js';
 export type { Ec2NetworkInterfaceApiOptions } from './ec2/Ec2NetworkInterfaceApi.js';
 export { ec2ErrorOf } from './ec2/ec2ErrorOf.js';
-export { preflightEc2Permissions } from './ec2/preflightEc2Permissions.js';
+export { PREFLIGHT_ACTIONS, preflightEc2Permissions } from './ec2/preflightEc2Permissions.js';
 export type {
   Ec2PreflightAction,
   Ec2PreflightContext,

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { parse, stringify } from 'yaml';
 import { FakeCluster, FakeEc2 } from '@podsg/adapters-fake';
 import { SystemClock } from '@podsg/adapters-aws';
 import { EC2_API_NAMES } from '@podsg/allocator';
@@ -13,7 +14,7 @@ import type { KubernetesApis } from './productionAdapters.js';
 
 /**
  * Development only (`--fake-cloud FILE`): the in-memory `FakeEc2` and `FakeCluster` of a
- * scenario file's `cluster` section (and its `objects`), on the wall clock, inside the podsgd
+ * scenario file's `cluster` section (and its `objects`; `until` and `timeline` are not used), on the wall clock, inside the podsgd
  * process. The Kubernetes ports the fakes lack (leases, webhook CA bundles, CNINode, node
  * annotations) are kept in memory here and readable for tests. With the HTTP emulators,
  * `podsgd dev` replaces this by the production adapters pointed at them.
@@ -34,7 +35,7 @@ export class FakeCloud {
   private constructor(text: string, file: string) {
     let scenario;
     try {
-      scenario = parseScenario(text, { isKnownInstanceType });
+      scenario = parseScenario(withUntil(text), { isKnownInstanceType });
     } catch (error) {
       throw new PodsgdCliError(
         'InvalidInput',
@@ -137,4 +138,23 @@ export class FakeCloud {
         }),
     };
   }
+}
+
+/** A scenario's `until` is required by the simulator and meaningless here: supply one if absent. */
+function withUntil(text: string): string {
+  let document: unknown;
+  try {
+    document = parse(text);
+  } catch {
+    return text; // parseScenario reports the syntax error.
+  }
+  if (
+    typeof document !== 'object' ||
+    document === null ||
+    Array.isArray(document) ||
+    'until' in document
+  ) {
+    return text;
+  }
+  return stringify({ ...document, until: '1h' });
 }

@@ -75,9 +75,17 @@ export function createEc2Preflight(
  * same connection.
  */
 export function createKubernetesApis(settings: KubernetesAdapterSettings): KubernetesApis {
-  const kubeConfig = loadKubeConfig(
-    settings.kubeconfig === undefined ? { inCluster: true } : { file: settings.kubeconfig },
-  );
+  let kubeConfig;
+  try {
+    kubeConfig = loadKubeConfig(
+      settings.kubeconfig === undefined ? { inCluster: true } : { file: settings.kubeconfig },
+    );
+  } catch (error) {
+    throw new PodsgdCliError(
+      'Usage',
+      `--kubeconfig (or KUBECONFIG; none: the in-cluster service account): ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
   const transport = new KubernetesHttpClient(kubeConfig, { userAgent: 'podsg' });
   const api = new KubernetesClusterApi({
     kubeConfig,

@@ -80,7 +80,8 @@ export class ControllerDaemon {
       host: settings.opsHost,
       port: settings.opsPort,
       registry: this.metrics.registry,
-      alive: () => !this.#stopping.signal.aborted || this.#electionEnded !== null,
+      // Alive while it answers: a wedged event loop fails the probe by not answering.
+      alive: () => true,
     });
     this.#ops.addReadinessCheck({
       name: 'policy-cache',

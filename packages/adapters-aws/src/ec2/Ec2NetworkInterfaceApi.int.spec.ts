@@ -9,26 +9,33 @@ networkInterfaceApiContract('FakeEc2 in memory', (ec2, clock) =>
   Promise.resolve({ api: ec2, ec2, clock, close: () => Promise.resolve() }),
 );
 
+/** The adapter over HTTP to an emulator of `ec2`. */
+async function overHttp(
+  ec2: FakeEc2,
+): Promise<{ api: Ec2NetworkInterfaceApi; close: () => Promise<void> }> {
+  const server = await FakeEc2Server.start({ ec2 });
+  const api = new Ec2NetworkInterfaceApi({
+    region: server.region,
+    endpoint: server.url,
+    credentials: server.credentials,
+    clusterName: 'demo',
+  });
+  return {
+    api,
+    close: async () => {
+      api.destroy();
+      await server.close();
+    },
+  };
+}
+
 networkInterfaceApiContract(
   'Ec2NetworkInterfaceApi → FakeEc2Server → FakeEc2',
-  async (ec2, clock) => {
-    const server = await FakeEc2Server.start({ ec2 });
-    const api = new Ec2NetworkInterfaceApi({
-      region: server.region,
-      endpoint: server.url,
-      credentials: server.credentials,
-      clusterName: 'demo',
-    });
-    return {
-      api,
-      ec2,
-      clock,
-      close: async () => {
-        api.destroy();
-        await server.close();
-      },
-    };
-  },
+  async (ec2, clock) => ({
+    ...(await overHttp(ec2)),
+    ec2,
+    clock,
+  }),
 );
 
 describe('Ec2NetworkInterfaceApi security group lookups', () => {
@@ -40,13 +47,7 @@ describe('Ec2NetworkInterfaceApi security group lookups', () => {
       securityGroups: ['sg-0123456789abcdef0', { id: 'sg-00000000000000aaa', vpcId: 'vpc-0ffff' }],
     });
     const { groupId } = ec2.createSecurityGroup({ groupName: 'rds-access', description: 'apps' });
-    const server = await FakeEc2Server.start({ ec2 });
-    const api = new Ec2NetworkInterfaceApi({
-      region: server.region,
-      endpoint: server.url,
-      credentials: server.credentials,
-      clusterName: 'demo',
-    });
+    const { api, close } = await overHttp(ec2);
     try {
       expect(await api.describeSecurityGroups([groupId, 'sg-0000000000000dead', groupId])).toEqual([
         { groupId, groupName: 'rds-access', vpcId: 'vpc-0a1b2c3d' },
@@ -61,8 +62,7 @@ describe('Ec2NetworkInterfaceApi security group lookups', () => {
         ]),
       ).toEqual(['sg-00000000000000aaa', ...many].sort());
     } finally {
-      api.destroy();
-      await server.close();
+      await close();
     }
   });
 });

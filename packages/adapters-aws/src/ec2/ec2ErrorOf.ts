@@ -15,6 +15,14 @@ const SERVER_SIDE = new Set([
   'ServiceUnavailable',
   'Unavailable',
 ]);
+/** Refusals of the credentials or the signature: no retry helps, as with a denied action. */
+const CREDENTIAL_REFUSALS = new Set([
+  'AuthFailure',
+  'SignatureDoesNotMatch',
+  'MissingAuthenticationToken',
+  'InvalidClientTokenId',
+  'ExpiredToken',
+]);
 /** Socket-level failures: the request may or may not have reached EC2; retry with its token. */
 const NETWORK = new Set([
   'ECONNRESET',
@@ -29,11 +37,15 @@ const NETWORK = new Set([
   'UND_ERR_SOCKET',
 ]);
 
-/** The port's kind for an EC2 error code, as `NetworkInterfaceApi`'s TSDoc lists them. */
+/**
+ * The port's kind for an EC2 error code, as `NetworkInterfaceApi`'s TSDoc lists them; refusals
+ * of the credentials (`AuthFailure`, `SignatureDoesNotMatch`, …) are `Unauthorized` too, as
+ * `FakeEc2` treats `AuthFailure`.
+ */
 export function kindOfCode(code: string): AllocatorErrorKind {
   if (THROTTLING.has(code)) return 'Throttled';
   if (SERVER_SIDE.has(code)) return 'Transient';
-  if (code === 'UnauthorizedOperation' || code === 'AuthFailure') return 'Unauthorized';
+  if (code === 'UnauthorizedOperation' || CREDENTIAL_REFUSALS.has(code)) return 'Unauthorized';
   if (code.endsWith('.NotFound')) return 'NotFound';
   if (code.endsWith('LimitExceeded') || code === 'InsufficientFreeAddressesInSubnet') {
     return 'LimitExceeded';

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EC2_API_NAMES } from '@podsg/allocator';
 import { FakeEc2, FakeEc2Server, VirtualClock } from '@podsg/adapters-fake';
 import { preflightEc2Permissions } from './preflightEc2Permissions.js';
 
@@ -31,18 +32,8 @@ describe('preflightEc2Permissions against FakeEc2Server', () => {
     server.setPermissions({});
     const report = await preflightEc2Permissions(options(), { subnetId: 'subnet-0a1b2c3d' });
     expect(report.actions.map((a) => a.action)).toEqual([
-      'DescribeInstances',
-      'DescribeSubnets',
-      'DescribeNetworkInterfaces',
+      ...EC2_API_NAMES,
       'DescribeSecurityGroups',
-      'DescribeTrunkInterfaceAssociations',
-      'CreateNetworkInterface',
-      'AttachNetworkInterface',
-      'ModifyNetworkInterfaceAttribute',
-      'CreateTags',
-      'AssociateTrunkInterface',
-      'DisassociateTrunkInterface',
-      'DeleteNetworkInterface',
     ]);
     expect(report.actions.every((a) => a.allowed && a.verified)).toBe(true);
     expect({ allAllowed: report.allAllowed, trunkingAllowed: report.trunkingAllowed }).toEqual({
@@ -71,10 +62,10 @@ describe('preflightEc2Permissions against FakeEc2Server', () => {
     expect(
       report.actions.filter((a) => !a.allowed).map((a) => [a.action, a.code, a.missingPermission]),
     ).toEqual([
-      ['DescribeTrunkInterfaceAssociations', 'OperationNotPermitted', undefined],
       ['CreateNetworkInterface', 'OperationNotPermitted', undefined],
       ['AssociateTrunkInterface', 'OperationNotPermitted', undefined],
       ['DisassociateTrunkInterface', 'OperationNotPermitted', undefined],
+      ['DescribeTrunkInterfaceAssociations', 'OperationNotPermitted', undefined],
     ]);
   });
 

@@ -13,6 +13,8 @@ import {
   ModifyNetworkInterfaceAttributeCommand,
 } from '@aws-sdk/client-ec2';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import { EC2_API_NAMES } from '@podsg/allocator';
+import type { Ec2ApiName } from '@podsg/allocator';
 import { Ec2NetworkInterfaceApi } from './Ec2NetworkInterfaceApi.js';
 import type { Ec2NetworkInterfaceApiOptions } from './Ec2NetworkInterfaceApi.js';
 import { ec2ErrorOf } from './ec2ErrorOf.js';
@@ -56,6 +58,12 @@ export interface Ec2PreflightReport {
   trunkingAllowed: boolean;
 }
 
+/** The actions the preflight tries, in order: the allocator's, then DescribeSecurityGroups. */
+export const PREFLIGHT_ACTIONS: readonly (Ec2ApiName | 'DescribeSecurityGroups')[] = [
+  ...EC2_API_NAMES,
+  'DescribeSecurityGroups',
+];
+
 const PLACEHOLDER_ENI = 'eni-00000000000000000';
 const PLACEHOLDER_INSTANCE = 'i-00000000000000000';
 const PLACEHOLDER_SUBNET = 'subnet-00000000000000000';
@@ -96,105 +104,73 @@ export async function preflightEc2Permissions(
   const instanceId = context.instanceId ?? PLACEHOLDER_INSTANCE;
   const subnetId = context.subnetId ?? PLACEHOLDER_SUBNET;
   const groups = [...(context.groupIds ?? [PLACEHOLDER_GROUP])];
-  const probes: [string, () => Promise<unknown>][] = [
-    [
-      'DescribeInstances',
-      () => client.send(new DescribeInstancesCommand({ DryRun: true, MaxResults: 5 })),
-    ],
-    [
-      'DescribeSubnets',
-      () => client.send(new DescribeSubnetsCommand({ DryRun: true, MaxResults: 5 })),
-    ],
-    [
-      'DescribeNetworkInterfaces',
-      () => client.send(new DescribeNetworkInterfacesCommand({ DryRun: true, MaxResults: 5 })),
-    ],
-    [
-      'DescribeSecurityGroups',
-      () => client.send(new DescribeSecurityGroupsCommand({ DryRun: true, MaxResults: 5 })),
-    ],
-    [
-      'DescribeTrunkInterfaceAssociations',
-      () =>
-        client.send(new DescribeTrunkInterfaceAssociationsCommand({ DryRun: true, MaxResults: 5 })),
-    ],
-    [
-      'CreateNetworkInterface',
-      () =>
-        client.send(
-          new CreateNetworkInterfaceCommand({
-            DryRun: true,
-            SubnetId: subnetId,
-            Groups: groups,
-            InterfaceType: 'branch',
-          }),
-        ),
-    ],
-    [
-      'AttachNetworkInterface',
-      () =>
-        client.send(
-          new AttachNetworkInterfaceCommand({
-            DryRun: true,
-            NetworkInterfaceId: eni,
-            InstanceId: instanceId,
-            DeviceIndex: 1,
-          }),
-        ),
-    ],
-    [
-      'ModifyNetworkInterfaceAttribute',
-      () =>
-        client.send(
-          new ModifyNetworkInterfaceAttributeCommand({
-            DryRun: true,
-            NetworkInterfaceId: eni,
-            Groups: groups,
-          }),
-        ),
-    ],
-    [
-      'CreateTags',
-      () =>
-        client.send(
-          new CreateTagsCommand({
-            DryRun: true,
-            Resources: [eni],
-            Tags: [{ Key: 'podsg.io/preflight', Value: '1' }],
-          }),
-        ),
-    ],
-    [
-      'AssociateTrunkInterface',
-      () =>
-        client.send(
-          new AssociateTrunkInterfaceCommand({
-            DryRun: true,
-            TrunkInterfaceId: eni,
-            BranchInterfaceId: eni,
-            VlanId: 1,
-          }),
-        ),
-    ],
-    [
-      'DisassociateTrunkInterface',
-      () =>
-        client.send(
-          new DisassociateTrunkInterfaceCommand({
-            DryRun: true,
-            AssociationId: 'trunk-assoc-00000000000000000',
-          }),
-        ),
-    ],
-    [
-      'DeleteNetworkInterface',
-      () =>
-        client.send(new DeleteNetworkInterfaceCommand({ DryRun: true, NetworkInterfaceId: eni })),
-    ],
-  ];
+  // Keyed by every API the allocator calls (the compiler insists on a probe for each).
+  const probes: Record<Ec2ApiName | 'DescribeSecurityGroups', () => Promise<unknown>> = {
+    DescribeInstances: () =>
+      client.send(new DescribeInstancesCommand({ DryRun: true, MaxResults: 5 })),
+    DescribeSubnets: () => client.send(new DescribeSubnetsCommand({ DryRun: true, MaxResults: 5 })),
+    CreateNetworkInterface: () =>
+      client.send(
+        new CreateNetworkInterfaceCommand({
+          DryRun: true,
+          SubnetId: subnetId,
+          Groups: groups,
+          InterfaceType: 'branch',
+        }),
+      ),
+    AttachNetworkInterface: () =>
+      client.send(
+        new AttachNetworkInterfaceCommand({
+          DryRun: true,
+          NetworkInterfaceId: eni,
+          InstanceId: instanceId,
+          DeviceIndex: 1,
+        }),
+      ),
+    ModifyNetworkInterfaceAttribute: () =>
+      client.send(
+        new ModifyNetworkInterfaceAttributeCommand({
+          DryRun: true,
+          NetworkInterfaceId: eni,
+          Groups: groups,
+        }),
+      ),
+    CreateTags: () =>
+      client.send(
+        new CreateTagsCommand({
+          DryRun: true,
+          Resources: [eni],
+          Tags: [{ Key: 'podsg.io/preflight', Value: '1' }],
+        }),
+      ),
+    AssociateTrunkInterface: () =>
+      client.send(
+        new AssociateTrunkInterfaceCommand({
+          DryRun: true,
+          TrunkInterfaceId: eni,
+          BranchInterfaceId: eni,
+          VlanId: 1,
+        }),
+      ),
+    DisassociateTrunkInterface: () =>
+      client.send(
+        new DisassociateTrunkInterfaceCommand({
+          DryRun: true,
+          AssociationId: 'trunk-assoc-00000000000000000',
+        }),
+      ),
+    DescribeTrunkInterfaceAssociations: () =>
+      client.send(new DescribeTrunkInterfaceAssociationsCommand({ DryRun: true, MaxResults: 5 })),
+    DeleteNetworkInterface: () =>
+      client.send(new DeleteNetworkInterfaceCommand({ DryRun: true, NetworkInterfaceId: eni })),
+    DescribeNetworkInterfaces: () =>
+      client.send(new DescribeNetworkInterfacesCommand({ DryRun: true, MaxResults: 5 })),
+    DescribeSecurityGroups: () =>
+      client.send(new DescribeSecurityGroupsCommand({ DryRun: true, MaxResults: 5 })),
+  };
   const actions: Ec2PreflightAction[] = [];
   try {
-    for (const [action, probe] of probes) actions.push(await tryAction(action, probe));
+    for (const action of PREFLIGHT_ACTIONS) actions.push(await tryAction(action, probes[action]));
   } finally {
     if (owned) api.destroy();
   }

@@ -251,6 +251,13 @@ describe.skipIf(!!why)('FakeEc2Server with the real AWS CLI', () => {
       apps.GroupId,
     ]);
     expect(again.stderr).toContain('(InvalidPermission.Duplicate)');
+    await awsJson(['create-tags', '--resources', db.GroupId, '--tags', 'Key=role,Value=database']);
+    const tagged = await awsJson<{ SecurityGroups: { GroupId: string }[] }>([
+      'describe-security-groups',
+      '--filters',
+      'Name=tag:role,Values=database',
+    ]);
+    expect(tagged.SecurityGroups.map((g) => g.GroupId)).toEqual([db.GroupId]);
     const inUse = await aws(['delete-security-group', '--group-id', apps.GroupId]);
     expect(inUse.stderr).toContain('(DependencyViolation)');
   });

@@ -257,11 +257,13 @@ export class FakeEc2Server {
       if (fault?.effect === 'slow')
         await new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 1000));
       this.authorize(action, params, dryRun);
+      let names: ReadonlyMap<string, string> | undefined; // once per request
       const context: Ec2ActionContext = {
         ec2: this.ec2,
         params,
         region: this.region,
-        groupNames: () => new Map(this.ec2.securityGroups().map((g) => [g.GroupId, g.GroupName])),
+        groupNames: () =>
+          (names ??= new Map(this.ec2.securityGroups().map((g) => [g.GroupId, g.GroupName]))),
         newClientToken: randomUUID,
       };
       const result = await handler(context);

@@ -316,13 +316,14 @@ const modifyNetworkInterfaceAttribute: Ec2ActionHandler = async ({ params, ec2 }
 
 function resourceIds(params: QueryParams): string[] {
   const ids = params.list('ResourceId');
-  if (ids.length === 0)
+  if (ids.length === 0) {
     throw ec2Error('MissingParameter', 'The request must contain the parameter ResourceId');
+  }
   for (const id of ids) {
-    if (!id.startsWith('eni-')) {
+    if (!id.startsWith('eni-') && !id.startsWith('sg-')) {
       throw ec2Error(
         'InvalidID',
-        `The ID '${id}' is not valid (this emulator tags network interfaces)`,
+        `The ID '${id}' is not valid (this emulator tags network interfaces and security groups)`,
       );
     }
   }
@@ -333,16 +334,23 @@ const createTags: Ec2ActionHandler = async ({ params, ec2 }) => {
   const ids = resourceIds(params);
   const tags: Record<string, string> = {};
   for (const { key, value } of params.tags()) tags[key] = value ?? '';
-  if (Object.keys(tags).length === 0)
+  if (Object.keys(tags).length === 0) {
     throw ec2Error('MissingParameter', 'The request must contain the parameter Tag');
-  for (const id of ids) await ec2.tagNetworkInterface(id, tags);
+  }
+  for (const id of ids) {
+    if (id.startsWith('sg-')) ec2.tagSecurityGroup(id, tags);
+    else await ec2.tagNetworkInterface(id, tags);
+  }
   return { return: true };
 };
 
 const deleteTags: Ec2ActionHandler = ({ params, ec2 }) => {
   const ids = resourceIds(params);
   const tags = params.tags();
-  for (const id of ids) ec2.untagNetworkInterface(id, tags);
+  for (const id of ids) {
+    if (id.startsWith('sg-')) ec2.untagSecurityGroup(id, tags);
+    else ec2.untagNetworkInterface(id, tags);
+  }
   return Promise.resolve({ return: true });
 };
 

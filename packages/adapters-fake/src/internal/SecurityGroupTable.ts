@@ -248,6 +248,26 @@ export class SecurityGroupTable {
     for (const rule of doomed) this.rules.delete(rule.id);
   }
 
+  /**
+   * CreateTags / DeleteTags on a group: `set` merges, `remove` deletes keys (only when the
+   * value matches, for entries with a value). At most 50 tags (`TagLimitExceeded`).
+   */
+  retag(
+    groupId: string,
+    set: Readonly<Record<string, string>>,
+    remove: readonly { key: string; value?: string | undefined }[],
+  ): void {
+    const group = this.group(groupId);
+    const merged = { ...group.tags, ...set };
+    const doomed = (key: string, value: string): boolean =>
+      remove.some((tag) => tag.key === key && (tag.value === undefined || tag.value === value));
+    const tags = Object.fromEntries(Object.entries(merged).filter(([k, v]) => !doomed(k, v)));
+    if (Object.keys(tags).length > 50) {
+      throw ec2Error('TagLimitExceeded', `Security group ${groupId} would have more than 50 tags`);
+    }
+    group.tags = tags;
+  }
+
   /** Every group with its rules, in creation order, as describe-security-groups prints them. */
   views(): FakeSecurityGroup[] {
     return [...this.groups.values()].map((group) => ({

@@ -6,7 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { AllocatorError } from '@podsg/allocator';
 import { isJsonObject, objectAt, stringAt, stringMapAt } from '../internal/kubernetesObjects.js';
 import type { KubernetesObject } from '../models/KubernetesObject.js';
-import type { FakeClusterObjectChange } from '../models/FakeClusterObjectChange.js';
+import type { FakeClusterObjectChange, FakeResource } from '../models/FakeClusterObjectChange.js';
 import type { FakeCluster } from '../services/FakeCluster.js';
 import { SeededRandom } from '../services/SeededRandom.js';
 import { issueTlsCertificates } from './issueTlsCertificates.js';
@@ -18,6 +18,8 @@ import {
   KubernetesStatusFailure,
   statusOf,
 } from './internal/KubernetesStatusFailure.js';
+import { decodeProtobufObject } from './internal/decodeProtobufObject.js';
+import { objectProblems } from './internal/objectProblems.js';
 import { kubeconfigYaml } from './internal/kubeconfigYaml.js';
 import { openApiV3GroupVersion, openApiV3Root } from './internal/openApiV3.js';
 import { applyPatch, patchTypeOf } from './internal/patches.js';
@@ -83,6 +85,10 @@ export class FakeKubernetesServer {
   private readonly faultRandom: SeededRandom;
   private faultRules: readonly KubernetesFaultRule[];
   private readonly admissionCalls: AdmissionCall[] = [];
+  private readonly listCache = new Map<
+    string,
+    { resourceVersion: string; entries: { key: string; object: KubernetesObject }[] }
+  >();
   private closed = false;
 
   /** `https://127.0.0.1:PORT` (or `http://…` without TLS). */
@@ -231,7 +237,13 @@ export class FakeKubernetesServer {
       const segments = url.pathname
         .split('/')
         .filter((s) => s !== '')
-        .map((s) => decodeURIComponent(s));
+        .map((s) => {
+          try {
+            return decodeURIComponent(s);
+          } catch {
+            throw badRequest(`the path segment ${JSON.stringify(s)} is not valid percent-encoding`);
+          }
+        });
       await this.route(request, reply, url, segments, user);
     } catch (error) {
       const failure = statusOf(error);
@@ -353,7 +365,7 @@ export class FakeKubernetesServer {
   /** Built-in resources and those of every CRD, built-ins first. */
   private catalog(): ServedResource[] {
     const custom = this.cluster
-      .listObjects(CRD_RESOURCE)
+      .listObjects(CRD_RESOURCE, { shared: true })
       .map(resourceOfCrd)
       .filter((r): r is ServedResource => r !== null)
       .filter(
@@ -404,7 +416,11 @@ export class FakeKubernetesServer {
   // ---------------------------------------------------------------- verbs
 
   private get(request: IncomingMessage, reply: Reply, target: ResourceRequest): void {
-    const object = this.cluster.getObject(target.resource, target.namespace, target.name ?? '');
+    const object = this.cluster.getObject(
+      stored(target.resource),
+      target.namespace,
+      target.name ?? '',
+    );
     if (object === null) throw notFound(target);
     const rendered = render(object, target);
     send(
@@ -444,20 +460,29 @@ export class FakeKubernetesServer {
       after = position.after;
       resourceVersion = String(position.resourceVersion);
     }
-    const all = this.cluster
-      .listObjects(target.resource)
-      .filter(filter)
-      .map((object) => ({ key: objectKey(object), object }))
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-      .filter((entry) => entry.key > after);
-    const page = limit > 0 ? all.slice(0, limit) : all;
+    const sorted = this.sortedObjects(target.resource);
+    let low = 0;
+    let high = sorted.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((sorted[middle]?.key ?? '') <= after) low = middle + 1;
+      else high = middle;
+    }
+    const page: { key: string; object: KubernetesObject }[] = [];
+    let remaining = 0;
+    for (let index = low; index < sorted.length; index++) {
+      const entry = sorted[index] as { key: string; object: KubernetesObject };
+      if (!filter(entry.object)) continue;
+      if (limit === 0 || page.length < limit) page.push(entry);
+      else remaining++;
+    }
     const metadata: KubernetesObject = { resourceVersion };
-    if (page.length < all.length) {
+    if (remaining > 0) {
       const last = page[page.length - 1]?.key ?? '';
       metadata['continue'] = encodeContinue(Number(resourceVersion), last);
-      metadata['remainingItemCount'] = all.length - page.length;
+      metadata['remainingItemCount'] = remaining;
     }
-    const items = page.map((entry) => render(entry.object, target));
+    const items = page.map((entry) => withType(entry.object, target)); // already converted
     if (wantsTable(request.headers.accept)) {
       send(
         reply,
@@ -545,8 +570,10 @@ export class FakeKubernetesServer {
     const deliver = (change: FakeClusterObjectChange): void => {
       if (change.resource !== key) return;
       if (target.namespace !== null && namespaceOf(change.object) !== target.namespace) return;
-      const now = filter(change.object);
-      const before = change.previous !== null && filter(change.previous);
+      const convert =
+        target.resource.storage?.fromStorage ?? ((object: KubernetesObject) => object);
+      const now = filter(convert(change.object));
+      const before = change.previous !== null && filter(convert(change.previous));
       if (change.type === 'MODIFIED') {
         if (now && (before || change.previous === null)) write('MODIFIED', change.object);
         else if (now) write('ADDED', change.object);
@@ -572,9 +599,9 @@ export class FakeKubernetesServer {
       return;
     }
     if (replay === null) {
-      for (const object of this.cluster.listObjects(target.resource)) {
+      for (const object of this.cluster.listObjects(stored(target.resource), { shared: true })) {
         if (target.namespace !== null && namespaceOf(object) !== target.namespace) continue;
-        if (filter(object)) write('ADDED', object);
+        if (filter(render(object, target))) write('ADDED', object);
       }
       if (sendInitialEvents && bookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
     } else {
@@ -592,8 +619,9 @@ export class FakeKubernetesServer {
     if (reply.dropAfterMs !== undefined) {
       timers.push(
         setTimeout(() => {
-          watch.stop();
+          // Cut mid-stream, without the chunked encoding's end: clients see a broken watch.
           response.socket?.destroy();
+          watch.stop();
         }, reply.dropAfterMs),
       );
     }
@@ -639,7 +667,9 @@ export class FakeKubernetesServer {
     object = this.prepareForStorage(object, target, null);
     object = await this.admit(target, 'CREATE', object, null, user);
     const created = await this.model(target, () =>
-      this.cluster.createObject(target.resource, object, { username: user.username }),
+      this.cluster.createObject(stored(target.resource), toStored(object, target), {
+        username: user.username,
+      }),
     );
     send(reply, 201, render(created, target));
   }
@@ -671,12 +701,16 @@ export class FakeKubernetesServer {
       }
       metadata['namespace'] = target.namespace;
     }
-    const current = this.cluster.getObject(target.resource, target.namespace, target.name ?? '');
+    const current = this.cluster.getObject(
+      stored(target.resource),
+      target.namespace,
+      target.name ?? '',
+    );
     if (current === null) throw notFound(target);
     object = this.prepareForStorage(object, target, current);
-    object = await this.admit(target, 'UPDATE', object, current, user);
+    object = await this.admit(target, 'UPDATE', object, render(current, target), user);
     const updated = await this.model(target, () =>
-      this.cluster.replaceObject(target.resource, object, {
+      this.cluster.replaceObject(stored(target.resource), toStored(object, target), {
         username: user.username,
         ...(target.subresource === null ? {} : { subresource: target.subresource }),
       }),
@@ -702,7 +736,11 @@ export class FakeKubernetesServer {
     }
     const patch = await readJson(request);
     for (let attempt = 1; ; attempt++) {
-      const current = this.cluster.getObject(target.resource, target.namespace, target.name ?? '');
+      const current = this.cluster.getObject(
+        stored(target.resource),
+        target.namespace,
+        target.name ?? '',
+      );
       if (current === null) throw notFound(target);
       const currentVersion = stringAt(objectAt(current, 'metadata'), 'resourceVersion');
       let patched = applyPatch(render(current, target), patch, type);
@@ -733,10 +771,11 @@ export class FakeKubernetesServer {
       const pinned = metadata['resourceVersion'] !== currentVersion;
       if (!pinned) metadata['resourceVersion'] = currentVersion;
       patched = this.prepareForStorage(patched, target, current);
-      patched = await this.admit(target, 'UPDATE', patched, current, user);
+      patched = await this.admit(target, 'UPDATE', patched, render(current, target), user);
+      const storedPatch = toStored(patched, target);
       try {
         const updated = await this.model(target, () =>
-          this.cluster.replaceObject(target.resource, patched, {
+          this.cluster.replaceObject(stored(target.resource), storedPatch, {
             username: user.username,
             ...(target.subresource === null ? {} : { subresource: target.subresource }),
           }),
@@ -759,13 +798,23 @@ export class FakeKubernetesServer {
   ): Promise<void> {
     rejectDryRun(url);
     const options = await readDeleteOptions(request, url);
-    const current = this.cluster.getObject(target.resource, target.namespace, target.name ?? '');
+    const current = this.cluster.getObject(
+      stored(target.resource),
+      target.namespace,
+      target.name ?? '',
+    );
     if (current === null) throw notFound(target);
-    await this.admit(target, 'DELETE', null, current, user);
+    await this.admit(target, 'DELETE', null, render(current, target), user);
     const deleted = await this.model(target, () =>
-      this.cluster.deleteObject(target.resource, target.namespace, target.name ?? '', options),
+      this.cluster.deleteObject(
+        stored(target.resource),
+        target.namespace,
+        target.name ?? '',
+        options,
+      ),
     );
     if (target.resource === CRD_RESOURCE) this.deleteCustomObjects(current);
+    if (target.resource === NAMESPACE_RESOURCE) this.deleteNamespaceContents(target.name ?? '');
     send(reply, 200, render(deleted, target));
   }
 
@@ -780,14 +829,15 @@ export class FakeKubernetesServer {
     const options = await readDeleteOptions(request, url);
     const filter = this.filterOf(url.searchParams, target);
     const deleted: KubernetesObject[] = [];
-    for (const object of this.cluster.listObjects(target.resource).filter(filter)) {
+    const objects = this.cluster.listObjects(stored(target.resource));
+    for (const object of objects.filter((o) => filter(render(o, target)))) {
       const name = stringAt(objectAt(object, 'metadata'), 'name') ?? '';
       const one: ResourceRequest = { ...target, name };
-      await this.admit(one, 'DELETE', null, object, user);
+      await this.admit(one, 'DELETE', null, render(object, target), user);
       deleted.push(
         render(
           await this.model(one, () =>
-            this.cluster.deleteObject(target.resource, namespaceOf(object), name, {
+            this.cluster.deleteObject(stored(target.resource), namespaceOf(object), name, {
               ...(options.gracePeriodSeconds === undefined
                 ? {}
                 : { gracePeriodSeconds: options.gracePeriodSeconds }),
@@ -837,7 +887,7 @@ export class FakeKubernetesServer {
       throw new KubernetesStatusFailure(
         422,
         'Invalid',
-        `${resource.kind}.${resource.group} "${name}" is invalid: ${problems.map((p) => `${p.field}: ${p.message}`).join(', ')}`,
+        `${resource.group === '' ? resource.kind : `${resource.kind}.${resource.group}`} "${name}" is invalid: ${problems.map((p) => `${p.field}: ${p.message}`).join(', ')}`,
         {
           name,
           group: resource.group,
@@ -851,6 +901,7 @@ export class FakeKubernetesServer {
       );
     };
     if (target.subresource === 'status') return object;
+    refuse(objectProblems(object, resource.kind));
     if (resource === CRD_RESOURCE) {
       refuse(crdProblems(object));
       const names = objectAt(object, 'spec')?.['names'];
@@ -946,6 +997,19 @@ export class FakeKubernetesServer {
     });
   }
 
+  /** What the namespace controller does: every object in a deleted namespace goes with it. */
+  private deleteNamespaceContents(namespace: string): void {
+    for (const resource of this.catalog()) {
+      if (!resource.namespaced || resource.storage !== undefined) continue;
+      for (const object of this.cluster.listObjects(resource)) {
+        if (namespaceOf(object) !== namespace) continue;
+        void this.cluster
+          .deleteObject(resource, namespace, stringAt(objectAt(object, 'metadata'), 'name') ?? '')
+          .catch(() => undefined); // already gone
+      }
+    }
+  }
+
   private deleteCustomObjects(crd: KubernetesObject): void {
     const resource = resourceOfCrd(crd);
     if (resource === null) return;
@@ -958,6 +1022,20 @@ export class FakeKubernetesServer {
         )
         .catch(() => undefined);
     }
+  }
+
+  /** The stored objects of a resource in key order; reused while the cluster does not change. */
+  private sortedObjects(resource: ServedResource): { key: string; object: KubernetesObject }[] {
+    const cacheKey = `${resource.group}/${resource.resource}`;
+    const cached = this.listCache.get(cacheKey);
+    if (cached?.resourceVersion === this.cluster.resourceVersion) return cached.entries;
+    const convert = resource.storage?.fromStorage ?? ((object: KubernetesObject) => object);
+    const entries = this.cluster
+      .listObjects(stored(resource), { shared: true })
+      .map((object) => ({ key: objectKey(object), object: convert(object) }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    this.listCache.set(cacheKey, { resourceVersion: this.cluster.resourceVersion, entries });
+    return entries;
   }
 
   private filterOf(query: URLSearchParams, target: ResourceRequest): ObjectFilter {
@@ -1241,11 +1319,28 @@ function resourceList(
   };
 }
 
-function storageKey(resource: ServedResource): string {
-  return resource.group === '' ? resource.resource : `${resource.group}/${resource.resource}`;
+/** The resource whose store holds `resource`'s objects (itself, but for events.k8s.io). */
+function stored(resource: ServedResource): FakeResource {
+  return resource.storage?.resource ?? resource;
 }
 
+function storageKey(resource: ServedResource): string {
+  const store = stored(resource);
+  return store.group === '' ? store.resource : `${store.group}/${store.resource}`;
+}
+
+/** A request's object as its store keeps it. */
+function toStored(object: KubernetesObject, target: ResourceRequest): KubernetesObject {
+  return target.resource.storage?.toStorage(object) ?? object;
+}
+
+/** A stored object as the request's group version shows it. */
 function render(object: KubernetesObject, target: ResourceRequest): KubernetesObject {
+  return withType(target.resource.storage?.fromStorage(object) ?? object, target);
+}
+
+/** The object with the request's apiVersion and kind. */
+function withType(object: KubernetesObject, target: ResourceRequest): KubernetesObject {
   return {
     ...object,
     apiVersion: apiVersionOf(target.resource.group, target.version),
@@ -1316,6 +1411,10 @@ function rejectDryRun(url: URL): void {
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {
+  return (await readBytes(request)).toString('utf8');
+}
+
+async function readBytes(request: IncomingMessage): Promise<Buffer> {
   const declared = Number(request.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) {
     request.resume();
@@ -1339,7 +1438,7 @@ async function readBody(request: IncomingMessage): Promise<string> {
     }
     chunks.push(buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 async function readJson(request: IncomingMessage): Promise<unknown> {
@@ -1356,6 +1455,10 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
 
 async function readObject(request: IncomingMessage): Promise<KubernetesObject> {
   const mediaType = (request.headers['content-type'] ?? 'application/json').split(';')[0]?.trim();
+  // kubectl's typed commands (create namespace, create serviceaccount, run) send protobuf.
+  if (mediaType === 'application/vnd.kubernetes.protobuf') {
+    return decodeProtobufObject(await readBytes(request));
+  }
   if (mediaType !== 'application/json' && mediaType !== '') {
     throw new KubernetesStatusFailure(
       415,

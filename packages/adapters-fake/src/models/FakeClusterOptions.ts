@@ -49,4 +49,10 @@ export interface FakeClusterOptions {
    * server's event TTL would); default 10,000. `events()` keeps every event regardless.
    */
   eventObjectLimit?: number;
+  /**
+   * Epoch milliseconds of clock time 0, for the timestamps the cluster writes
+   * (creationTimestamp, deletionTimestamp, events); default 0. With `SystemClock` (time since
+   * the process started) pass `performance.timeOrigin` to get wall-clock timestamps.
+   */
+  timeOrigin?: number;
 }

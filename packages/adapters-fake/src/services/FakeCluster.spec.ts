@@ -415,6 +415,93 @@ describe('FakeCluster faults', () => {
   });
 });
 
+describe('FakeCluster object API and change log', () => {
+  const leases = {
+    group: 'coordination.k8s.io',
+    resource: 'leases',
+    kind: 'Lease',
+    namespaced: true,
+  };
+
+  it('stores kinds it does not model with uid, timestamps and per-object resourceVersions', async () => {
+    const { cluster } = setup({ timeOrigin: Date.UTC(2026, 11, 1) });
+    const lease = await cluster.createObject(leases, {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'podsg', namespace: 'kube-system' },
+      spec: { holderIdentity: 'a' },
+    });
+    expect(lease['metadata']).toMatchObject({
+      name: 'podsg',
+      creationTimestamp: '2026-12-01T00:00:00Z',
+      resourceVersion: cluster.resourceVersion,
+      generation: 1,
+    });
+    const updated = await cluster.replaceObject(leases, {
+      ...lease,
+      spec: { holderIdentity: 'b' },
+    });
+    expect(updated['metadata']).toMatchObject({ generation: 2 });
+    expectKind(
+      await rejection(cluster.replaceObject(leases, { ...lease, spec: { holderIdentity: 'c' } })),
+      'Conflict',
+      /the object has been modified/,
+    );
+    expect(cluster.getObject(leases, 'kube-system', 'podsg')?.['spec']).toEqual({
+      holderIdentity: 'b',
+    });
+  });
+
+  it('keeps an object with finalizers until they are removed', async () => {
+    const { cluster } = setup();
+    const lease = await cluster.createObject(leases, {
+      metadata: { name: 'held', namespace: 'default', finalizers: ['example.com/hold'] },
+    });
+    const terminating = await cluster.deleteObject(leases, 'default', 'held');
+    expect((terminating['metadata'] as Record<string, unknown>)['deletionTimestamp']).toBeDefined();
+    expect(cluster.getObject(leases, 'default', 'held')).not.toBeNull();
+    await cluster.replaceObject(leases, {
+      ...lease,
+      metadata: { ...(terminating['metadata'] as object), finalizers: [] },
+    });
+    expect(cluster.getObject(leases, 'default', 'held')).toBeNull();
+  });
+
+  it('logs changes with the previous object and reports a resourceVersion it no longer keeps', () => {
+    const { cluster } = setup();
+    cluster.retainChanges(2);
+    const from = Number(cluster.resourceVersion);
+    cluster.addNode({ name: 'node-a' });
+    cluster.labelNode('node-a', { role: 'web' });
+    expect(cluster.changesSince(from)?.map((c) => `${c.type} ${c.resource}`)).toEqual([
+      'ADDED nodes',
+      'MODIFIED nodes',
+    ]);
+    const modified = cluster.changesSince(from + 1)?.[0];
+    expect(
+      (modified?.previous?.['metadata'] as { labels: Record<string, string> }).labels['role'],
+    ).toBeUndefined();
+    for (let i = 0; i < 5; i++) cluster.labelNode('node-a', { step: String(i) });
+    expect(cluster.changesSince(from)).toBeNull();
+    expect(cluster.changesSince(Number(cluster.resourceVersion))).toEqual([]);
+  });
+
+  it('keeps the newest eventObjectLimit Event objects and every event in events()', async () => {
+    const { cluster } = setup({ eventObjectLimit: 2 });
+    for (const reason of ['One', 'Two', 'Three']) {
+      await cluster.recordEvent({
+        involvedObject: { kind: 'Node', name: 'node-a' },
+        type: 'Normal',
+        reason,
+        message: reason,
+      });
+    }
+    const events = { group: '', resource: 'events', kind: 'Event', namespaced: true };
+    expect(cluster.listObjects(events).map((e) => e['reason'])).toEqual(['Two', 'Three']);
+    expect(cluster.events().map((e) => e.reason)).toEqual(['One', 'Two', 'Three']);
+  });
+});
+
 function describe_(change: ClusterChange): string {
   switch (change.kind) {
     case 'Pod':

@@ -837,6 +837,20 @@ export class FakeEc2 implements NetworkInterfaceApi {
     this.securityGroupTable.revoke(groupId, egress, permissions, ruleIds);
   }
 
+  /** CreateTags on a security group (not throttled: a driver of the Query front). */
+  tagSecurityGroup(groupId: string, tags: Readonly<Record<string, string>>): void {
+    checkTags(tags);
+    this.securityGroupTable.retag(groupId, tags, []);
+  }
+
+  /** DeleteTags on a security group, as `untagNetworkInterface`. */
+  untagSecurityGroup(
+    groupId: string,
+    tags: readonly { key: string; value?: string | undefined }[],
+  ): void {
+    this.securityGroupTable.retag(groupId, {}, tags);
+  }
+
   /**
    * Every security group with its rules, in creation order, in the shape
    * `aws ec2 describe-security-groups` prints (`IpPermissions`, `IpPermissionsEgress`).

@@ -172,13 +172,11 @@ async function addThroughDelegate(inv: Invocation): Promise<CniRunOutcome> {
 async function add(inv: Invocation): Promise<CniRunOutcome> {
   const { podNamespace, podName } = podIdentity(inv.env);
   const pod = `${podNamespace}/${podName}`;
-  const answer = await inv.ports.agent.lookupPod(
-    podNamespace,
-    podName,
-    nonEmpty(inv.env.args.podUid),
-  );
+  const podUid = nonEmpty(inv.env.args.podUid);
+  const answer = await inv.ports.agent.lookupPod(podNamespace, podName, podUid);
   if (answer === null) {
-    throw new CniError('TryAgainLater', `node agent does not know pod ${pod} yet`);
+    const incarnation = podUid === undefined ? '' : ` with K8S_POD_UID ${podUid}`;
+    throw new CniError('TryAgainLater', `node agent does not know pod ${pod}${incarnation} yet`);
   }
   const expectedUid = inv.env.args.podUid;
   if (expectedUid !== undefined && expectedUid !== '' && answer.podUid !== expectedUid) {

@@ -107,6 +107,7 @@ export const nodeAgentSettings = {
     description: 'how often departed branch pods are checked for their VLAN device being gone',
     parse: parse.durationMs,
     fallback: 1000,
+    fallbackText: '1s',
   },
   logLevel: {
     flag: '--log-level <level>',

@@ -23,6 +23,10 @@ export function registerDevCommand(program: Command, context: CliContext): void 
       '--scenario <file>',
       "play this scenario's objects and timeline in real time once ready",
     )
+    .option(
+      '--faults <file>',
+      'JSON { "ec2": [...], "kubernetes": [...] }: wire faults of the emulators (throttling, 5xx, dropped watches)',
+    )
     .option('--replicas <n>', 'controller replicas (leader election between them)', '2')
     .option('--ec2-port <port>', 'port of the EC2 emulator (0: any free one)', '0')
     .option(

@@ -16,6 +16,7 @@ export async function runDev(
     typeof value === 'string' ? resolve(context.cwd, value) : undefined;
   const stateDir = path(options['stateDir']) ?? resolve(context.cwd, '.podsgd-dev');
   const scenarioFile = path(options['scenario']);
+  const faultsFile = path(options['faults']);
   const clusterFile = path(options['cluster']) ?? scenarioFile ?? DEFAULT_DEV_CLUSTER;
   const replicas = integer(options['replicas'], '--replicas', 1, 5);
   const ec2Port = integer(options['ec2Port'], '--ec2-port', 0, 65535);
@@ -44,6 +45,7 @@ export async function runDev(
       clusterFile,
       stateDir,
       ...(scenarioFile === undefined ? {} : { scenarioFile }),
+      ...(faultsFile === undefined ? {} : { faultsFile }),
       replicas,
       ec2Port,
       kubernetesPort,

@@ -55,7 +55,6 @@ objects:
     kind: Pod
     metadata: { name: plain-1, namespace: default }
     spec: { containers: [{ name: app, image: busybox }] }
-until: 1h
 `;
 
 async function waitFor<T>(

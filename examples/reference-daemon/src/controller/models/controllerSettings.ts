@@ -82,6 +82,7 @@ export const controllerSettings = {
     description: 'how long a lease holds after its last renewal',
     parse: parse.durationMs,
     fallback: 15_000,
+    fallbackText: '15s',
   },
   renewDeadlineMs: {
     flag: '--renew-deadline <duration>',
@@ -90,6 +91,7 @@ export const controllerSettings = {
       'a leader that cannot renew for this long fences itself (less than --lease-duration)',
     parse: parse.durationMs,
     fallback: 10_000,
+    fallbackText: '10s',
   },
   retryPeriodMs: {
     flag: '--retry-period <duration>',
@@ -97,6 +99,7 @@ export const controllerSettings = {
     description: 'pause between lease attempts',
     parse: parse.durationMs,
     fallback: 2_000,
+    fallbackText: '2s',
   },
   webhookHost: {
     flag: '--webhook-host <address>',

@@ -1,6 +1,6 @@
 // The mutating webhook under load: the real `podsgd controller` process (fake cloud with 2,000
 // SecurityGroupPolicies in the pod's namespace) serving HTTPS, and autocannon in a second process
-// sending pod CREATE reviews over TLS. Prints reviews/s and p99 latency beside the goals.
+// sending pod CREATE reviews over TLS. Prints reviews/s and p99 latency of one run beside the goals.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -138,7 +138,7 @@ it('mutating webhook over TLS, 2,000 policies in the namespace, load from a seco
       };
       poll();
     });
-    const load = (extra: string[]): AutocannonReport => {
+    const load = (seconds: number, extra: string[] = []): AutocannonReport => {
       const result = spawnSync(
         process.execPath,
         [
@@ -147,7 +147,7 @@ it('mutating webhook over TLS, 2,000 policies in the namespace, load from a seco
           '-c',
           '16',
           '-d',
-          String(DURATION_SECONDS),
+          String(seconds),
           ...extra,
           '-m',
           'POST',
@@ -163,28 +163,27 @@ it('mutating webhook over TLS, 2,000 policies in the namespace, load from a seco
           maxBuffer: 64 * 1024 * 1024,
         },
       );
+      if (result.status !== 0) throw new Error(`autocannon failed: ${result.stderr}`);
       return JSON.parse(result.stdout) as AutocannonReport;
     };
-    // As fast as it goes, then at the goal's rate: the p99 a cluster sending 2,000 reviews/s sees.
-    const saturated = load([]);
-    const atGoal = load(['-R', String(GOAL_RPS)]);
-    const rps = saturated.requests.average;
-    const achieved = atGoal.requests.average;
-    const p99 = atGoal.latency.p99;
+    // Closed loop, 16 connections, as fast as the server answers: the goal holds when this run's
+    // throughput is at least 2,000/s *and* its p99 at most 10 ms. (autocannon's -R sends each
+    // second's quota in a burst and then pauses, so it measures its own pauses, not a rate.)
+    load(2); // warm-up (JIT, TLS sessions), not reported
+    const run = load(DURATION_SECONDS);
+    const rps = run.requests.average;
+    const p99 = run.latency.p99;
     console.log(
-      `\nmutating webhook, TLS, ${POLICIES} policies in the namespace, autocannon -c 16 -d ${DURATION_SECONDS} in a second process:`,
+      `\nmutating webhook, TLS, ${POLICIES} policies in the namespace, autocannon -c 16 -d ${DURATION_SECONDS} in a second process, ${run.requests.total} reviews:`,
     );
     console.log(
-      `  max throughput      ${rps.toFixed(0)} reviews/s   goal >= ${GOAL_RPS}   ${rps >= GOAL_RPS ? 'met' : 'NOT met'}   (p99 at saturation ${saturated.latency.p99} ms)`,
+      `  throughput  ${rps.toFixed(0)} reviews/s   goal >= ${GOAL_RPS}   ${rps >= GOAL_RPS ? 'met' : 'NOT met'}`,
     );
     console.log(
-      `  p99 at ${GOAL_RPS}/s        ${p99} ms (achieved ${achieved.toFixed(0)}/s, p50 ${atGoal.latency.p50} ms)   goal <= ${GOAL_P99_MS} ms   ${p99 <= GOAL_P99_MS && achieved >= GOAL_RPS * 0.98 ? 'met' : 'NOT met'}`,
+      `  p99         ${p99} ms (p50 ${run.latency.p50} ms; whole milliseconds)   goal <= ${GOAL_P99_MS} ms at that throughput   ${p99 <= GOAL_P99_MS ? 'met' : 'NOT met'}`,
     );
-    console.log('  (autocannon reports latency in whole milliseconds)');
-    for (const report of [saturated, atGoal]) {
-      expect(report.errors).toBe(0);
-      expect(report.non2xx).toBe(0);
-    }
+    expect(run.errors).toBe(0);
+    expect(run.non2xx).toBe(0);
   } finally {
     controller.kill('SIGTERM');
   }

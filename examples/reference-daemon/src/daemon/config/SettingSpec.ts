@@ -11,6 +11,8 @@ export interface SettingSpec<T> {
   readonly parse: (text: string) => T;
   /** The default, or `required` when the setting must be given. */
   readonly fallback: T | 'required';
+  /** How `--help` shows the default when not as JSON (durations: `15s`, not 15000). */
+  readonly fallbackText?: string;
 }
 
 /** A setting without default (undefined when not given). */
@@ -32,11 +34,13 @@ export type SettingsOf<Table extends SettingTable> = {
 export function declareSettings(command: Command, table: SettingTable): Command {
   for (const spec of Object.values(table)) {
     const fallback =
-      spec.fallback === 'required'
-        ? ' (required)'
-        : spec.fallback === undefined
-          ? ''
-          : ` (default ${JSON.stringify(spec.fallback)})`;
+      spec.fallbackText !== undefined
+        ? ` (default ${spec.fallbackText})`
+        : spec.fallback === 'required'
+          ? ' (required)'
+          : spec.fallback === undefined
+            ? ''
+            : ` (default ${JSON.stringify(spec.fallback)})`;
     const env = spec.env.length === 0 ? '' : ` [env ${spec.env.join(', ')}]`;
     command.option(spec.flag, `${spec.description}${fallback}${env}`);
   }

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { KubernetesHttpClient, loadKubeConfig } from '@podsg/adapters-aws';
-import { startEmulators, type Emulators } from '@podsg/adapters-fake';
+import {
+  startEmulators,
+  type Emulators,
+  type FakeEc2Server,
+  type FakeKubernetesServer,
+} from '@podsg/adapters-fake';
 import { PodsgdCliError } from '../../cli/errors/PodsgdCliError.js';
 import { generateWebhookCertificate } from '../../controller/webhooks/generateWebhookCertificate.js';
 import { isKnownInstanceType } from '../../simulate/calculations/isKnownInstanceType.js';
@@ -38,7 +43,7 @@ const HOST = '127.0.0.1';
 
 /** Options of `DevEnvironment.start`. */
 export interface DevEnvironmentOptions {
-  /** A scenario file whose `cluster` section is emulated. */
+  /** A scenario file whose `cluster` (and `ec2`: latency, throttling, faults, visibility delay) is emulated. */
   clusterFile: string;
   /** Where everything is written (created; podsgd dev's own files in it are replaced). */
   stateDir: string;
@@ -52,6 +57,12 @@ export interface DevEnvironmentOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Progress and problems, one line each. */
   say: (line: string) => void;
+  /**
+   * A JSON file of wire faults switched on once the manifests are applied:
+   * `{ "ec2": Ec2ServerFaultRule[], "kubernetes": KubernetesFaultRule[], "watchHistory": n }`
+   * (a short watch history makes resumed watches meet 410 Gone).
+   */
+  faultsFile?: string;
   /** Longest wait for readiness; default 60 s. */
   readyTimeoutMs?: number;
 }
@@ -81,6 +92,7 @@ export class DevEnvironment {
   readonly #options: DevEnvironmentOptions;
   readonly #scenario: Scenario | null;
   readonly #clusterName: string;
+  readonly #faults: DevFaults | null;
   readonly #transport: KubernetesHttpClient;
   readonly #writer: KubernetesObjectWriter;
   readonly #controllers: DaemonProcess[] = [];
@@ -96,7 +108,9 @@ export class DevEnvironment {
     cloud: Emulators,
     scenario: Scenario | null,
     clusterName: string,
+    faults: DevFaults | null,
   ) {
+    this.#faults = faults;
     this.#options = options;
     this.#clusterName = clusterName;
     this.stateDir = options.stateDir;
@@ -122,14 +136,24 @@ export class DevEnvironment {
       await rm(join(dir, sub), { recursive: true, force: true });
       await mkdir(join(dir, sub), { mode: 0o700 });
     }
+    const faults = options.faultsFile === undefined ? null : await readFaults(options.faultsFile);
     const cloud = await startEmulators({
+      ...(faults?.watchHistory === undefined ? {} : { watchHistory: faults.watchHistory }),
       cluster: clusterScenario.cluster,
       ec2Port: options.ec2Port ?? 0,
       kubernetesPort: options.kubernetesPort ?? 0,
       host: HOST,
       clusterModel: { controllerUsername: CONTROLLER_USER },
+      ec2Model: {
+        ...(clusterScenario.ec2.latencyMs === null
+          ? {}
+          : { latencyMs: clusterScenario.ec2.latencyMs }),
+        throttle: clusterScenario.ec2.throttle,
+        faults: clusterScenario.ec2.faults,
+        visibilityDelayMs: clusterScenario.ec2.visibilityDelayMs,
+      },
     });
-    const dev = new DevEnvironment(options, cloud, scenario, clusterScenario.cluster.name);
+    const dev = new DevEnvironment(options, cloud, scenario, clusterScenario.cluster.name, faults);
     try {
       await dev.#setUp();
     } catch (error) {
@@ -164,6 +188,7 @@ export class DevEnvironment {
     const webhookPorts = await Promise.all(Array.from({ length: replicas }, () => freePort()));
     this.#proxy = await TcpFailoverProxy.start(HOST, 0, webhookPorts);
     await this.#applyDeployParts(`https://${HOST}:${this.#proxy.port}`, certificate.caCert);
+    if (this.#faults !== null) this.#switchOnFaults(this.#faults);
 
     const files = {
       kubeconfig: join(dir, 'kubeconfig'),
@@ -288,6 +313,22 @@ export class DevEnvironment {
     await this.#writeProcesses();
     await this.#waitUntilReady(this.#options.readyTimeoutMs ?? 60_000);
     if (this.#scenario !== null) this.#play(this.#scenario);
+  }
+
+  #switchOnFaults(faults: DevFaults): void {
+    try {
+      this.cloud.ec2.server.setFaults(faults.ec2);
+      this.cloud.kubernetes.server.setFaults(faults.kubernetes);
+    } catch (error) {
+      throw new PodsgdCliError(
+        'InvalidInput',
+        `--faults ${faults.file}: ${error instanceof Error ? error.message : String(error)}`,
+        faults.file,
+      );
+    }
+    this.#options.say(
+      `podsgd dev: faults on: ${faults.ec2.length} EC2 rule(s), ${faults.kubernetes.length} Kubernetes rule(s)`,
+    );
   }
 
   async #nodeNames(): Promise<string[]> {
@@ -463,6 +504,48 @@ export class DevEnvironment {
     this.#transport.close();
     await this.cloud.close();
   }
+}
+
+/** The `--faults` file: wire fault rules of both emulators, and the watch history kept. */
+interface DevFaults {
+  file: string;
+  ec2: Parameters<FakeEc2Server['setFaults']>[0];
+  kubernetes: Parameters<FakeKubernetesServer['setFaults']>[0];
+  watchHistory?: number;
+}
+
+async function readFaults(file: string): Promise<DevFaults> {
+  const fail = (message: string): never => {
+    throw new PodsgdCliError('InvalidInput', `--faults ${file}: ${message}`, file);
+  };
+  const text = await readFile(file, 'utf8').catch((cause: unknown) =>
+    fail(cause instanceof Error ? cause.message : String(cause)),
+  );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    fail(cause instanceof Error ? cause.message : String(cause));
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return fail('not a JSON object');
+  }
+  const { ec2 = [], kubernetes = [], watchHistory, ...rest } = parsed as Record<string, unknown>;
+  const unknownKeys = Object.keys(rest);
+  if (unknownKeys.length > 0) {
+    fail(`unknown field ${unknownKeys.join(', ')} (ec2, kubernetes, watchHistory)`);
+  }
+  if (!Array.isArray(ec2)) fail('ec2: not a list');
+  if (!Array.isArray(kubernetes)) fail('kubernetes: not a list');
+  if (watchHistory !== undefined && !(Number.isInteger(watchHistory) && Number(watchHistory) > 0)) {
+    fail('watchHistory: not a positive integer');
+  }
+  return {
+    file,
+    ec2: ec2 as DevFaults['ec2'],
+    kubernetes: kubernetes as DevFaults['kubernetes'],
+    ...(watchHistory === undefined ? {} : { watchHistory: Number(watchHistory) }),
+  };
 }
 
 async function readScenario(file: string, flag: string): Promise<Scenario> {

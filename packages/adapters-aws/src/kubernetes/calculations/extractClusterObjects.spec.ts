@@ -93,12 +93,16 @@ describe('extractClusterPod', () => {
     });
   });
 
-  it('shares equal label maps and strings between pods', () => {
+  it('shares equal label maps and strings between pods, not annotations', () => {
     const interner = new ValueInterner();
     const a = extractClusterPod(pod(), interner, keepPodsg);
     const b = extractClusterPod(pod({ name: 'web-2', uid: 'uid-2' }), interner, keepPodsg);
     expect(a.labels).toBe(b.labels);
-    expect(a.annotations).toBe(b.annotations);
+    expect(a.annotations).toEqual(b.annotations);
+    expect(a.annotations).not.toBe(b.annotations);
+    const bare = pod({ name: 'web-3', uid: 'uid-3', annotations: undefined, labels: undefined });
+    const c = extractClusterPod(bare, interner, keepPodsg);
+    expect(c.labels).toBe(c.annotations); // the one shared empty map
   });
 
   it('refuses a pod without uid or spec, naming the field', () => {

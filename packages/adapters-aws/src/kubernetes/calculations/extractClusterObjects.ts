@@ -1,6 +1,6 @@
 import { AllocatorError, HAS_TRUNK_ATTACHED_LABEL, POD_ENI_RESOURCE } from '@podsg/allocator';
 import type { ClusterNode, ClusterPod, ClusterServiceAccount } from '@podsg/allocator';
-import { isJsonObject, objectAt, stringAt } from '../internal/jsonFields.js';
+import { objectAt, stringAt } from '../internal/jsonFields.js';
 import type { JsonObject } from '../internal/jsonFields.js';
 import type { ValueInterner } from '../internal/ValueInterner.js';
 
@@ -63,8 +63,8 @@ export function extractClusterPod(
     namespace: intern.text(metadata['namespace'] as string),
     name: metadata['name'] as string,
     uid: metadata['uid'] as string,
-    labels: intern.map(stringEntries(metadata['labels'], () => true)),
-    annotations: intern.map(stringEntries(metadata['annotations'], keepAnnotation)),
+    labels: intern.sharedMap(metadata['labels']),
+    annotations: intern.filteredMap(metadata['annotations'], keepAnnotation),
     serviceAccountName: intern.text(stringAt(spec, 'serviceAccountName') || 'default'),
     nodeName: nodeName === undefined || nodeName === '' ? null : intern.text(nodeName),
     phase: (PHASES.has(phase) ? phase : 'Unknown') as ClusterPod['phase'],
@@ -83,7 +83,7 @@ export function extractClusterPod(
 export function extractClusterNode(raw: unknown, intern: ValueInterner): ClusterNode {
   objectIdentity('nodes', raw, false);
   const metadata = objectAt(raw, 'metadata') as JsonObject;
-  const labels = intern.map(stringEntries(metadata['labels'], () => true));
+  const labels = intern.sharedMap(metadata['labels']);
   const providerId = stringAt(objectAt(raw, 'spec'), 'providerID');
   const instanceType = INSTANCE_TYPE_LABELS.map((key) => labels[key]).find((v) => v !== undefined);
   return {
@@ -111,7 +111,7 @@ export function extractClusterServiceAccount(
   return {
     namespace: intern.text(metadata['namespace'] as string),
     name: metadata['name'] as string,
-    labels: intern.map(stringEntries(metadata['labels'], () => true)),
+    labels: intern.sharedMap(metadata['labels']),
   };
 }
 
@@ -143,14 +143,6 @@ export function instanceIdOf(providerId: string | undefined): string | null {
   if (providerId === undefined || !providerId.startsWith('aws://')) return null;
   const last = providerId.slice(providerId.lastIndexOf('/') + 1);
   return /^i-[0-9a-f]{8,17}$/.test(last) ? last : null;
-}
-
-function stringEntries(value: unknown, keep: (key: string) => boolean): [string, string][] {
-  if (!isJsonObject(value)) return [];
-  const entries: [string, string][] = [];
-  for (const [k, v] of Object.entries(value))
-    if (typeof v === 'string' && keep(k)) entries.push([k, v]);
-  return entries;
 }
 
 /** Whether a container requests (or, without a request, limits) a positive quantity of `resource`. */

@@ -26,7 +26,7 @@ export interface KubernetesClusterApiOptions {
   eventInstance?: string;
   /** Events waiting to be written at most; more are dropped and counted. Default 1,000. */
   maxQueuedEvents?: number;
-  /** Timeout of one non-watch request; default 30 s. */
+  /** A non-watch request fails (`Transient`, code `Timeout`) after this long without a byte; default 30 s. */
   requestTimeoutMs?: number;
   /** Objects per list page; default 500. */
   pageSize?: number;

@@ -3,7 +3,8 @@ import type { ClusterChange } from '@podsg/allocator';
 import { FakeCluster } from '@podsg/adapters-fake';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../clock/SystemClock.js';
-import { startEmulatedApiServer } from './emulatedApiServer.spec.helpers.js';
+import { kubernetesFailureOf } from '../calculations/toAllocatorError.js';
+import { CONTROLLER_USERNAME, startEmulatedApiServer } from './emulatedApiServer.spec.helpers.js';
 import type { KubernetesHttpClient } from './KubernetesHttpClient.js';
 import { KubernetesClusterApi } from './KubernetesClusterApi.js';
 import { loadKubeConfig } from './loadKubeConfig.js';
@@ -262,6 +263,37 @@ describe('KubernetesClusterApi for the daemon', () => {
       list.items.filter((e) => e.reason === 'TrunkENICreationFailed').map((e) => e.count),
     ).toEqual([3]);
     expect(api.stats().events).toEqual({ created: 1, aggregated: 2, dropped: 0, failed: 0 });
+  });
+
+  it('maps a slow reply to Transient Timeout, a cut connection to Transient, 429 to Throttled with Retry-After', async () => {
+    const { server, cluster } = await setup();
+    const impatient = new KubernetesClusterApi({
+      kubeConfig: loadKubeConfig({ yaml: server.kubeconfig(CONTROLLER_USERNAME) }),
+      requestTimeoutMs: 200,
+    });
+    cleanups.push(() => impatient.close());
+    server.setFaults([{ fault: 'slow', rate: 1, verb: 'patch', delayMs: 1000 }]);
+    const slow = (await impatient
+      .labelNode('node-a', { a: 'b' })
+      .catch((e: unknown) => e)) as AllocatorError;
+    expect(slow).toMatchObject({ kind: 'Transient', code: 'Timeout' });
+    server.setFaults([{ fault: 'lostReply', rate: 1, verb: 'patch' }]);
+    const lost = (await impatient
+      .labelNode('node-a', { c: 'd' })
+      .catch((e: unknown) => e)) as AllocatorError;
+    expect(lost.kind).toBe('Transient');
+    expect(cluster.nodes().find((n) => n.name === 'node-a')?.labels['c']).toBe('d'); // it took effect
+    server.setFaults([{ fault: 'throttle', rate: 1, verb: 'get', retryAfterSeconds: 3 }]);
+    const throttled = (await impatient
+      .getPod('shop', 'x')
+      .catch((e: unknown) => e)) as AllocatorError;
+    expect(throttled).toMatchObject({ kind: 'Throttled', code: '429 TooManyRequests' });
+    expect(kubernetesFailureOf(throttled)?.retryAfterMs).toBe(3000);
+    server.setFaults([{ fault: 'error', rate: 1, verb: 'get', status: 503 }]);
+    const unavailable = (await impatient
+      .getPod('shop', 'x')
+      .catch((e: unknown) => e)) as AllocatorError;
+    expect(unavailable).toMatchObject({ kind: 'Transient', code: '503 ServiceUnavailable' });
   });
 
   it('maps a refused token to Unauthorized, with the status on the code', async () => {

@@ -78,8 +78,10 @@ async function settle(view: View, cluster: FakeCluster, timeoutMs = 20_000): Pro
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Creates, annotates (rising generations), recreates under the same name and deletes pods. */
+/** Generations only rise, across every churn of a test file. */
+let serial = 0;
+
 async function churn(cluster: FakeCluster, rounds: number): Promise<void> {
-  let serial = 0;
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < 8; i++) {
       const name = `p-${(round * 8 + i) % 40}`;
@@ -104,6 +106,8 @@ async function run(
   options: {
     watchHistory?: number;
     proxy?: (upstream: string) => Promise<{ url: string; close: () => Promise<void> }>;
+    /** Faults for a middle stretch of the churn (default: `faults` throughout). */
+    outage?: readonly KubernetesFaultRule[];
   },
 ): Promise<{ view: View; stats: ReturnType<KubernetesClusterApi['stats']> }> {
   const cluster = new FakeCluster({
@@ -116,6 +120,9 @@ async function run(
   const { server, kubeConfig, admin } = await startEmulatedApiServer(cluster, {
     namespaces: NAMESPACES,
     ...(options.watchHistory === undefined ? {} : { watchHistory: options.watchHistory }),
+    // Open watches are not cut by faults set later: end each within a second, so an outage
+    // reaches them all.
+    ...(options.outage === undefined ? {} : { maxWatchSeconds: 1 }),
     ...(options.proxy === undefined ? {} : { tls: false }),
     seed: 11,
   });
@@ -135,7 +142,14 @@ async function run(
     const { view, stop } = follow(api);
     view.errors = errors;
     server.setFaults(faults);
-    await churn(cluster, 25);
+    await churn(cluster, 12);
+    if (options.outage !== undefined) {
+      server.setFaults(options.outage);
+      await sleep(1200); // every open watch has ended, every new one is refused
+      await churn(cluster, 3);
+      server.setFaults(faults);
+    }
+    await churn(cluster, 12);
     server.setFaults([]);
     await settle(view, cluster);
     const stats = api.stats();

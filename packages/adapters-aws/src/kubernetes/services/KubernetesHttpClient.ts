@@ -8,7 +8,7 @@ import type { KubernetesTransport } from '../models/KubernetesTransport.js';
 
 /** Options of `KubernetesHttpClient`. */
 export interface KubernetesHttpClientOptions {
-  /** Time allowed for a whole non-streaming request; default 30 s. */
+  /** A non-streaming request fails (`Transient`, code `Timeout`) after this long without a byte; default 30 s. */
   requestTimeoutMs?: number;
   /** `User-Agent` header; default `podsg`. */
   userAgent?: string;

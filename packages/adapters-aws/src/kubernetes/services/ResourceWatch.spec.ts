@@ -256,6 +256,38 @@ describe('ResourceWatch', () => {
     expect(clock.sleeps.slice(0, 2)).toEqual([75, 150]);
   });
 
+  it('waits with backoff for a resource the cluster does not serve yet (CRD not installed)', async () => {
+    const notServed = toAllocatorError('list things', 404, '', undefined);
+    const transport = new ScriptedTransport(
+      [notServed, notServed, { metadata: { resourceVersion: '40' }, items: [object('a', '39')] }],
+      [],
+    );
+    const changes: ObjectChange<Thing>[] = [];
+    const clock = new InstantClock();
+    const watch = new ResourceWatch(
+      { ...things, optional: true },
+      { objects: new Map(), resourceVersion: '' },
+      {
+        transport,
+        clock,
+        random: () => 0.5,
+        backoff: { baseMs: 100, maxMs: 1000 },
+        watchTimeoutSeconds: 60,
+        pageSize: 2,
+        onChange: (change) => changes.push(change),
+        onError: () => undefined,
+      },
+    );
+    watch.start();
+    for (let i = 0; i < 50 && transport.watchVersions().length === 0; i++) {
+      await new Promise((r) => setImmediate(r));
+    }
+    watch.stop();
+    expect(clock.sleeps).toEqual([75, 150]);
+    expect(summary(changes)).toEqual(['upsert a@39']);
+    expect(transport.watchVersions()).toEqual(['40']);
+  });
+
   it('reports objects it cannot use and leaves them out', async () => {
     const transport = new ScriptedTransport(
       [

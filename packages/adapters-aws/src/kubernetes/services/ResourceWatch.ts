@@ -213,6 +213,16 @@ export class ResourceWatch<T> {
           await this.#relist();
           relist = false;
         }
+        if (this.#resourceVersion === '') {
+          // Not served (a CRD not installed): look again later, without hammering the server.
+          relist = true;
+          failures++;
+          await this.#options.clock.sleep(
+            backoffDelay(failures, this.#options.backoff, this.#options.random),
+            signal,
+          );
+          continue;
+        }
         await this.#watchOnce();
         if (this.#stopped()) return;
         // A stream the server ended normally is renewed at once, unless it carried nothing
@@ -282,7 +292,6 @@ export class ResourceWatch<T> {
 
   /** One watch request, until the server ends it. */
   async #watchOnce(): Promise<void> {
-    if (this.#resourceVersion === '') throw new Expired();
     const timeoutSeconds = Math.round(
       this.#options.watchTimeoutSeconds * (1 + this.#options.random()),
     );

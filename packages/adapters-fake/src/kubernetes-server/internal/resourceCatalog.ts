@@ -1,6 +1,7 @@
 import { isJsonObject, objectAt, stringAt } from '../../internal/kubernetesObjects.js';
 import type { KubernetesObject } from '../../models/KubernetesObject.js';
 import type { FakeResource } from '../../models/FakeClusterObjectChange.js';
+import { eventFromCore, eventToCore } from './eventConversion.js';
 import { stringPath } from './selectors.js';
 
 /** A CRD's `additionalPrinterColumns` entry. */
@@ -27,6 +28,12 @@ export interface ServedResource extends FakeResource {
   fields: Readonly<Record<string, (object: KubernetesObject) => string>>;
   /** Printer columns of a custom resource, per version. */
   printerColumns: Readonly<Record<string, PrinterColumn[]>>;
+  /** Another resource's store this one shows converted (events.k8s.io events are core events). */
+  storage?: {
+    resource: FakeResource;
+    fromStorage: (object: KubernetesObject) => KubernetesObject;
+    toStorage: (object: KubernetesObject) => KubernetesObject;
+  };
 }
 
 /** The verbs every served resource supports. */
@@ -118,20 +125,27 @@ export const BUILT_IN_RESOURCES: readonly ServedResource[] = [
       ].map((f) => [f, stringPath(f)]),
     ),
   }),
-  builtIn('events.k8s.io', 'v1', 'events', 'Event', true, {
-    shortNames: ['ev'],
-    fields: Object.fromEntries(
-      [
-        'regarding.kind',
-        'regarding.namespace',
-        'regarding.name',
-        'regarding.uid',
-        'reason',
-        'reportingController',
-        'type',
-      ].map((f) => [f, stringPath(f)]),
-    ),
-  }),
+  {
+    ...builtIn('events.k8s.io', 'v1', 'events', 'Event', true, {
+      shortNames: ['ev'],
+      fields: Object.fromEntries(
+        [
+          'regarding.kind',
+          'regarding.namespace',
+          'regarding.name',
+          'regarding.uid',
+          'reason',
+          'reportingController',
+          'type',
+        ].map((f) => [f, stringPath(f)]),
+      ),
+    }),
+    storage: {
+      resource: { group: '', resource: 'events', kind: 'Event', namespaced: true },
+      fromStorage: eventFromCore,
+      toStorage: eventToCore,
+    },
+  },
   builtIn('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   builtIn(CRD_GROUP, 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, {
     shortNames: ['crd', 'crds'],
