@@ -65,7 +65,7 @@ describe('BranchController through both production adapters over HTTP, with faul
       ],
       watchHistory: 40,
       kubernetesFaults: [
-        { fault: 'dropWatch', rate: 0.3, delayMs: 300 },
+        { fault: 'dropWatch', rate: 0.6, delayMs: 300 },
         { fault: 'throttle', rate: 0.05, verb: 'patch', retryAfterSeconds: 1 },
         { fault: 'error', rate: 0.05, status: 503 },
         { fault: 'lostReply', rate: 0.03, verb: 'patch' },

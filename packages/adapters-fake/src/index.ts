@@ -68,3 +68,12 @@ export type {
 } from './emulators/startEmulators.js';
 export { compileFabricRuleset } from './vpc-fabric/compileFabricRuleset.js';
 export type { FabricInterface, FabricRulesetInput } from './vpc-fabric/FabricRulesetInput.js';
+export { planFabric } from './vpc-fabric/planFabric.js';
+export type {
+  FabricAttachment,
+  FabricLink,
+  FabricModelView,
+  FabricPlan,
+} from './vpc-fabric/planFabric.js';
+export { KernelVpcFabric } from './vpc-fabric/KernelVpcFabric.js';
+export type { KernelVpcFabricEvent, KernelVpcFabricOptions } from './vpc-fabric/KernelVpcFabric.js';
