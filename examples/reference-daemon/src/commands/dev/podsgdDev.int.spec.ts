@@ -263,7 +263,13 @@ describe.skipIf(!!why)('podsgd dev, end to end', () => {
     );
     expect(branchPod.spec.nodeName).toMatch(/^node-[ab]$/);
     const eniId = eniOf(branchPod) ?? '';
-    expect(await branchInterfaces(dev)).toEqual([eniId]);
+    // EC2 is eventually consistent: a new interface shows in describe calls after a moment.
+    expect(
+      await waitFor(async () => {
+        const branches = await branchInterfaces(dev);
+        return branches.length > 0 ? branches : undefined;
+      }, 10_000),
+    ).toEqual([eniId]);
 
     // The node agent of the pod's node answers what podsg-cni asks.
     const agents = JSON.parse(
