@@ -6,6 +6,7 @@ import { InMemoryLeaseClient } from '../controller/leader/InMemoryLeaseClient.js
 import type { Ec2PermissionPreflight } from '../controller/ports/Ec2PermissionPreflight.js';
 import type { WebhookConfigurationKind } from '../controller/ports/WebhookCaBundleApi.js';
 import { readScenarioFile } from '../simulate/io/readScenarioFile.js';
+import { buildScenarioCloud } from '../simulate/services/buildScenarioCloud.js';
 import type { Scenario } from '../simulate/models/Scenario.js';
 import type { KubernetesApis } from './productionAdapters.js';
 
@@ -30,30 +31,9 @@ export class FakeCloud {
   readonly #objects: readonly Record<string, unknown>[];
 
   private constructor(scenario: Scenario) {
-    const { cluster, ec2 } = scenario;
-    this.ec2 = new FakeEc2({
-      clock: this.clock,
-      vpc: cluster.vpc,
-      subnets: cluster.subnets,
-      securityGroups: cluster.securityGroups,
-      ...(ec2.latencyMs === null ? {} : { latencyMs: ec2.latencyMs }),
-      throttle: ec2.throttle,
-      faults: ec2.faults,
-      visibilityDelayMs: ec2.visibilityDelayMs,
-    });
-    this.cluster = new FakeCluster({ clock: this.clock });
-    for (const node of cluster.nodes) {
-      const instance = this.ec2.addInstance({
-        instanceType: node.instanceType,
-        subnetId: node.subnet,
-      });
-      this.cluster.addNode({
-        name: node.name,
-        instanceId: instance.instanceId,
-        instanceType: node.instanceType,
-        labels: node.labels,
-      });
-    }
+    const cloud = buildScenarioCloud(scenario, this.clock);
+    this.ec2 = cloud.ec2;
+    this.cluster = cloud.cluster;
     this.#objects = scenario.objects;
   }
 

@@ -19,6 +19,7 @@ import { planPodNetwork } from '@podsg/cni';
 import { parseSecurityGroupPolicy, PolicyIndex } from '@podsg/policy';
 import { readyPercentiles, toSeconds } from '../calculations/percentiles.js';
 import { summarizeEc2Faults } from '../calculations/summarizeEc2Faults.js';
+import { buildScenarioCloud } from './buildScenarioCloud.js';
 import type { GeneratePods, Scenario, TimelineStep } from '../models/Scenario.js';
 import type {
   SimulatedInterfaceReport,
@@ -76,31 +77,9 @@ export class Simulation {
     readonly seed = 1,
     readonly controllerOptions: Partial<Omit<BranchControllerOptions, 'clusterName'>> = {},
   ) {
-    const { cluster, ec2 } = scenario;
-    this.ec2 = new FakeEc2({
-      clock: this.clock,
-      seed,
-      vpc: cluster.vpc,
-      subnets: cluster.subnets,
-      securityGroups: cluster.securityGroups,
-      ...(ec2.latencyMs === null ? {} : { latencyMs: ec2.latencyMs }),
-      throttle: ec2.throttle,
-      faults: ec2.faults,
-      visibilityDelayMs: ec2.visibilityDelayMs,
-    });
-    this.cluster = new FakeCluster({ clock: this.clock, seed });
-    for (const node of cluster.nodes) {
-      const instance = this.ec2.addInstance({
-        instanceType: node.instanceType,
-        subnetId: node.subnet,
-      });
-      this.cluster.addNode({
-        name: node.name,
-        instanceId: instance.instanceId,
-        instanceType: node.instanceType,
-        labels: node.labels,
-      });
-    }
+    const cloud = buildScenarioCloud(scenario, this.clock, seed);
+    this.ec2 = cloud.ec2;
+    this.cluster = cloud.cluster;
     this.#controller = this.#newController();
   }
 
