@@ -235,6 +235,26 @@ async function expectConverged(dev: Dev, count: number, timeoutMs: number): Prom
 }
 
 describe.skipIf(!!why)('podsgd dev, end to end', () => {
+  it('--scenario plays the objects once ready, then the timeline in real time', async () => {
+    const play = fileURLToPath(new URL('./testdata/play.yaml', import.meta.url));
+    const dev = await startDev('play', ['--cluster', play, '--scenario', play, '--replicas', '1']);
+    await waitFor(
+      () => (dev.out.includes('podsgd dev: scenario step at 2 s played') ? true : undefined),
+      20_000,
+      () => dev.out.join('\n'),
+    );
+    const annotated = await waitFor(
+      async () => {
+        const all = await pods(dev);
+        return all.length === 3 && all.every(eniOf) ? all : undefined;
+      },
+      20_000,
+      () => dev.out.join('\n'),
+    );
+    expect(annotated.map((pod) => pod.metadata.name).sort()).toEqual(['api-1', 'api-2', 'api-3']);
+    expect(dev.out).toContain('podsgd dev: scenario: 2 objects applied');
+  }, 60_000);
+
   it('pods created with kubectl are mutated over TLS, get trunk and branch through EC2, are annotated; the agent answers podsg-cni; only the controller may set the annotation', async () => {
     const dev = await startDev('chain');
     expect(await kubectl(dev, ['apply', '-f', '-'], policyAndServiceAccount)).toMatchObject({
@@ -263,7 +283,13 @@ describe.skipIf(!!why)('podsgd dev, end to end', () => {
     );
     expect(branchPod.spec.nodeName).toMatch(/^node-[ab]$/);
     const eniId = eniOf(branchPod) ?? '';
-    expect(await branchInterfaces(dev)).toEqual([eniId]);
+    // EC2 is eventually consistent: a new interface shows in describe calls after a moment.
+    expect(
+      await waitFor(async () => {
+        const branches = await branchInterfaces(dev);
+        return branches.length > 0 ? branches : undefined;
+      }, 10_000),
+    ).toEqual([eniId]);
 
     // The node agent of the pod's node answers what podsg-cni asks.
     const agents = JSON.parse(
