@@ -1,7 +1,8 @@
 /* global console, process */
 // In the VM (run by init with the real node): drives the real podsg-cni against a stub
 // agent on a dummy trunk link and asserts the kernel state with `ip -j`, as docs/architecture.md
-// ("Route plan", "CNI plugin and node agent") specifies. Prints `KTEST PASS name`,
+// ("Route plan", "CNI plugin and node agent") specifies; then plays the walkthrough through
+// the real daemon chain (walkthrough.js). Prints `KTEST PASS name`,
 // `KTEST FAIL name: reason`, and finally `kernel: N passed, M failed`.
 //
 // `ktest.mode=selfcheck` on the kernel command line runs only the harness self-check
@@ -15,6 +16,7 @@ const IP = '/usr/bin/ip'; // iproute2, not the busybox applet
 const PLUGIN = '/podsg/examples/reference-daemon/bin/podsg-cni.js';
 const AGENT_SOCKET = '/run/podsg/agent.sock';
 const PLUGIN_LOG = '/tmp/podsg-cni.log';
+const WALKTHROUGH = '/podsg/scripts/kernel-test/walkthrough.js';
 const TRUNK = 'eth1';
 const VPC_NETNS = 'ktest-vpc'; // the far end of the trunk: the VPC's side of each VLAN
 const MTU = 9001;
@@ -41,6 +43,28 @@ function check(name, assertion) {
     console.log(`KTEST FAIL ${name}: ${reason.replace(/\s*\n\s*/g, ' | ')}`);
     return false;
   }
+}
+
+/** `check` for an assertion that may be async (resolves to whether it passed). */
+async function checkAsync(name, assertion) {
+  let outcome;
+  const passedNow = check(name, () => {
+    outcome = assertion();
+  });
+  if (!passedNow || !(outcome instanceof Promise)) return passedNow;
+  passed -= 1; // counted again below, once the promise settles
+  return outcome.then(
+    () => {
+      passed += 1;
+      return true;
+    },
+    (error) => {
+      failed += 1;
+      const reason = error instanceof Error ? error.message : String(error);
+      console.log(`KTEST FAIL ${name}: ${reason.replace(/\s*\n\s*/g, ' | ')}`);
+      return false;
+    },
+  );
 }
 
 function expect(condition, message) {
@@ -548,6 +572,15 @@ async function pluginTest() {
   }
 }
 
+// ---- the walkthrough through the real daemon chain (walkthrough.js) ------------------
+
+async function walkthroughTest() {
+  // The plugin test's VPC namespace took the trunk with it; its veth goes asynchronously.
+  for (let i = 0; i < 100 && linkExists(TRUNK); i += 1) await sleep(100);
+  const { walkthrough } = await import(WALKTHROUGH);
+  await walkthrough({ check: checkAsync, expect, run, must });
+}
+
 // ---- main ------------------------------------------------------------------------------
 
 try {
@@ -579,6 +612,7 @@ try {
   });
   selfCheck();
   if (mode !== 'selfcheck') await pluginTest();
+  if (mode !== 'selfcheck') await walkthroughTest();
 } catch (error) {
   failed += 1;
   console.log(

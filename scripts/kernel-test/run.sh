@@ -8,7 +8,7 @@
 # Environment:
 #   PODSG_KERNEL_CACHE     kernel cache, outside the repo (default ~/.cache/podsg-kernel)
 #   PODSG_KERNEL_PACKAGE   pin the kernel package (default: what linux-image-cloud-amd64 depends on)
-#   PODSG_KTEST_TIMEOUT    seconds before the VM is killed (default 300)
+#   PODSG_KTEST_TIMEOUT    seconds before the VM is killed (default 600)
 #   PODSG_KTEST_SELFCHECK  1: only the harness self-check (VLAN made by hand), no plugin needed
 # See README.md next to this file.
 set -euo pipefail
@@ -16,9 +16,9 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${PODSG_KERNEL_CACHE:-$HOME/.cache/podsg-kernel}
-timeout_s=${PODSG_KTEST_TIMEOUT:-300}
+timeout_s=${PODSG_KTEST_TIMEOUT:-600}
 selfcheck=${PODSG_KTEST_SELFCHECK:-0}
-modules=(8021q dummy veth nf_tables) # insmod'ed in the VM with their dependencies
+modules=(8021q dummy veth nf_tables nft_ct) # insmod'ed in the VM with their dependencies
 plugin_bin=examples/reference-daemon/bin/podsg-cni.js
 plugin_dist=examples/reference-daemon/dist/bin/podsg-cni.js
 
@@ -37,7 +37,7 @@ trap 'rm -rf "$work"' EXIT
 missing=()
 for pair in qemu-system-x86_64:qemu-system-x86 busybox:busybox-static cpio:cpio gzip:gzip \
   apt-get:apt apt-cache:apt dpkg-deb:dpkg node:nodejs ldd:libc-bin timeout:coreutils \
-  flock:util-linux nsenter:util-linux unshare:util-linux nft:nftables; do
+  flock:util-linux nsenter:util-linux unshare:util-linux nft:nftables openssl:openssl; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair%%:*} (Debian package ${pair#*:})")
 done
 [ -x /usr/bin/ip ] || missing+=("/usr/bin/ip (Debian package iproute2)")
@@ -151,6 +151,12 @@ add_binary "$(command -v nft)" /usr/sbin/nft
 add_binary "$(command -v nsenter)" /usr/bin/nsenter
 add_binary "$(command -v unshare)" /usr/bin/unshare
 add_binary "$(command -v node)" /usr/bin/node
+add_binary "$(command -v openssl)" /usr/bin/openssl # the walkthrough's webhook certificates
+if [ -f /etc/ssl/openssl.cnf ]; then
+  mkdir -p "$root/etc/ssl" "$root/usr/lib"
+  cp /etc/ssl/openssl.cnf "$root/etc/ssl/"
+  cp -a /usr/lib/ssl "$root/usr/lib/"
+fi
 [ -d /etc/iproute2 ] && cp -a /etc/iproute2 "$root/etc/"
 cp "$entry"/modules/*.ko "$entry/modules/load-order" "$root/lib/modules/podsg/"
 
@@ -161,8 +167,18 @@ cp "$entry"/modules/*.ko "$entry/modules/load-order" "$root/lib/modules/podsg/"
   tar -cf - --exclude='*.d.ts' --exclude='*.map' --exclude='*.spec.*' --exclude='*.bench.*' \
     --exclude='*.tsbuildinfo' package.json packages/*/package.json packages/*/dist \
     examples/reference-daemon/package.json examples/reference-daemon/bin examples/reference-daemon/dist \
-    node_modules/@podsg
+    examples/reference-daemon/deploy node_modules/@podsg
 ) | tar -C "$root/podsg" -xf -
+mkdir -p "$root/podsg/scripts/kernel-test"
+cp "$here/walkthrough.js" "$root/podsg/scripts/kernel-test/"
+# The walkthrough runs the whole daemon chain (emulators, controller, node agent), so the
+# image also holds every production dependency (npm ls --omit=dev), without types and maps.
+if [ "$mode" = plugin ]; then
+  (cd "$repo" && npm ls --omit=dev --parseable --all 2>/dev/null | sed "s#^$repo/##" \
+    | grep 'node_modules/' | grep -v 'node_modules/@podsg' | sort -u >"$work/production-packages")
+  (cd "$repo" && tar -cf - --exclude='*.d.ts' --exclude='*.d.mts' --exclude='*.d.cts' --exclude='*.map' \
+    --exclude='*.md' -T "$work/production-packages") | tar -C "$root/podsg" -xf -
+fi
 
 # Third-party packages: exactly those the podsg-cni bin loads (traced on the host).
 host_checks="$root/podsg-ktest/host-checks"
@@ -210,7 +226,7 @@ firmware=()
 [ -f /usr/share/qemu/qboot.rom ] && firmware=(-bios qboot.rom)
 started=$(now)
 set +e
-timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -nographic -no-reboot \
+timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -m 2048 -nographic -no-reboot \
   -nic none "${firmware[@]}" -kernel "$entry/vmlinuz" -initrd "$work/initramfs.gz" \
   -append "console=ttyS0 panic=-1 quiet ktest.mode=$mode" </dev/null 2>&1 | tr -d '\r' | tee "$console"
 qemu_status=${PIPESTATUS[0]}

@@ -5,17 +5,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { KubernetesHttpClient, loadKubeConfig } from '@podsg/adapters-aws';
-import {
-  startEmulators,
-  type Emulators,
-  type FakeEc2Server,
-  type FakeKubernetesServer,
-} from '@podsg/adapters-fake';
+import { startEmulators, type Emulators } from '@podsg/adapters-fake';
 import { PodsgdCliError } from '../../cli/errors/PodsgdCliError.js';
 import { generateWebhookCertificate } from '../../controller/webhooks/generateWebhookCertificate.js';
 import { readScenarioFile } from '../../simulate/io/readScenarioFile.js';
 import type { Scenario } from '../../simulate/models/Scenario.js';
+import { devPrimaryConflist } from '../calculations/devPrimaryConflist.js';
 import { devWebhookConfiguration } from '../calculations/devWebhookConfiguration.js';
+import { readDevFaults, type DevFaults } from '../io/readDevFaults.js';
 import { DaemonProcess, type DaemonLogLine } from './DaemonProcess.js';
 import { KubernetesObjectWriter, WRITABLE_KINDS } from './KubernetesObjectWriter.js';
 import { TcpFailoverProxy } from './TcpFailoverProxy.js';
@@ -139,7 +136,8 @@ export class DevEnvironment {
       await rm(join(dir, sub), { recursive: true, force: true });
       await mkdir(join(dir, sub), { mode: 0o700 });
     }
-    const faults = options.faultsFile === undefined ? null : await readFaults(options.faultsFile);
+    const faults =
+      options.faultsFile === undefined ? null : await readDevFaults(options.faultsFile);
     const cloud = await startEmulators({
       ...(faults?.watchHistory === undefined ? {} : { watchHistory: faults.watchHistory }),
       cluster: clusterScenario.cluster,
@@ -274,9 +272,13 @@ export class DevEnvironment {
       const cniConfDir = join(nodeDir, 'net.d');
       await mkdir(cniBinDir, { recursive: true, mode: 0o700 });
       await mkdir(cniConfDir, { recursive: true, mode: 0o700 });
-      await writeFile(join(cniConfDir, '10-ptp.conflist'), primaryConflist(join(nodeDir, 'ipam')), {
-        mode: 0o600,
-      });
+      await writeFile(
+        join(cniConfDir, '10-ptp.conflist'),
+        devPrimaryConflist(join(nodeDir, 'ipam')),
+        {
+          mode: 0o600,
+        },
+      );
       const agentSocket = join(nodeDir, 'agent.sock');
       const opsPort = await freePort();
       this.#spawn(
@@ -509,48 +511,6 @@ export class DevEnvironment {
   }
 }
 
-/** The `--faults` file: wire fault rules of both emulators, and the watch history kept. */
-interface DevFaults {
-  file: string;
-  ec2: Parameters<FakeEc2Server['setFaults']>[0];
-  kubernetes: Parameters<FakeKubernetesServer['setFaults']>[0];
-  watchHistory?: number;
-}
-
-async function readFaults(file: string): Promise<DevFaults> {
-  const fail = (message: string): never => {
-    throw new PodsgdCliError('InvalidInput', `--faults ${file}: ${message}`, file);
-  };
-  const text = await readFile(file, 'utf8').catch((cause: unknown) =>
-    fail(cause instanceof Error ? cause.message : String(cause)),
-  );
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (cause) {
-    fail(cause instanceof Error ? cause.message : String(cause));
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    return fail('not a JSON object');
-  }
-  const { ec2 = [], kubernetes = [], watchHistory, ...rest } = parsed as Record<string, unknown>;
-  const unknownKeys = Object.keys(rest);
-  if (unknownKeys.length > 0) {
-    fail(`unknown field ${unknownKeys.join(', ')} (ec2, kubernetes, watchHistory)`);
-  }
-  if (!Array.isArray(ec2)) fail('ec2: not a list');
-  if (!Array.isArray(kubernetes)) fail('kubernetes: not a list');
-  if (watchHistory !== undefined && !(Number.isInteger(watchHistory) && Number(watchHistory) > 0)) {
-    fail('watchHistory: not a positive integer');
-  }
-  return {
-    file,
-    ec2: ec2 as DevFaults['ec2'],
-    kubernetes: kubernetes as DevFaults['kubernetes'],
-    ...(watchHistory === undefined ? {} : { watchHistory: Number(watchHistory) }),
-  };
-}
-
 /** The parent's environment without what would point children elsewhere, plus the EC2 keys. */
 function childEnvironment(
   parent: Readonly<Record<string, string | undefined>>,
@@ -570,25 +530,6 @@ function childEnvironment(
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
   };
-}
-
-/** The nodes' primary CNI in dev: ptp with host-local addresses kept in `ipamDir`. */
-function primaryConflist(ipamDir: string): string {
-  return `${JSON.stringify(
-    {
-      cniVersion: '1.0.0',
-      name: 'podsg-dev',
-      plugins: [
-        {
-          type: 'ptp',
-          ipMasq: false,
-          ipam: { type: 'host-local', ranges: [[{ subnet: '10.244.0.0/24' }]], dataDir: ipamDir },
-        },
-      ],
-    },
-    null,
-    2,
-  )}\n`;
 }
 
 function freePort(): Promise<number> {

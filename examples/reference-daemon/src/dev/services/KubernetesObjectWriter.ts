@@ -1,5 +1,6 @@
 import { AllocatorError } from '@podsg/allocator';
 import type { KubernetesTransport } from '@podsg/adapters-aws';
+import { PodsgdCliError } from '../../cli/errors/PodsgdCliError.js';
 
 /** Where the API serves the kinds `podsgd dev` writes. */
 const RESOURCES: Readonly<Record<string, { base: string; plural: string; namespaced: boolean }>> = {
@@ -99,15 +100,15 @@ export class KubernetesObjectWriter {
     const key = `${String(object['apiVersion'])}/${String(object['kind'])}`;
     const resource = RESOURCES[key];
     if (resource === undefined) {
-      throw new AllocatorError(
-        'Invalid',
+      throw new PodsgdCliError(
+        'InvalidInput',
         `podsgd dev: cannot write ${key} (known: ${WRITABLE_KINDS.join(', ')})`,
       );
     }
     const metadata = (object['metadata'] ?? {}) as Record<string, unknown>;
     const name = typeof metadata['name'] === 'string' ? metadata['name'] : '';
     if (name === '') {
-      throw new AllocatorError('Invalid', `podsgd dev: ${key} without metadata.name`);
+      throw new PodsgdCliError('InvalidInput', `podsgd dev: ${key} without metadata.name`);
     }
     const namespace = typeof metadata['namespace'] === 'string' ? metadata['namespace'] : 'default';
     const collection = resource.namespaced
