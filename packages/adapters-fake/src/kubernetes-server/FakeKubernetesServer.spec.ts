@@ -713,6 +713,27 @@ describe('FakeKubernetesServer faults', () => {
     expect(cluster.podManifest('default', 'web-1')).not.toBeNull();
   });
 
+  it('expires watches with 410 and refuses updates with 409 when told to', async () => {
+    await start({
+      faults: [
+        { fault: 'expireWatch', rate: 1, delayMs: 50 },
+        { fault: 'conflict', rate: 1, resource: 'pods' },
+      ],
+    });
+    const events = await watchEvents('/api/v1/nodes?watch=1&resourceVersion=0', 10);
+    expect(events.map((e) => e.type)).toEqual(['ADDED', 'ERROR']);
+    expect(events[1]?.object).toMatchObject({ code: 410, reason: 'Expired' });
+    await call('POST', '/api/v1/namespaces/default/pods', pod('web-1'));
+    const patched = await call(
+      'PATCH',
+      '/api/v1/namespaces/default/pods/web-1',
+      { metadata: { labels: { a: 'b' } } },
+      { 'Content-Type': 'application/merge-patch+json' },
+    );
+    expect(patched.status).toBe(409);
+    expect(cluster.pods()[0]?.labels).toEqual({});
+  });
+
   it('cuts watches, and draws faults from its seed', async () => {
     await start({ faults: [{ fault: 'dropWatch', rate: 1, delayMs: 50 }] });
     await expect(watchEvents('/api/v1/pods?watch=1', 1000)).rejects.toThrow();

@@ -48,6 +48,15 @@ import type {
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-podsg-fake' };
 const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+const FAULTS: readonly KubernetesFaultRule['fault'][] = [
+  'throttle',
+  'error',
+  'slow',
+  'lostReply',
+  'dropWatch',
+  'expireWatch',
+  'conflict',
+];
 
 /** What a parsed resource path names. */
 interface ResourceRequest {
@@ -379,7 +388,9 @@ export class FakeKubernetesServer {
       if (rule.verb !== undefined && rule.verb !== '*' && rule.verb !== verb) continue;
       if (rule.resource !== undefined && rule.resource !== '*' && rule.resource !== resource)
         continue;
-      if (rule.fault === 'dropWatch' && verb !== 'watch') continue;
+      if ((rule.fault === 'dropWatch' || rule.fault === 'expireWatch') && verb !== 'watch')
+        continue;
+      if (rule.fault === 'conflict' && verb !== 'update' && verb !== 'patch') continue;
       if (!(this.faultRandom.next() < rule.rate)) continue;
       switch (rule.fault) {
         case 'throttle': {
@@ -409,6 +420,16 @@ export class FakeKubernetesServer {
         case 'dropWatch':
           reply.dropAfterMs = this.faultRandom.next() * (rule.delayMs ?? 1000);
           break;
+        case 'expireWatch':
+          reply.expireAfterMs = this.faultRandom.next() * (rule.delayMs ?? 1000);
+          break;
+        case 'conflict':
+          throw new KubernetesStatusFailure(
+            409,
+            'Conflict',
+            `Operation cannot be fulfilled on ${resource}: the object has been modified; please apply your changes to the latest version and try again (injected)`,
+            { kind: resource },
+          );
       }
     }
   }
@@ -586,15 +607,7 @@ export class FakeKubernetesServer {
       resourceVersion !== '0' &&
       !sendInitialEvents
     ) {
-      write('ERROR', {
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Failure',
-        message: `too old resource version: ${resourceVersion} (${this.cluster.resourceVersion})`,
-        reason: 'Expired',
-        code: 410,
-      });
+      write('ERROR', expiredStatus(resourceVersion, this.cluster.resourceVersion));
       watch.stop();
       return;
     }
@@ -615,6 +628,20 @@ export class FakeKubernetesServer {
         timers.push(setTimeout(tick, this.bookmarkIntervalMs));
       };
       timers.push(setTimeout(tick, this.bookmarkIntervalMs));
+    }
+    if (reply.expireAfterMs !== undefined) {
+      timers.push(
+        setTimeout(() => {
+          write(
+            'ERROR',
+            expiredStatus(
+              resourceVersion === '' ? '0' : resourceVersion,
+              this.cluster.resourceVersion,
+            ),
+          );
+          watch.stop();
+        }, reply.expireAfterMs),
+      );
     }
     if (reply.dropAfterMs !== undefined) {
       timers.push(
@@ -1133,6 +1160,8 @@ interface Reply {
   lost: boolean;
   /** Cut this watch after so many ms. */
   dropAfterMs?: number;
+  /** End this watch with a 410 Expired event after so many ms. */
+  expireAfterMs?: number;
 }
 
 function send(
@@ -1159,6 +1188,19 @@ function send(
     ...headers,
   });
   response.end(text);
+}
+
+/** The watch event body that tells a client its resourceVersion is gone: relist. */
+function expiredStatus(resourceVersion: string, current: string): KubernetesObject {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: `too old resource version: ${resourceVersion} (${current})`,
+    reason: 'Expired',
+    code: 410,
+  };
 }
 
 function notFoundPath(): KubernetesStatusFailure {
@@ -1570,7 +1612,7 @@ function validateFaults(faults: readonly KubernetesFaultRule[]): readonly Kubern
         `FakeKubernetesServer option faults[${index}].rate: ${rule.rate} is not a probability`,
       );
     }
-    if (!['throttle', 'error', 'slow', 'lostReply', 'dropWatch'].includes(rule.fault)) {
+    if (!FAULTS.includes(rule.fault)) {
       throw new AllocatorError(
         'Invalid',
         `FakeKubernetesServer option faults[${index}].fault: '${rule.fault as string}' is unknown`,
