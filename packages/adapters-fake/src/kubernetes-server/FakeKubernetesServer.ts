@@ -47,6 +47,8 @@ import type {
 /** The request body limit of the API server (3 MiB). */
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-podsg-fake' };
+/** Unsent watch events a client may leave queued before its watch is cut. */
+const MAX_WATCH_BACKLOG_BYTES = 16 * 1024 * 1024;
 const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const FAULTS: readonly KubernetesFaultRule['fault'][] = [
   'throttle',
@@ -563,6 +565,11 @@ export class FakeKubernetesServer {
               )
             : render(object, target);
       response.write(`${JSON.stringify({ type, object: rendered })}\n`);
+      // A client that does not read is dropped, as the API server drops a watcher that lags.
+      if (response.writableLength > MAX_WATCH_BACKLOG_BYTES) {
+        response.socket?.destroy();
+        watch.stop();
+      }
     };
     const bookmark = (annotations?: Record<string, string>): void => {
       write('BOOKMARK', {

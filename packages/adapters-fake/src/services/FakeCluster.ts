@@ -1436,12 +1436,16 @@ export class FakeCluster implements ClusterApi {
     }
     const finalizers = metadata?.['finalizers'];
     const next = structuredClone(record.manifest);
-    next['metadata'] = {
+    const nextMetadata: JsonObject = {
       ...currentMetadata,
       labels,
       annotations,
       ...(Array.isArray(finalizers) ? { finalizers: structuredClone(finalizers) } : {}),
     };
+    // Empty maps are absent, as the API server's JSON omits them.
+    if (Object.keys(labels).length === 0) Reflect.deleteProperty(nextMetadata, 'labels');
+    if (Object.keys(annotations).length === 0) Reflect.deleteProperty(nextMetadata, 'annotations');
+    next['metadata'] = nextMetadata;
     next['spec'] = structuredClone(nextSpec);
     if (jsonEqual(next, record.manifest)) return structuredClone(record.manifest);
     const now = this.clock.now();
