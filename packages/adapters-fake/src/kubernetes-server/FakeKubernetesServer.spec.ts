@@ -242,6 +242,24 @@ describe('FakeKubernetesServer', () => {
     });
   });
 
+  it('answers a continue token older than its history with 410 Expired', async () => {
+    await server.close();
+    await start({ watchHistory: 2 });
+    for (const name of ['a', 'b', 'c'])
+      await call('POST', '/api/v1/namespaces/default/pods', pod(name));
+    const first = await call('GET', '/api/v1/pods?limit=1');
+    const token = (first.body['metadata'] as { continue: string }).continue;
+    for (let i = 0; i < 10; i++) {
+      await call('POST', '/api/v1/namespaces/default/serviceaccounts', {
+        metadata: { name: `sa-${i}` },
+      });
+    }
+    const stale = await call('GET', `/api/v1/pods?limit=1&continue=${token}`);
+    expect(stale.status).toBe(410);
+    expect(stale.body['reason']).toBe('Expired');
+    expect((await call('GET', '/api/v1/pods?limit=1&continue=garbage')).status).toBe(400);
+  });
+
   it('turns bad input into a Status with a reason, never a crash', async () => {
     const malformed = await call('POST', '/api/v1/namespaces/default/pods', '{"metadata": ');
     expect(malformed.status).toBe(400);
