@@ -591,6 +591,7 @@ export class FakeKubernetesServer {
     };
     this.watches.add(watch);
     response.once('close', watch.stop);
+    response.on('error', watch.stop); // a broken connection ends the watch, never the process
     const key = storageKey(target.resource);
     const deliver = (change: FakeClusterObjectChange): void => {
       if (change.resource !== key) return;
