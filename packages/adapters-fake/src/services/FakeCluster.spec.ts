@@ -452,6 +452,20 @@ describe('FakeCluster object API and change log', () => {
     });
   });
 
+  it('deletes pods through the object API with their grace period, refusing a negative one', async () => {
+    const { cluster } = setup();
+    await cluster.createPod(pod('web-1'));
+    const pods = { group: '', resource: 'pods', kind: 'Pod', namespaced: true };
+    expectKind(
+      await rejection(cluster.deleteObject(pods, 'default', 'web-1', { gracePeriodSeconds: -1 })),
+      'Invalid',
+      /negative/,
+    );
+    const deleted = await cluster.deleteObject(pods, 'default', 'web-1', { gracePeriodSeconds: 0 });
+    expect((deleted['metadata'] as { name: string }).name).toBe('web-1');
+    expect(cluster.podManifest('default', 'web-1')).toBeNull();
+  });
+
   it('keeps an object with finalizers until they are removed', async () => {
     const { cluster } = setup();
     const lease = await cluster.createObject(leases, {

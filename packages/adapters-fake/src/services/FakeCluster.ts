@@ -862,29 +862,29 @@ export class FakeCluster implements ClusterApi {
    * `deletionTimestamp` and stay until their finalizers are removed. Resolves to the object as
    * deleted (or as now terminating).
    */
-  deleteObject(
+  async deleteObject(
     resource: FakeResource,
     namespace: string | null,
     name: string,
     options: { gracePeriodSeconds?: number; uid?: string; resourceVersion?: string } = {},
   ): Promise<JsonObject> {
+    const current = this.getObject(resource, namespace, name);
+    if (current === null) throw notFound(resource, name, namespace);
+    checkPreconditions(resource, current, options);
+    if (resourceKey(resource) === 'pods') {
+      const grace = options.gracePeriodSeconds;
+      await this.deletePod(
+        namespace ?? '',
+        name,
+        grace === undefined ? {} : { gracePeriodSeconds: grace },
+      );
+      return (
+        this.podManifest(namespace ?? '', name) ??
+        withResourceVersion(current, this.resourceVersion)
+      );
+    }
     return this.settleWith(() => {
-      const current = this.getObject(resource, namespace, name);
-      if (current === null) throw notFound(resource, name, namespace);
-      checkPreconditions(resource, current, options);
       switch (resourceKey(resource)) {
-        case 'pods': {
-          const grace = options.gracePeriodSeconds;
-          void this.deletePod(
-            namespace ?? '',
-            name,
-            grace === undefined ? {} : { gracePeriodSeconds: grace },
-          );
-          return (
-            this.podManifest(namespace ?? '', name) ??
-            withResourceVersion(current, this.resourceVersion)
-          );
-        }
         case 'nodes':
           this.deleteNode(name);
           return withResourceVersion(current, this.resourceVersion);
