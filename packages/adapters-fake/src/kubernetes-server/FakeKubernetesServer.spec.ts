@@ -87,7 +87,7 @@ async function watchEvents(
 }
 
 function nameOf(object: unknown): string {
-  return (object as { metadata: { name: string } }).metadata.name;
+  return (object as { metadata: { name?: string } }).metadata.name ?? '';
 }
 
 describe('FakeKubernetesServer', () => {
@@ -226,6 +226,23 @@ describe('FakeKubernetesServer', () => {
       'MODIFIED web-1', // bound by the scheduler
       'DELETED web-1',
     ]);
+  });
+
+  it('streams the current objects first for sendInitialEvents, ending them with a bookmark', async () => {
+    await call('POST', '/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'a' } });
+    await call('POST', '/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'b' } });
+    const events = await watchEvents(
+      '/api/v1/serviceaccounts?watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan',
+      3,
+    );
+    expect(events.map((e) => `${e.type} ${nameOf(e.object)}`.trim())).toEqual([
+      'ADDED a',
+      'ADDED b',
+      'BOOKMARK',
+    ]);
+    expect(events[2]?.object).toMatchObject({
+      metadata: { annotations: { 'k8s.io/initial-events-end': 'true' } },
+    });
   });
 
   it('answers a watch from a resourceVersion older than its history with 410 Expired', async () => {
