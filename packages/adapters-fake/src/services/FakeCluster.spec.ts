@@ -466,6 +466,36 @@ describe('FakeCluster object API and change log', () => {
     expect(cluster.podManifest('default', 'web-1')).toBeNull();
   });
 
+  it('opts a node in through its CNINode feature, as the Kubernetes adapter reports it', async () => {
+    const { cluster } = setup();
+    cluster.addNode({ name: 'node-a' });
+    await cluster.list();
+    const changes: ClusterChange[] = [];
+    cluster.watch((change) => changes.push(change));
+    const cniNodes = {
+      group: 'vpcresources.k8s.aws',
+      resource: 'cninodes',
+      kind: 'CNINode',
+      namespaced: false,
+    };
+    const cniNode = await cluster.createObject(cniNodes, {
+      metadata: { name: 'node-a' },
+      spec: { features: [{ name: 'SecurityGroupsForPods' }] },
+    });
+    const optedIn = (await cluster.list()).nodes[0]?.labels;
+    expect(optedIn?.['vpc.amazonaws.com/has-trunk-attached']).toBe('true');
+    expect(cluster.nodes()[0]?.labels['vpc.amazonaws.com/has-trunk-attached']).toBeUndefined();
+    await cluster.replaceObject(cniNodes, { ...cniNode, spec: { features: [] } });
+    await Promise.resolve();
+    expect(
+      changes.map((c) =>
+        c.kind === 'Node'
+          ? `${c.type} ${String('vpc.amazonaws.com/has-trunk-attached' in c.node.labels)}`
+          : c.kind,
+      ),
+    ).toEqual(['upsert true', 'upsert false']);
+  });
+
   it('keeps an object with finalizers until they are removed', async () => {
     const { cluster } = setup();
     const lease = await cluster.createObject(leases, {
