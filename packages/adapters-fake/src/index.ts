@@ -1,7 +1,8 @@
 /**
  * `@podsg/adapters-fake`: faithful in-memory models of what podsg drives — an EC2 region
  * (`FakeEc2`), a Kubernetes API server with podsg's webhooks and a scheduler (`FakeCluster`), a
- * Linux network stack (`FakeKernel`) — and the discrete-event `VirtualClock` they run on.
+ * Linux network stack (`FakeKernel`) — the discrete-event `VirtualClock` they run on, and
+ * `FakeKubernetesServer`, which serves `FakeCluster` over the Kubernetes REST API to real clients.
  */
 export { VirtualClock } from './services/VirtualClock.js';
 export type { RunUntilIdleOptions } from './services/VirtualClock.js';

@@ -87,7 +87,7 @@ async function watchEvents(
 }
 
 function nameOf(object: unknown): string {
-  return (object as { metadata: { name: string } }).metadata.name;
+  return (object as { metadata: { name?: string } }).metadata.name ?? '';
 }
 
 describe('FakeKubernetesServer', () => {
@@ -228,6 +228,23 @@ describe('FakeKubernetesServer', () => {
     ]);
   });
 
+  it('streams the current objects first for sendInitialEvents, ending them with a bookmark', async () => {
+    await call('POST', '/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'a' } });
+    await call('POST', '/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'b' } });
+    const events = await watchEvents(
+      '/api/v1/serviceaccounts?watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan',
+      3,
+    );
+    expect(events.map((e) => `${e.type} ${nameOf(e.object)}`.trim())).toEqual([
+      'ADDED a',
+      'ADDED b',
+      'BOOKMARK',
+    ]);
+    expect(events[2]?.object).toMatchObject({
+      metadata: { annotations: { 'k8s.io/initial-events-end': 'true' } },
+    });
+  });
+
   it('answers a watch from a resourceVersion older than its history with 410 Expired', async () => {
     await server.close();
     await start({ watchHistory: 2 });
@@ -240,6 +257,24 @@ describe('FakeKubernetesServer', () => {
       type: 'ERROR',
       object: { kind: 'Status', code: 410, reason: 'Expired' },
     });
+  });
+
+  it('answers a continue token older than its history with 410 Expired', async () => {
+    await server.close();
+    await start({ watchHistory: 2 });
+    for (const name of ['a', 'b', 'c'])
+      await call('POST', '/api/v1/namespaces/default/pods', pod(name));
+    const first = await call('GET', '/api/v1/pods?limit=1');
+    const token = (first.body['metadata'] as { continue: string }).continue;
+    for (let i = 0; i < 10; i++) {
+      await call('POST', '/api/v1/namespaces/default/serviceaccounts', {
+        metadata: { name: `sa-${i}` },
+      });
+    }
+    const stale = await call('GET', `/api/v1/pods?limit=1&continue=${token}`);
+    expect(stale.status).toBe(410);
+    expect(stale.body['reason']).toBe('Expired');
+    expect((await call('GET', '/api/v1/pods?limit=1&continue=garbage')).status).toBe(400);
   });
 
   it('turns bad input into a Status with a reason, never a crash', async () => {
@@ -711,6 +746,27 @@ describe('FakeKubernetesServer faults', () => {
     await start({ faults: [{ fault: 'lostReply', rate: 1, verb: 'create' }] });
     await expect(call('POST', '/api/v1/namespaces/default/pods', pod('web-1'))).rejects.toThrow();
     expect(cluster.podManifest('default', 'web-1')).not.toBeNull();
+  });
+
+  it('expires watches with 410 and refuses updates with 409 when told to', async () => {
+    await start({
+      faults: [
+        { fault: 'expireWatch', rate: 1, delayMs: 50 },
+        { fault: 'conflict', rate: 1, resource: 'pods' },
+      ],
+    });
+    const events = await watchEvents('/api/v1/nodes?watch=1&resourceVersion=0', 10);
+    expect(events.map((e) => e.type)).toEqual(['ADDED', 'ERROR']);
+    expect(events[1]?.object).toMatchObject({ code: 410, reason: 'Expired' });
+    await call('POST', '/api/v1/namespaces/default/pods', pod('web-1'));
+    const patched = await call(
+      'PATCH',
+      '/api/v1/namespaces/default/pods/web-1',
+      { metadata: { labels: { a: 'b' } } },
+      { 'Content-Type': 'application/merge-patch+json' },
+    );
+    expect(patched.status).toBe(409);
+    expect(cluster.pods()[0]?.labels).toEqual({});
   });
 
   it('cuts watches, and draws faults from its seed', async () => {

@@ -18,8 +18,17 @@ import {
   KubernetesStatusFailure,
   statusOf,
 } from './internal/KubernetesStatusFailure.js';
-import { decodeProtobufObject } from './internal/decodeProtobufObject.js';
+import { groupsOf, resourceList } from './internal/discoveryDocuments.js';
 import { objectProblems } from './internal/objectProblems.js';
+import {
+  booleanParameter,
+  integerParameter,
+  readDeleteOptions,
+  readJson,
+  readObject,
+} from './internal/readRequest.js';
+import { notFoundPath, parseResourcePath, verbOf } from './internal/resourcePath.js';
+import type { ResourceRequest } from './internal/resourcePath.js';
 import { kubeconfigYaml } from './internal/kubeconfigYaml.js';
 import { openApiV3GroupVersion, openApiV3Root } from './internal/openApiV3.js';
 import { applyPatch, patchTypeOf } from './internal/patches.js';
@@ -29,7 +38,6 @@ import {
   CRD_RESOURCE,
   crdProblems,
   NAMESPACE_RESOURCE,
-  RESOURCE_VERBS,
   resourceOfCrd,
 } from './internal/resourceCatalog.js';
 import type { ServedResource } from './internal/resourceCatalog.js';
@@ -44,19 +52,19 @@ import type {
   KubernetesVerb,
 } from './models/FakeKubernetesServerOptions.js';
 
-/** The request body limit of the API server (3 MiB). */
-const MAX_BODY_BYTES = 3 * 1024 * 1024;
 const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-podsg-fake' };
+/** Unsent watch events a client may leave queued before its watch is cut. */
+const MAX_WATCH_BACKLOG_BYTES = 16 * 1024 * 1024;
 const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
-
-/** What a parsed resource path names. */
-interface ResourceRequest {
-  resource: ServedResource;
-  version: string;
-  namespace: string | null;
-  name: string | null;
-  subresource: 'status' | null;
-}
+const FAULTS: readonly KubernetesFaultRule['fault'][] = [
+  'throttle',
+  'error',
+  'slow',
+  'lostReply',
+  'dropWatch',
+  'expireWatch',
+  'conflict',
+];
 
 /** One open watch stream. */
 interface OpenWatch {
@@ -379,7 +387,9 @@ export class FakeKubernetesServer {
       if (rule.verb !== undefined && rule.verb !== '*' && rule.verb !== verb) continue;
       if (rule.resource !== undefined && rule.resource !== '*' && rule.resource !== resource)
         continue;
-      if (rule.fault === 'dropWatch' && verb !== 'watch') continue;
+      if ((rule.fault === 'dropWatch' || rule.fault === 'expireWatch') && verb !== 'watch')
+        continue;
+      if (rule.fault === 'conflict' && verb !== 'update' && verb !== 'patch') continue;
       if (!(this.faultRandom.next() < rule.rate)) continue;
       switch (rule.fault) {
         case 'throttle': {
@@ -409,6 +419,16 @@ export class FakeKubernetesServer {
         case 'dropWatch':
           reply.dropAfterMs = this.faultRandom.next() * (rule.delayMs ?? 1000);
           break;
+        case 'expireWatch':
+          reply.expireAfterMs = this.faultRandom.next() * (rule.delayMs ?? 1000);
+          break;
+        case 'conflict':
+          throw new KubernetesStatusFailure(
+            409,
+            'Conflict',
+            `Operation cannot be fulfilled on ${resource}: the object has been modified; please apply your changes to the latest version and try again (injected)`,
+            { kind: resource },
+          );
       }
     }
   }
@@ -542,6 +562,11 @@ export class FakeKubernetesServer {
               )
             : render(object, target);
       response.write(`${JSON.stringify({ type, object: rendered })}\n`);
+      // A client that does not read is dropped, as the API server drops a watcher that lags.
+      if (response.writableLength > MAX_WATCH_BACKLOG_BYTES) {
+        response.socket?.destroy();
+        watch.stop();
+      }
     };
     const bookmark = (annotations?: Record<string, string>): void => {
       write('BOOKMARK', {
@@ -566,6 +591,7 @@ export class FakeKubernetesServer {
     };
     this.watches.add(watch);
     response.once('close', watch.stop);
+    response.on('error', watch.stop); // a broken connection ends the watch, never the process
     const key = storageKey(target.resource);
     const deliver = (change: FakeClusterObjectChange): void => {
       if (change.resource !== key) return;
@@ -586,15 +612,7 @@ export class FakeKubernetesServer {
       resourceVersion !== '0' &&
       !sendInitialEvents
     ) {
-      write('ERROR', {
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Failure',
-        message: `too old resource version: ${resourceVersion} (${this.cluster.resourceVersion})`,
-        reason: 'Expired',
-        code: 410,
-      });
+      write('ERROR', expiredStatus(resourceVersion, this.cluster.resourceVersion));
       watch.stop();
       return;
     }
@@ -615,6 +633,20 @@ export class FakeKubernetesServer {
         timers.push(setTimeout(tick, this.bookmarkIntervalMs));
       };
       timers.push(setTimeout(tick, this.bookmarkIntervalMs));
+    }
+    if (reply.expireAfterMs !== undefined) {
+      timers.push(
+        setTimeout(() => {
+          write(
+            'ERROR',
+            expiredStatus(
+              resourceVersion === '' ? '0' : resourceVersion,
+              this.cluster.resourceVersion,
+            ),
+          );
+          watch.stop();
+        }, reply.expireAfterMs),
+      );
     }
     if (reply.dropAfterMs !== undefined) {
       timers.push(
@@ -1133,6 +1165,8 @@ interface Reply {
   lost: boolean;
   /** Cut this watch after so many ms. */
   dropAfterMs?: number;
+  /** End this watch with a 410 Expired event after so many ms. */
+  expireAfterMs?: number;
 }
 
 function send(
@@ -1161,13 +1195,17 @@ function send(
   response.end(text);
 }
 
-function notFoundPath(): KubernetesStatusFailure {
-  return new KubernetesStatusFailure(
-    404,
-    'NotFound',
-    'the server could not find the requested resource',
-    { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }] },
-  );
+/** The watch event body that tells a client its resourceVersion is gone: relist. */
+function expiredStatus(resourceVersion: string, current: string): KubernetesObject {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: `too old resource version: ${resourceVersion} (${current})`,
+    reason: 'Expired',
+    code: 410,
+  };
 }
 
 function notFound(target: ResourceRequest): KubernetesStatusFailure {
@@ -1185,138 +1223,6 @@ function notFound(target: ResourceRequest): KubernetesStatusFailure {
       kind: target.resource.resource,
     },
   );
-}
-
-/** `namespaces/NS/RESOURCE[/NAME[/SUB]]` or `RESOURCE[/NAME[/SUB]]` within one group version. */
-function parseResourcePath(
-  path: string[],
-  resources: readonly ServedResource[],
-  version: string,
-): ResourceRequest {
-  let namespace: string | null = null;
-  let rest = path;
-  if (
-    path[0] === 'namespaces' &&
-    path.length >= 3 &&
-    !['status', 'finalize'].includes(path[2] ?? '')
-  ) {
-    namespace = path[1] ?? null;
-    rest = path.slice(2);
-  }
-  const [resourceName, name, subresource, ...extra] = rest;
-  const resource = resources.find((r) => r.resource === resourceName);
-  if (resource === undefined || extra.length > 0) throw notFoundPath();
-  if (namespace !== null && !resource.namespaced) throw notFoundPath();
-  if (
-    subresource !== undefined &&
-    !(subresource === 'status' && resource.subresources.includes('status'))
-  ) {
-    throw notFoundPath();
-  }
-  if (name !== undefined && (name === '' || name.includes('/'))) throw notFoundPath();
-  return {
-    resource,
-    version,
-    namespace,
-    name: name ?? null,
-    subresource: subresource === undefined ? null : 'status',
-  };
-}
-
-function verbOf(method: string, target: ResourceRequest, url: URL): KubernetesVerb {
-  const collection = target.name === null;
-  switch (method) {
-    case 'GET':
-      if (!collection) return 'get';
-      return booleanParameter(url.searchParams, 'watch') ? 'watch' : 'list';
-    case 'POST':
-      if (collection && target.subresource === null) return 'create';
-      break;
-    case 'PUT':
-      if (!collection) return 'update';
-      break;
-    case 'PATCH':
-      if (!collection) return 'patch';
-      break;
-    case 'DELETE':
-      if (target.subresource === null) return collection ? 'deletecollection' : 'delete';
-      break;
-  }
-  throw new KubernetesStatusFailure(
-    405,
-    'MethodNotAllowed',
-    'the server does not allow this method on the requested resource',
-  );
-}
-
-function groupsOf(catalog: readonly ServedResource[]): {
-  name: string;
-  versions: { groupVersion: string; version: string }[];
-  preferredVersion: { groupVersion: string; version: string };
-}[] {
-  const groups = new Map<string, string[]>();
-  for (const resource of catalog) {
-    if (resource.group === '') continue;
-    const versions = groups.get(resource.group) ?? [];
-    for (const version of resource.versions)
-      if (!versions.includes(version)) versions.push(version);
-    groups.set(resource.group, versions);
-  }
-  return [...groups.entries()].map(([name, versions]) => {
-    const sorted = [...versions].sort(compareVersions);
-    const entries = sorted.map((version) => ({ groupVersion: `${name}/${version}`, version }));
-    return {
-      name,
-      versions: entries,
-      preferredVersion: entries[0] ?? { groupVersion: `${name}/v1`, version: 'v1' },
-    };
-  });
-}
-
-/** Kubernetes version priority: GA before beta before alpha, higher numbers first. */
-function compareVersions(a: string, b: string): number {
-  const rank = (v: string): [number, number, number] => {
-    const match = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
-    if (match === null) return [3, 0, 0];
-    const stage = match[2] === undefined ? 0 : match[2] === 'beta' ? 1 : 2;
-    return [stage, -Number(match[1]), -Number(match[3] ?? 0)];
-  };
-  const [x, y] = [rank(a), rank(b)];
-  return x[0] - y[0] || x[1] - y[1] || x[2] - y[2] || (a < b ? -1 : 1);
-}
-
-function resourceList(
-  group: string,
-  version: string,
-  resources: readonly ServedResource[],
-): KubernetesObject {
-  const entries: KubernetesObject[] = [];
-  for (const resource of resources) {
-    entries.push({
-      name: resource.resource,
-      singularName: resource.singular,
-      namespaced: resource.namespaced,
-      kind: resource.kind,
-      verbs: RESOURCE_VERBS,
-      ...(resource.shortNames.length === 0 ? {} : { shortNames: resource.shortNames }),
-      ...(resource.categories.length === 0 ? {} : { categories: resource.categories }),
-    });
-    for (const sub of resource.subresources) {
-      entries.push({
-        name: `${resource.resource}/${sub}`,
-        singularName: '',
-        namespaced: resource.namespaced,
-        kind: resource.kind,
-        verbs: ['get', 'patch', 'update'],
-      });
-    }
-  }
-  return {
-    kind: 'APIResourceList',
-    apiVersion: 'v1',
-    groupVersion: apiVersionOf(group, version),
-    resources: entries,
-  };
 }
 
 /** The resource whose store holds `resource`'s objects (itself, but for events.k8s.io). */
@@ -1389,89 +1295,10 @@ function decodeContinue(token: string): { resourceVersion: number; after: string
   throw badRequest('continue key is not valid: the token was not issued by this server');
 }
 
-function integerParameter(query: URLSearchParams, name: string): number | null {
-  const value = query.get(name);
-  if (value === null || value === '') return null;
-  if (!/^\d+$/.test(value))
-    throw badRequest(`${name}: invalid value ${JSON.stringify(value)}: must be a whole number ≥ 0`);
-  return Math.min(Number(value), Number.MAX_SAFE_INTEGER);
-}
-
-function booleanParameter(query: URLSearchParams, name: string): boolean {
-  const value = query.get(name);
-  if (value === null || value === '' || value === 'false' || value === '0') return false;
-  if (value === 'true' || value === '1') return true;
-  throw badRequest(`${name}: invalid value ${JSON.stringify(value)}: must be true or false`);
-}
-
 function rejectDryRun(url: URL): void {
   if (url.searchParams.getAll('dryRun').some((v) => v !== '')) {
     throw badRequest('dryRun is not supported by this emulator');
   }
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  return (await readBytes(request)).toString('utf8');
-}
-
-async function readBytes(request: IncomingMessage): Promise<Buffer> {
-  const declared = Number(request.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) {
-    request.resume();
-    throw new KubernetesStatusFailure(
-      413,
-      'RequestEntityTooLarge',
-      `the request body of ${declared} bytes is larger than ${MAX_BODY_BYTES}`,
-    );
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) {
-      throw new KubernetesStatusFailure(
-        413,
-        'RequestEntityTooLarge',
-        `the request body is larger than ${MAX_BODY_BYTES} bytes`,
-      );
-    }
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  const text = await readBody(request);
-  if (text.trim() === '') throw badRequest('the request body is empty');
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw badRequest(
-      `the body of the request could not be decoded as JSON: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-}
-
-async function readObject(request: IncomingMessage): Promise<KubernetesObject> {
-  const mediaType = (request.headers['content-type'] ?? 'application/json').split(';')[0]?.trim();
-  // kubectl's typed commands (create namespace, create serviceaccount, run) send protobuf.
-  if (mediaType === 'application/vnd.kubernetes.protobuf') {
-    return decodeProtobufObject(await readBytes(request));
-  }
-  if (mediaType !== 'application/json' && mediaType !== '') {
-    throw new KubernetesStatusFailure(
-      415,
-      'UnsupportedMediaType',
-      `the body of the request was in an unknown format - accepted media types include: application/json`,
-    );
-  }
-  const body = await readJson(request);
-  if (!isJsonObject(body)) throw badRequest('the request body must be a JSON object');
-  if (body['metadata'] !== undefined && !isJsonObject(body['metadata'])) {
-    throw badRequest('metadata must be an object');
-  }
-  return body;
 }
 
 /** Defaults `apiVersion` and `kind` from the URL; refuses a body of another type. */
@@ -1496,72 +1323,6 @@ function checkKind(object: KubernetesObject, target: ResourceRequest): Kubernete
   return { ...object, apiVersion, kind: target.resource.kind };
 }
 
-async function readDeleteOptions(
-  request: IncomingMessage,
-  url: URL,
-): Promise<{ gracePeriodSeconds?: number; uid?: string; resourceVersion?: string }> {
-  const text = await readBody(request);
-  let body: KubernetesObject = {};
-  if (text.trim() !== '') {
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (!isJsonObject(parsed)) throw new Error('not an object');
-      body = parsed;
-    } catch (error) {
-      throw badRequest(
-        `DeleteOptions could not be decoded: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
-  }
-  const options: { gracePeriodSeconds?: number; uid?: string; resourceVersion?: string } = {};
-  const grace: unknown =
-    body['gracePeriodSeconds'] ?? integerParameter(url.searchParams, 'gracePeriodSeconds');
-  if (grace !== undefined && grace !== null) {
-    if (typeof grace !== 'number' || !Number.isInteger(grace) || grace < 0) {
-      throw badRequest(
-        `gracePeriodSeconds: invalid value ${JSON.stringify(grace)}: must be a whole number ≥ 0`,
-      );
-    }
-    options.gracePeriodSeconds = grace;
-  }
-  const preconditions = body['preconditions'];
-  if (preconditions !== undefined && preconditions !== null) {
-    if (!isJsonObject(preconditions)) throw badRequest('preconditions must be an object');
-    const uid = preconditions['uid'];
-    const resourceVersion = preconditions['resourceVersion'];
-    if (uid !== undefined && uid !== null) {
-      if (typeof uid !== 'string') throw badRequest('preconditions.uid must be a string');
-      options.uid = uid;
-    }
-    if (resourceVersion !== undefined && resourceVersion !== null) {
-      if (typeof resourceVersion !== 'string')
-        throw badRequest('preconditions.resourceVersion must be a string');
-      options.resourceVersion = resourceVersion;
-    }
-  }
-  const propagation = body['propagationPolicy'];
-  if (
-    propagation !== undefined &&
-    !['Orphan', 'Background', 'Foreground'].includes(propagation as string)
-  ) {
-    throw new KubernetesStatusFailure(
-      422,
-      'Invalid',
-      `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: ${JSON.stringify(propagation)}: supported values: "Foreground", "Background", "Orphan"`,
-      {
-        causes: [
-          {
-            reason: 'FieldValueNotSupported',
-            message: `Unsupported value: ${JSON.stringify(propagation)}`,
-            field: 'propagationPolicy',
-          },
-        ],
-      },
-    );
-  }
-  return options;
-}
-
 function validateFaults(faults: readonly KubernetesFaultRule[]): readonly KubernetesFaultRule[] {
   faults.forEach((rule, index) => {
     if (!(rule.rate >= 0 && rule.rate <= 1)) {
@@ -1570,7 +1331,7 @@ function validateFaults(faults: readonly KubernetesFaultRule[]): readonly Kubern
         `FakeKubernetesServer option faults[${index}].rate: ${rule.rate} is not a probability`,
       );
     }
-    if (!['throttle', 'error', 'slow', 'lostReply', 'dropWatch'].includes(rule.fault)) {
+    if (!FAULTS.includes(rule.fault)) {
       throw new AllocatorError(
         'Invalid',
         `FakeKubernetesServer option faults[${index}].fault: '${rule.fault as string}' is unknown`,

@@ -452,6 +452,50 @@ describe('FakeCluster object API and change log', () => {
     });
   });
 
+  it('deletes pods through the object API with their grace period, refusing a negative one', async () => {
+    const { cluster } = setup();
+    await cluster.createPod(pod('web-1'));
+    const pods = { group: '', resource: 'pods', kind: 'Pod', namespaced: true };
+    expectKind(
+      await rejection(cluster.deleteObject(pods, 'default', 'web-1', { gracePeriodSeconds: -1 })),
+      'Invalid',
+      /negative/,
+    );
+    const deleted = await cluster.deleteObject(pods, 'default', 'web-1', { gracePeriodSeconds: 0 });
+    expect((deleted['metadata'] as { name: string }).name).toBe('web-1');
+    expect(cluster.podManifest('default', 'web-1')).toBeNull();
+  });
+
+  it('opts a node in through its CNINode feature, as the Kubernetes adapter reports it', async () => {
+    const { cluster } = setup();
+    cluster.addNode({ name: 'node-a' });
+    await cluster.list();
+    const changes: ClusterChange[] = [];
+    cluster.watch((change) => changes.push(change));
+    const cniNodes = {
+      group: 'vpcresources.k8s.aws',
+      resource: 'cninodes',
+      kind: 'CNINode',
+      namespaced: false,
+    };
+    const cniNode = await cluster.createObject(cniNodes, {
+      metadata: { name: 'node-a' },
+      spec: { features: [{ name: 'SecurityGroupsForPods' }] },
+    });
+    const optedIn = (await cluster.list()).nodes[0]?.labels;
+    expect(optedIn?.['vpc.amazonaws.com/has-trunk-attached']).toBe('true');
+    expect(cluster.nodes()[0]?.labels['vpc.amazonaws.com/has-trunk-attached']).toBeUndefined();
+    await cluster.replaceObject(cniNodes, { ...cniNode, spec: { features: [] } });
+    await Promise.resolve();
+    expect(
+      changes.map((c) =>
+        c.kind === 'Node'
+          ? `${c.type} ${String('vpc.amazonaws.com/has-trunk-attached' in c.node.labels)}`
+          : c.kind,
+      ),
+    ).toEqual(['upsert true', 'upsert false']);
+  });
+
   it('keeps an object with finalizers until they are removed', async () => {
     const { cluster } = setup();
     const lease = await cluster.createObject(leases, {

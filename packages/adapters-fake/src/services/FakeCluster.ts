@@ -1,4 +1,4 @@
-import { AllocatorError, POD_ENI_RESOURCE } from '@podsg/allocator';
+import { AllocatorError, HAS_TRUNK_ATTACHED_LABEL, POD_ENI_RESOURCE } from '@podsg/allocator';
 import type {
   ClusterApi,
   ClusterChange,
@@ -172,7 +172,7 @@ export class FakeCluster implements ClusterApi {
     this.changesSinceList = [];
     return Promise.resolve({
       pods: [...this.podRecords.values()].map((record) => this.podView(record)),
-      nodes: [...this.nodeRecords.values()].map((record) => nodeView(record)),
+      nodes: [...this.nodeRecords.values()].map((record) => this.clusterNodeView(record)),
       serviceAccounts: [...this.serviceAccountRecords.values()].map((sa) => ({
         ...sa,
         labels: { ...sa.labels },
@@ -526,7 +526,7 @@ export class FakeCluster implements ClusterApi {
     for (const record of this.podRecords.values()) {
       if (this.nodeNameOf(record) === node.name) this.updateUsage(record);
     }
-    this.emit({ kind: 'Node', type: 'upsert', node: nodeView(node) });
+    this.emit({ kind: 'Node', type: 'upsert', node: this.clusterNodeView(node) });
     this.recordChange('nodes', 'ADDED', () => nodeManifest(node));
     this.requestScheduling();
     return nodeView(node);
@@ -554,7 +554,7 @@ export class FakeCluster implements ClusterApi {
     }
     this.nodeRecords.delete(name);
     node.resourceVersion = this.bump();
-    this.emit({ kind: 'Node', type: 'delete', node: nodeView(node) });
+    this.emit({ kind: 'Node', type: 'delete', node: this.clusterNodeView(node) });
     this.recordChange('nodes', 'DELETED', () => nodeManifest(node));
   }
 
@@ -862,29 +862,29 @@ export class FakeCluster implements ClusterApi {
    * `deletionTimestamp` and stay until their finalizers are removed. Resolves to the object as
    * deleted (or as now terminating).
    */
-  deleteObject(
+  async deleteObject(
     resource: FakeResource,
     namespace: string | null,
     name: string,
     options: { gracePeriodSeconds?: number; uid?: string; resourceVersion?: string } = {},
   ): Promise<JsonObject> {
+    const current = this.getObject(resource, namespace, name);
+    if (current === null) throw notFound(resource, name, namespace);
+    checkPreconditions(resource, current, options);
+    if (resourceKey(resource) === 'pods') {
+      const grace = options.gracePeriodSeconds;
+      await this.deletePod(
+        namespace ?? '',
+        name,
+        grace === undefined ? {} : { gracePeriodSeconds: grace },
+      );
+      return (
+        this.podManifest(namespace ?? '', name) ??
+        withResourceVersion(current, this.resourceVersion)
+      );
+    }
     return this.settleWith(() => {
-      const current = this.getObject(resource, namespace, name);
-      if (current === null) throw notFound(resource, name, namespace);
-      checkPreconditions(resource, current, options);
       switch (resourceKey(resource)) {
-        case 'pods': {
-          const grace = options.gracePeriodSeconds;
-          void this.deletePod(
-            namespace ?? '',
-            name,
-            grace === undefined ? {} : { gracePeriodSeconds: grace },
-          );
-          return (
-            this.podManifest(namespace ?? '', name) ??
-            withResourceVersion(current, this.resourceVersion)
-          );
-        }
         case 'nodes':
           this.deleteNode(name);
           return withResourceVersion(current, this.resourceVersion);
@@ -1204,11 +1204,13 @@ export class FakeCluster implements ClusterApi {
       ? `${stringAt(metadata, 'namespace') ?? ''}/${stringAt(metadata, 'name') ?? ''}`
       : (stringAt(metadata, 'name') ?? '');
     const existed = objects.has(objectKey);
+    const optedInBefore = key === CNI_NODES && this.cniNodeOptsIn(objectKey);
     metadata['uid'] ??= this.objectUid();
     metadata['creationTimestamp'] ??= this.timestamp();
     objects.set(objectKey, object);
     metadata['resourceVersion'] = this.bump();
     this.recordChange(key, existed ? 'MODIFIED' : 'ADDED', () => object);
+    if (key === CNI_NODES) this.redeliverNode(objectKey, optedInBefore);
     if (isEventResource(resource) && !existed && objects.size > this.eventObjectLimit) {
       const [oldestKey, oldest] = objects.entries().next().value as [string, JsonObject];
       objects.delete(oldestKey);
@@ -1279,9 +1281,11 @@ export class FakeCluster implements ClusterApi {
     const objectKey = resource.namespaced
       ? `${stringAt(metadata, 'namespace') ?? ''}/${stringAt(metadata, 'name') ?? ''}`
       : (stringAt(metadata, 'name') ?? '');
+    const optedInBefore = resourceKey(resource) === CNI_NODES && this.cniNodeOptsIn(objectKey);
     this.genericObjects.get(resourceKey(resource))?.delete(objectKey);
     const deleted = withResourceVersion(object, this.bump());
     this.recordChange(resourceKey(resource), 'DELETED', () => deleted);
+    if (resourceKey(resource) === CNI_NODES) this.redeliverNode(objectKey, optedInBefore);
     return deleted;
   }
 
@@ -1436,12 +1440,16 @@ export class FakeCluster implements ClusterApi {
     }
     const finalizers = metadata?.['finalizers'];
     const next = structuredClone(record.manifest);
-    next['metadata'] = {
+    const nextMetadata: JsonObject = {
       ...currentMetadata,
       labels,
       annotations,
       ...(Array.isArray(finalizers) ? { finalizers: structuredClone(finalizers) } : {}),
     };
+    // Empty maps are absent, as the API server's JSON omits them.
+    if (Object.keys(labels).length === 0) Reflect.deleteProperty(nextMetadata, 'labels');
+    if (Object.keys(annotations).length === 0) Reflect.deleteProperty(nextMetadata, 'annotations');
+    next['metadata'] = nextMetadata;
     next['spec'] = structuredClone(nextSpec);
     if (jsonEqual(next, record.manifest)) return structuredClone(record.manifest);
     const now = this.clock.now();
@@ -1454,9 +1462,38 @@ export class FakeCluster implements ClusterApi {
     return structuredClone(record.manifest);
   }
 
+  /**
+   * A node as the controller sees it: a node whose CNINode lists the SecurityGroupsForPods
+   * feature (today's EKS opt-in) carries the legacy opt-in label too, as
+   * `KubernetesClusterApi` reports it, so the allocator keeps one test.
+   */
+  private clusterNodeView(node: NodeRecord): ClusterNode {
+    const view = nodeView(node);
+    if (HAS_TRUNK_ATTACHED_LABEL in view.labels || !this.cniNodeOptsIn(node.name)) return view;
+    return { ...view, labels: { ...view.labels, [HAS_TRUNK_ATTACHED_LABEL]: 'true' } };
+  }
+
+  private cniNodeOptsIn(nodeName: string): boolean {
+    const features = objectAt(this.genericObjects.get(CNI_NODES)?.get(nodeName), 'spec')?.[
+      'features'
+    ];
+    return (
+      Array.isArray(features) &&
+      features.some((f: unknown) => isJsonObject(f) && f['name'] === 'SecurityGroupsForPods')
+    );
+  }
+
+  /** Re-delivers a node whose opt-in changed with its CNINode. */
+  private redeliverNode(nodeName: string, optedInBefore: boolean): void {
+    const node = this.nodeRecords.get(nodeName);
+    if (node === undefined || this.cniNodeOptsIn(nodeName) === optedInBefore) return;
+    this.emit({ kind: 'Node', type: 'upsert', node: this.clusterNodeView(node) });
+    this.requestScheduling();
+  }
+
   private touchNode(node: NodeRecord): void {
     node.resourceVersion = this.bump();
-    this.emit({ kind: 'Node', type: 'upsert', node: nodeView(node) });
+    this.emit({ kind: 'Node', type: 'upsert', node: this.clusterNodeView(node) });
     this.recordChange('nodes', 'MODIFIED', () => nodeManifest(node));
   }
 
@@ -1831,6 +1868,8 @@ function nonNegative(field: string, value: number): number {
 
 /** The SecurityGroupPolicy resource key; its objects live in the policy index. */
 const POLICIES = 'vpcresources.k8s.aws/securitygrouppolicies';
+/** EKS's CNINode resource key; its SecurityGroupsForPods feature opts a node in. */
+const CNI_NODES = 'vpcresources.k8s.aws/cninodes';
 const POD_RESOURCE: FakeResource = { group: '', resource: 'pods', kind: 'Pod', namespaced: true };
 const NODE_RESOURCE: FakeResource = {
   group: '',

@@ -11,10 +11,13 @@ export type KubernetesVerb =
  * - `error`: `status` (500 InternalError, 503 ServiceUnavailable or 504 Timeout; default 500), nothing done;
  * - `slow`: the request waits `delayMs` (default 1000) first, then runs;
  * - `lostReply`: the request takes effect, then the connection is cut before any reply;
- * - `dropWatch`: a watch is cut, without a final event, after up to `delayMs` (default 1000).
+ * - `dropWatch`: a watch is cut, without a final event, after up to `delayMs` (default 1000);
+ * - `expireWatch`: a watch gets an ERROR event 410 `Expired` after up to `delayMs` (default
+ *   1000) and ends, as when the API server's watch cache moved past it: the client must relist;
+ * - `conflict`: an update or patch is refused with 409 `Conflict`, nothing done.
  */
 export interface KubernetesFaultRule {
-  fault: 'throttle' | 'error' | 'slow' | 'lostReply' | 'dropWatch';
+  fault: 'throttle' | 'error' | 'slow' | 'lostReply' | 'dropWatch' | 'expireWatch' | 'conflict';
   rate: number;
   /** Default every verb. */
   verb?: KubernetesVerb | '*';
