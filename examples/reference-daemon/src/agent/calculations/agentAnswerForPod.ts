@@ -11,7 +11,7 @@ export interface AgentAnswerForPod {
 }
 
 /**
- * What the node agent answers about `pod` (DESIGN.md, "Node agent protocol"): `required` from
+ * What the node agent answers about `pod` (docs/architecture.md, "Pod networking and the agent protocol"): `required` from
  * its `vpc.amazonaws.com/pod-eni` request; `branch` from element 0 of the annotation, or null
  * while it is absent or malformed (a malformed one is reported, and the CNI plugin retries).
  */

@@ -14,7 +14,7 @@ const isObject = (value: unknown): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * podsg's network configuration list from the node's primary one (DESIGN.md's delegate model):
+ * podsg's network configuration list from the node's primary one (docs/architecture.md, "Pod networking and the agent protocol"):
  * the same `cniVersion` and `name` (so the runtime's cached results and IPAM state stay the
  * primary's), `podsg-cni` first with the primary's first plugin as its `delegate` (pods that
  * need no branch are wired by it, unchanged), then the primary's other plugins (portmap,

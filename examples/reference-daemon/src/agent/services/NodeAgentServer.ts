@@ -24,7 +24,7 @@ export interface NodeAgentServerOptions {
 }
 
 /**
- * The node agent's endpoint (DESIGN.md, "Node agent protocol"): HTTP/1.1 on a unix socket.
+ * The node agent's endpoint (docs/architecture.md, "Pod networking and the agent protocol"): HTTP/1.1 on a unix socket.
  *
  * - `GET /v1/pods/{namespace}/{name}` → 200 the pod's answer, 404 `{"reason":"NotFound"}`.
  *   With `?uid=U` (podsg-cni sends `K8S_POD_UID`) it answers only when the pod it knows has UID

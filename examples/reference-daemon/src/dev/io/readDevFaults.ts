@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import type { FakeEc2Server, FakeKubernetesServer } from '@podsg/adapters-fake';
 import { PodsgdCliError } from '../../cli/errors/PodsgdCliError.js';
+import { readInputFile } from '../../io/readInputFile.js';
 
 /** The `podsgd dev --faults` file: wire fault rules of both emulators, and the watch history kept. */
 export interface DevFaults {
@@ -18,13 +18,7 @@ export async function readDevFaults(file: string): Promise<DevFaults> {
   const fail = (message: string): never => {
     throw new PodsgdCliError('InvalidInput', `--faults ${file}: ${message}`, file);
   };
-  const text = await readFile(file, 'utf8').catch((cause: unknown) => {
-    throw new PodsgdCliError(
-      'Unreadable',
-      `--faults ${file}: ${cause instanceof Error ? cause.message : String(cause)}`,
-      file,
-    );
-  });
+  const text = await readInputFile(file, `--faults ${file}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
