@@ -69,6 +69,7 @@ describe('BranchController through both production adapters over HTTP, with faul
         { fault: 'throttle', rate: 0.05, verb: 'patch', retryAfterSeconds: 1 },
         { fault: 'error', rate: 0.05, status: 503 },
         { fault: 'lostReply', rate: 0.03, verb: 'patch' },
+        { fault: 'expireWatch', rate: 0.2, delayMs: 500 },
       ],
       clusterModel: { controllerUsername: CONTROLLER },
     });

@@ -406,7 +406,7 @@ describe.skipIf(!!why)('podsgd dev, end to end', () => {
     await expectConverged(dev, count, 45_000);
   }, 120_000);
 
-  it('faults on both emulators (dropped watches, 410, 429, 5xx, EC2 throttling and errors): converges', async () => {
+  it('faults on both emulators (dropped and expired watches, 410, 409, 429, 5xx, EC2 throttling and errors): converges', async () => {
     const faults = join(scratch, 'faults.json');
     writeFileSync(
       faults,
@@ -420,11 +420,14 @@ describe.skipIf(!!why)('podsgd dev, end to end', () => {
           { fault: 'dropWatch', rate: 0.5, delayMs: 1500 },
           { fault: 'throttle', rate: 0.05, verb: 'patch' },
           { fault: 'error', rate: 0.05, status: 503, verb: 'list' },
+          { fault: 'expireWatch', rate: 0.2, delayMs: 2000 },
+          // 409 on lease updates: the two replicas' elections meet conflicts they did not cause.
+          { fault: 'conflict', rate: 0.1, verb: 'update', resource: 'leases' },
         ],
       }),
     );
     const dev = await startDev('faults', ['--faults', faults]);
-    expect(dev.out).toContain('podsgd dev: faults on: 2 EC2 rule(s), 3 Kubernetes rule(s)');
+    expect(dev.out).toContain('podsgd dev: faults on: 2 EC2 rule(s), 5 Kubernetes rule(s)');
     await kubectl(dev, ['apply', '-f', '-'], policyAndServiceAccount);
     const count = 30;
     const apply = await kubectl(
