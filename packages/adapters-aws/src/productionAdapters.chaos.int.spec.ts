@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  AllocatorError,
   BranchController,
   HAS_TRUNK_ATTACHED_LABEL,
   POD_ENI_ANNOTATION,
@@ -125,13 +126,31 @@ describe('BranchController through both production adapters over HTTP, with faul
         await new Promise((resolve) => setTimeout(resolve, 1));
       }
     };
+    // start() fails when an initial listing meets an injected 503 or 429 (as documented); the
+    // process would exit and be restarted, so a fresh controller on fresh adapters starts again.
+    let failedStarts = 0;
     const start = async () => {
-      const state = { done: false };
-      const started = current.controller.start().finally(() => {
-        state.done = true;
-      });
-      while (!state.done) await run(1);
-      await started;
+      for (;;) {
+        const state: { done: boolean; error?: Error } = { done: false };
+        current.controller.start().then(
+          () => {
+            state.done = true;
+          },
+          (error: unknown) => {
+            state.done = true;
+            state.error =
+              error instanceof Error ? error : new Error(`start failed: ${String(error)}`);
+          },
+        );
+        while (!state.done) await run(1);
+        const { error } = state;
+        if (error === undefined) return;
+        const retryable =
+          AllocatorError.is(error, 'Transient') || AllocatorError.is(error, 'Throttled');
+        if (!retryable || ++failedStarts > 5) throw error;
+        await stopCurrent();
+        current = make();
+      }
     };
     const restart = async () => {
       await stopCurrent();
@@ -192,7 +211,7 @@ describe('BranchController through both production adapters over HTTP, with faul
     expect(codes.size).toBeGreaterThan(1);
     expect(watchErrors.length, 'watches dropped or refused').toBeGreaterThan(0);
     console.log(
-      `EC2 answers: ${[...codes].join(', ')}; watch errors recovered: ${watchErrors.length}`,
+      `EC2 answers: ${[...codes].join(', ')}; watch errors recovered: ${watchErrors.length}; failed starts restarted: ${failedStarts}`,
     );
   }, 120_000);
 });
