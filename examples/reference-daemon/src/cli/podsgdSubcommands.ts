@@ -1,3 +1,5 @@
+import { registerControllerCommand } from '../commands/controller/registerControllerCommand.js';
+import { registerNodeAgentCommand } from '../commands/node-agent/registerNodeAgentCommand.js';
 import { registerExplainCommand } from '../commands/explain/registerExplainCommand.js';
 import { registerSimulateCommand } from '../commands/simulate/registerSimulateCommand.js';
 import type { SubcommandRegistrar } from './models/SubcommandRegistrar.js';
@@ -9,4 +11,6 @@ import type { SubcommandRegistrar } from './models/SubcommandRegistrar.js';
 export const podsgdSubcommands: readonly SubcommandRegistrar[] = [
   registerSimulateCommand,
   registerExplainCommand,
+  registerControllerCommand,
+  registerNodeAgentCommand,
 ];

@@ -39,12 +39,18 @@ export class UnixSocketNodeAgentClient implements NodeAgentClient {
   }
 
   /**
-   * `GET /v1/pods/{namespace}/{name}`: the answer, or null on 404. Throws `CniError` of kind
+   * `GET /v1/pods/{namespace}/{name}[?uid=…]`: the answer, or null on 404 (also when the agent
+   * knows the pod under another UID than `podUid`). Throws `CniError` of kind
    * `AgentUnavailable` when the socket does not answer in time or the agent answers 5xx
    * (not ready), and `InvalidAgentAnswer` naming the field when the answer breaks the protocol.
    */
-  async lookupPod(namespace: string, name: string): Promise<AgentPodAnswer | null> {
-    const path = `/v1/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
+  async lookupPod(
+    namespace: string,
+    name: string,
+    podUid?: string,
+  ): Promise<AgentPodAnswer | null> {
+    const query = podUid === undefined ? '' : `?uid=${encodeURIComponent(podUid)}`;
+    const path = `/v1/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}${query}`;
     const source = `node agent ${this.#socketPath} for pod ${namespace}/${name}`;
     const answer = await this.#get(path);
     if (answer.status === 404) return null;

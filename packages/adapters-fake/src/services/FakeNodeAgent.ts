@@ -11,9 +11,11 @@ export class FakeNodeAgent implements NodeAgentClient {
   /** Whether the agent answers at all. */
   reachable = true;
 
-  lookupPod(namespace: string, name: string): Promise<AgentPodAnswer | null> {
+  /** The answer for the pod; null when unknown, or known under another UID than `podUid`. */
+  lookupPod(namespace: string, name: string, podUid?: string): Promise<AgentPodAnswer | null> {
     if (!this.reachable) return Promise.reject(new CniError('AgentUnavailable', 'connect ENOENT'));
-    return Promise.resolve(this.pods.get(`${namespace}/${name}`) ?? null);
+    const answer = this.pods.get(`${namespace}/${name}`) ?? null;
+    return Promise.resolve(podUid !== undefined && answer?.podUid !== podUid ? null : answer);
   }
 
   healthy(): Promise<boolean> {

@@ -261,6 +261,21 @@ describe('runCniCommand on FakeKernel', () => {
     expect(delegate.calls).toEqual([]);
   });
 
+  it("DEL of a pod re-created under its name tears down its own VLAN, not the new incarnation's", async () => {
+    await runCniCommand(env('ADD'), config(), ports);
+    // The agent now knows web-1 as a new pod (another UID, another branch); the old sandbox's
+    // DEL (K8S_POD_UID uid-1) must not be answered with it, so it finds its VLAN on the host.
+    agent.pods.set('default/web-1', {
+      podUid: 'uid-9',
+      required: true,
+      branch: { ...branch, vlanId: 5 },
+      trunkLink: 'eth1',
+    });
+    const del = await runCniCommand(env('DEL', 'web-1', { CNI_NETNS: undefined }), config(), ports);
+    expect(del).toEqual({ stdout: '', exitCode: 0 });
+    expect(await hostLeftovers()).toEqual([]);
+  });
+
   it('DEL of a delegated pod (or of one nothing is known about) goes to the delegate', async () => {
     const ptpResult = {
       cniVersion: '1.0.0',

@@ -174,9 +174,11 @@ async function addThroughDelegate(inv: Invocation): Promise<CniRunOutcome> {
 async function add(inv: Invocation): Promise<CniRunOutcome> {
   const { podNamespace, podName } = podIdentity(inv.env);
   const pod = `${podNamespace}/${podName}`;
-  const answer = await inv.ports.agent.lookupPod(podNamespace, podName);
+  const podUid = nonEmpty(inv.env.args.podUid);
+  const answer = await inv.ports.agent.lookupPod(podNamespace, podName, podUid);
   if (answer === null) {
-    throw new CniError('TryAgainLater', `node agent does not know pod ${pod} yet`);
+    const incarnation = podUid === undefined ? '' : ` with K8S_POD_UID ${podUid}`;
+    throw new CniError('TryAgainLater', `node agent does not know pod ${pod}${incarnation} yet`);
   }
   const expectedUid = inv.env.args.podUid;
   if (expectedUid !== undefined && expectedUid !== '' && answer.podUid !== expectedUid) {
@@ -290,7 +292,7 @@ async function del(inv: Invocation): Promise<CniRunOutcome> {
   if (podNamespace === undefined || podName === undefined) return runDelegate(inv);
   let answer = null;
   try {
-    answer = await inv.ports.agent.lookupPod(podNamespace, podName);
+    answer = await inv.ports.agent.lookupPod(podNamespace, podName, nonEmpty(inv.env.args.podUid));
   } catch (error) {
     inv.log(
       `DEL: agent unavailable, looking at the host: ${error instanceof Error ? error.message : String(error)}`,
@@ -329,7 +331,7 @@ async function check(inv: Invocation): Promise<CniRunOutcome> {
   }
   let answer = null;
   try {
-    answer = await inv.ports.agent.lookupPod(podNamespace, podName);
+    answer = await inv.ports.agent.lookupPod(podNamespace, podName, nonEmpty(inv.env.args.podUid));
   } catch (error) {
     inv.log(`CHECK: agent unavailable, checking prevResult only: ${String(error)}`);
   }
@@ -392,4 +394,9 @@ async function status(inv: Invocation): Promise<CniRunOutcome> {
     });
   }
   return runDelegate(inv);
+}
+
+/** `K8S_POD_UID` when the runtime passed one (an empty value counts as none). */
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
 }

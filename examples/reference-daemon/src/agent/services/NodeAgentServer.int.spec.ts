@@ -54,6 +54,7 @@ let cache: PodCache;
 let server: NodeAgentServer;
 let client: UnixSocketNodeAgentClient;
 const warnings: string[] = [];
+const departures: unknown[] = [];
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'podsg-agent-fake-'));
@@ -64,7 +65,14 @@ beforeEach(async () => {
   await cluster.createPod(podManifest('early', false));
   warnings.length = 0;
   const log = { info: () => undefined, warn: (message: string) => warnings.push(message) };
-  cache = new PodCache({ cluster, nodeName: 'node-a', trunkLink: 'eth1', log });
+  departures.length = 0;
+  cache = new PodCache({
+    cluster,
+    nodeName: 'node-a',
+    trunkLink: 'eth1',
+    log,
+    onDeparture: (pod) => departures.push(pod),
+  });
   const socketPath = join(dir, 'agent.sock');
   server = new NodeAgentServer({ socketPath, pods: cache, log });
   await server.start();
@@ -117,9 +125,43 @@ describe('node agent on a FakeCluster', () => {
       trunkLink: 'eth1',
     });
 
+    expect(departures).toEqual([]);
     await cluster.deletePod('default', 'api', { gracePeriodSeconds: 0 });
     await settled();
     expect(await client.lookupPod('default', 'api')).toBeNull();
+    // The branch's departure is reported once, for the confirmed-release tracker.
+    expect(departures).toEqual([
+      {
+        namespace: 'default',
+        name: 'api',
+        uid: created.metadata.uid,
+        eniId: 'eni-0a1b2c3d4e5f67890',
+        vlanId: 2,
+      },
+    ]);
+  });
+
+  it('answers for the pod incarnation whose K8S_POD_UID is given, and only that one', async () => {
+    await cache.start();
+    const first = (await cluster.createPod(podManifest('db', false))) as {
+      metadata: { uid: string };
+    };
+    await settled();
+    expect(await client.lookupPod('default', 'db', first.metadata.uid)).toMatchObject({
+      podUid: first.metadata.uid,
+    });
+    await cluster.deletePod('default', 'db', { gracePeriodSeconds: 0 });
+    const second = (await cluster.createPod(podManifest('db', false))) as {
+      metadata: { uid: string };
+    };
+    await settled();
+    // The old incarnation's DEL must not see the new pod; the new one's ADD does.
+    expect(await client.lookupPod('default', 'db', first.metadata.uid)).toBeNull();
+    expect(await client.lookupPod('default', 'db', second.metadata.uid)).toMatchObject({
+      podUid: second.metadata.uid,
+    });
+    // A client that sends no uid (an older podsg-cni) gets the answer as before.
+    expect(await client.lookupPod('default', 'db')).toMatchObject({ podUid: second.metadata.uid });
   });
 
   it('does not know pods of other nodes', async () => {

@@ -19,12 +19,18 @@ export interface NodeAgentServerOptions {
   socketPath: string;
   pods: NodeAgentPodSource;
   log: NodeAgentLog;
+  /** Called for every 200 answer (the confirmed-release tracker learns which branches were wired). */
+  onAnswer?: (namespace: string, name: string, answer: AgentPodAnswer) => void;
 }
 
 /**
  * The node agent's endpoint (DESIGN.md, "Node agent protocol"): HTTP/1.1 on a unix socket.
  *
  * - `GET /v1/pods/{namespace}/{name}` → 200 the pod's answer, 404 `{"reason":"NotFound"}`.
+ *   With `?uid=U` (podsg-cni sends `K8S_POD_UID`) it answers only when the pod it knows has UID
+ *   `U`, else 404 `{"reason":"UidMismatch"}`: a pod re-created under the same name never gets
+ *   the old incarnation's branch, and the old one's DEL never sees the new one's. Clients that
+ *   send no `uid` get the answer as before.
  * - `GET /v1/healthz` → 200 `{"ok":true}`.
  * - 503 `{"reason":"NotSynced"}` (healthz: `{"ok":false,…}`) until the pod source is synced,
  *   so an agent that just started never claims a pod is unknown; other paths 404
@@ -129,7 +135,7 @@ export class NodeAgentServer {
       });
       res.end(text);
     };
-    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    const [path = '/', query = ''] = (req.url ?? '/').split('?', 2);
     const segments = path.split('/');
     const isHealthz = path === '/v1/healthz';
     const isPod = segments.length === 5 && segments[1] === 'v1' && segments[2] === 'pods';
@@ -155,9 +161,12 @@ export class NodeAgentServer {
     }
     let namespace: string;
     let name: string;
+    let uid: string | null;
     try {
       namespace = decodeURIComponent(segments[3] ?? '');
       name = decodeURIComponent(segments[4] ?? '');
+      // URLSearchParams never throws; decode the path first so bad encoding there is a 400.
+      uid = new URLSearchParams(query).get('uid');
     } catch {
       send(400, { reason: 'BadRequest', message: `malformed percent-encoding in ${path}` });
       return;
@@ -175,6 +184,14 @@ export class NodeAgentServer {
       send(404, { reason: 'NotFound', message: `pod ${namespace}/${name} is not on this node` });
       return;
     }
+    if (uid !== null && uid !== answer.podUid) {
+      send(404, {
+        reason: 'UidMismatch',
+        message: `pod ${namespace}/${name} on this node has uid ${answer.podUid}, not ${uid}`,
+      });
+      return;
+    }
+    this.#options.onAnswer?.(namespace, name, answer);
     send(200, answer);
   }
 }

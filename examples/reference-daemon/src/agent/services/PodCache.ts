@@ -13,6 +13,20 @@ export interface PodCacheOptions {
   /** The node's trunk link, given in every answer for a pod that needs a branch. */
   trunkLink: string;
   log: NodeAgentLog;
+  /**
+   * Called once per pod incarnation that held a branch, when it starts terminating or is
+   * deleted (the confirmed-release tracker then watches for its VLAN device to go away).
+   */
+  onDeparture?: (pod: DepartingBranchPod) => void;
+}
+
+/** A pod of this node that held a branch and is going away. */
+export interface DepartingBranchPod {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly eniId: string;
+  readonly vlanId: number;
 }
 
 interface CachedPod {
@@ -20,6 +34,8 @@ interface CachedPod {
   /** The raw annotation the answer was computed from, so a bad one is reported once per change. */
   annotation: string | undefined;
   answer: AgentPodAnswer;
+  /** Whether `onDeparture` was called for this incarnation. */
+  departed: boolean;
 }
 
 const key = (namespace: string, name: string): string => `${namespace}/${name}`;
@@ -85,8 +101,10 @@ export class PodCache {
     }
     const cached = this.#pods.get(key(change.pod.namespace, change.pod.name));
     // A late delete of an older pod must not evict the pod that now holds the name.
-    if (cached?.uid === change.pod.uid)
+    if (cached?.uid === change.pod.uid) {
+      this.#depart(change.pod, cached);
       this.#pods.delete(key(change.pod.namespace, change.pod.name));
+    }
   }
 
   #upsert(pod: ClusterPod): void {
@@ -107,6 +125,23 @@ export class PodCache {
         `pod ${podKey} (uid ${pod.uid}): ${annotationProblem}; answering as not yet annotated`,
       );
     }
-    this.#pods.set(podKey, { uid: pod.uid, annotation, answer });
+    const departed = previous?.uid === pod.uid && previous.departed;
+    const cached: CachedPod = { uid: pod.uid, annotation, answer, departed };
+    this.#pods.set(podKey, cached);
+    if (pod.terminating) this.#depart(pod, cached);
+  }
+
+  #depart(pod: ClusterPod, cached: CachedPod): void {
+    const { answer } = cached;
+    // An annotation without eniId cannot name the branch to the controller: nothing to confirm.
+    if (cached.departed || !answer.required || answer.branch?.eniId === undefined) return;
+    cached.departed = true;
+    this.#options.onDeparture?.({
+      namespace: pod.namespace,
+      name: pod.name,
+      uid: pod.uid,
+      eniId: answer.branch.eniId,
+      vlanId: answer.branch.vlanId,
+    });
   }
 }

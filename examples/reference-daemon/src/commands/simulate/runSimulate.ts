@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { instanceLimits } from '@podsg/allocator';
+import { isKnownInstanceType } from '../../simulate/calculations/isKnownInstanceType.js';
 import { PodsgdCliError } from '../../cli/errors/PodsgdCliError.js';
 import type { CliContext } from '../../cli/models/CliContext.js';
 import { ExitCode } from '../../cli/models/ExitCode.js';
@@ -49,13 +49,4 @@ export async function runSimulate(
       : formatSimulationSummary(report),
   );
   if (report.violations.length > 0) context.setExitCode(ExitCode.Failure);
-}
-
-function isKnownInstanceType(instanceType: string): boolean {
-  try {
-    instanceLimits(instanceType);
-    return true;
-  } catch {
-    return false;
-  }
 }
