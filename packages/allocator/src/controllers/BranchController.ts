@@ -144,7 +144,9 @@ export class BranchController {
       for (const account of snapshot.serviceAccounts) {
         this.#groups.setServiceAccount(account.namespace, account.name, account.labels);
       }
-      for (const node of snapshot.nodes) this.#trunks.upsertNode(node);
+      for (const node of snapshot.nodes) {
+        this.#releaser.followConfirmations(this.#trunks.upsertNode(node), node);
+      }
       const interfaces = await ctx.ec2.call('DescribeNetworkInterfaces', 'critical', () =>
         ctx.ec2.api.listNetworkInterfaces(ctx.ec2.ownedFilter()),
       );
@@ -152,6 +154,8 @@ export class BranchController {
     } finally {
       ctx.rebuilding = false;
     }
+    // Branches found cooling may already be confirmed released by their node's agent.
+    for (const node of this.#records.nodes.values()) this.#releaser.applyConfirmations(node);
     this.#watch.replay();
     for (const node of this.#records.nodes.values()) this.#trunks.considerNode(node);
     this.#gc.start();
