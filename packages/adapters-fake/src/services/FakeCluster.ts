@@ -1,4 +1,9 @@
-import { AllocatorError, POD_ENI_RESOURCE } from '@podsg/allocator';
+import {
+  AllocatorError,
+  parseReleasedBranches,
+  POD_ENI_RESOURCE,
+  RELEASED_BRANCHES_ANNOTATION,
+} from '@podsg/allocator';
 import type {
   ClusterApi,
   ClusterChange,
@@ -65,6 +70,7 @@ interface NodeRecord {
   name: string;
   uid: string;
   labels: Record<string, string>;
+  annotations: Record<string, string>;
   instanceId: string | null;
   capacity: Record<string, number>;
   podCount: number;
@@ -474,6 +480,7 @@ export class FakeCluster implements ClusterApi {
       name: spec.name,
       uid: this.newUid(),
       labels,
+      annotations: {},
       instanceId: spec.instanceId ?? null,
       capacity: {},
       podCount: 0,
@@ -502,6 +509,24 @@ export class FakeCluster implements ClusterApi {
     this.bump();
     this.emit({ kind: 'Node', type: 'upsert', node: nodeView(node) });
     this.requestScheduling();
+  }
+
+  /**
+   * Sets (string) or removes (null) node annotations, as a merge patch of the node agent would
+   * (e.g. `podsg.io/released-branches`). Throws `NotFound` for an unknown node.
+   */
+  annotateNode(name: string, annotations: Readonly<Record<string, string | null>>): void {
+    const node = this.nodeRecord(name);
+    let changed = false;
+    for (const [key, value] of Object.entries(annotations)) {
+      if (value === null ? key in node.annotations : node.annotations[key] !== value)
+        changed = true;
+      if (value === null) Reflect.deleteProperty(node.annotations, key);
+      else node.annotations[key] = value;
+    }
+    if (!changed) return;
+    this.bump();
+    this.emit({ kind: 'Node', type: 'upsert', node: nodeView(node) });
   }
 
   /** Removes a node; its pods are removed with it (as the pod garbage collector would). */
@@ -676,6 +701,7 @@ export class FakeCluster implements ClusterApi {
   nodes(): FakeNodeState[] {
     return [...this.nodeRecords.values()].map((node) => ({
       ...nodeView(node),
+      annotations: { ...node.annotations },
       capacity: { ...node.capacity },
       podCount: node.podCount,
       podEniInUse: node.podEniInUse,
@@ -1075,13 +1101,19 @@ function deniedOrResponse(
 }
 
 function nodeView(node: NodeRecord): ClusterNode {
-  return {
+  const view: ClusterNode = {
     name: node.name,
     uid: node.uid,
     labels: { ...node.labels },
     instanceId: node.instanceId,
     instanceType: node.labels['node.kubernetes.io/instance-type'] ?? null,
   };
+  const released = node.annotations[RELEASED_BRANCHES_ANNOTATION];
+  if (released === undefined) return view;
+  const { releasedBranches, warnings } = parseReleasedBranches(released);
+  return warnings.length === 0
+    ? { ...view, releasedBranches }
+    : { ...view, releasedBranches, releasedBranchesWarnings: warnings };
 }
 
 function podReference(record: PodRecord): ClusterEvent['involvedObject'] {
