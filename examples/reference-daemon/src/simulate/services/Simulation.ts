@@ -6,11 +6,13 @@ import {
   type BranchControllerOptions,
   type ClusterChange,
   type ClusterPod,
+  type ControllerStats,
   type PodEniAttachment,
 } from '@podsg/allocator';
 import {
   FakeCluster,
   FakeEc2,
+  FakeReleaseConfirmer,
   SeededRandom,
   VirtualClock,
   type FakePodState,
@@ -49,6 +51,8 @@ export class Simulation {
   readonly #serviceAccountLabels = new Map<string, Readonly<Record<string, string>>>();
   /** Live pods as the watch reports them, so a check per allocation is not a scan of all pods. */
   readonly #watchedPods = new Map<string, ClusterPod>();
+  /** The node agents' confirmed releases, when the scenario has them. */
+  readonly #releaseConfirmer: FakeReleaseConfirmer | null = null;
 
   /**
    * @param controllerOptions - controller options beyond the scenario format (such as
@@ -72,6 +76,12 @@ export class Simulation {
       visibilityDelayMs: ec2.visibilityDelayMs,
     });
     this.cluster = new FakeCluster({ clock: this.clock, seed });
+    if (scenario.nodeAgent.confirmRelease) {
+      this.#releaseConfirmer = new FakeReleaseConfirmer({
+        cluster: this.cluster,
+        clock: this.clock,
+      });
+    }
     for (const node of cluster.nodes) {
       const instance = this.ec2.addInstance({
         instanceType: node.instanceType,
@@ -94,6 +104,7 @@ export class Simulation {
     });
     // Everything runs inside the driven clock: EC2 answers after simulated latency, so even
     // the controller's start needs time to move.
+    this.#releaseConfirmer?.start();
     this.#track(this.#boot());
     for (const step of this.scenario.timeline) {
       this.clock.schedule(step.at * 1000, () => {
@@ -105,8 +116,14 @@ export class Simulation {
     this.#checkInvariants(true);
     const report = this.#report();
     await this.#controller.stop();
+    this.#releaseConfirmer?.stop();
     stopWatching();
     return report;
+  }
+
+  /** The counters of the current controller (since its last restart), also after `run()`. */
+  controllerStats(): ControllerStats {
+    return this.#controller.stats();
   }
 
   async #boot(): Promise<void> {
