@@ -166,3 +166,55 @@ export class NodeRecord {
 export function podRef(pod: PodRecord): PodRef & { kind: 'Pod' } {
   return { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid };
 }
+
+// The link between a pod and its branch, and what it means for the node's count of
+// interfaces soon cooling (`NodeRecord.draining`, read by `reuseWaitSeconds`).
+
+/** Whether the pod was released; a function so TypeScript does not narrow across awaits. */
+export function released(pod: PodRecord): boolean {
+  return pod.status === 'released';
+}
+
+/** Cuts the link between a pod and a branch, on either side that still holds it. */
+export function unbind(pod: PodRecord, branch: BranchRecord): void {
+  if (pod.branch === branch) pod.branch = null;
+  if (branch.pod === pod) branch.pod = null;
+}
+
+/** Counts a terminating pod's interface as soon cooling (for `reuseWaitSeconds`). */
+export function markTerminating(pod: PodRecord): void {
+  pod.terminating = true;
+  const branch = pod.branch;
+  if (pod.status !== 'allocated' || branch === null) return;
+  const draining = branch.node.draining;
+  draining.set(branch.groupKey, (draining.get(branch.groupKey) ?? 0) + 1);
+}
+
+/** Takes back `markTerminating`'s count (the interface is released or changes group set). */
+export function undrain(pod: PodRecord, branch: BranchRecord): void {
+  if (!pod.terminating) return;
+  pod.terminating = false;
+  const draining = branch.node.draining;
+  const count = (draining.get(branch.groupKey) ?? 0) - 1;
+  if (count > 0) draining.set(branch.groupKey, count);
+  else draining.delete(branch.groupKey);
+}
+
+/**
+ * The node's subnet, as learnt from its instance or trunk: the id, or a clear failure when EC2
+ * reported none, so that no call goes out with an empty subnet id.
+ *
+ * @param purpose - what needs the subnet, for the message (e.g. `its trunk interface`)
+ * @throws AllocatorError `Invalid` naming the node when its subnet id is unknown or empty
+ */
+export function requireSubnetId(node: NodeRecord, purpose: string): string {
+  const subnetId = node.subnetId;
+  if (subnetId === null || subnetId === '') {
+    throw new AllocatorError(
+      'Invalid',
+      `node ${node.name}: subnetId is unknown (EC2 reported none for instance ` +
+        `${node.instanceId ?? '<none>'}), so ${purpose} cannot be created`,
+    );
+  }
+  return subnetId;
+}

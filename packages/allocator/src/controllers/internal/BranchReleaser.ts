@@ -1,5 +1,6 @@
 import { branchDisassociateToken } from '../../calculations/branchClientTokens.js';
 import { AllocatorError } from '../../errors/AllocatorError.js';
+import { unbind, undrain } from '../records.js';
 import type { BranchEventDetail, DeletionReason } from '../../models/BranchControllerEvents.js';
 import { checkBranchMove } from '../../models/BranchState.js';
 import type { ClusterNode } from '../../models/ClusterObjects.js';
@@ -8,7 +9,6 @@ import type { ReleasedBranch } from '../../models/ReleasedBranch.js';
 import type { CallPriority } from '../../models/RateLimit.js';
 import type { TaskPriority } from '../../services/WorkerPool.js';
 import type { BranchRecord, NodeRecord, PodRecord } from '../records.js';
-import { unbind, undrain } from './bindings.js';
 import type { ControllerContext } from './ControllerContext.js';
 import type { ControllerRecords } from './ControllerRecords.js';
 import type { RetagLane } from './RetagLane.js';

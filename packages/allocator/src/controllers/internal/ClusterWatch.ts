@@ -1,5 +1,5 @@
 import type { ClusterChange, ClusterPod } from '../../models/ClusterObjects.js';
-import { markTerminating } from './bindings.js';
+import { markTerminating } from '../records.js';
 import type { BranchReleaser } from './BranchReleaser.js';
 import type { ControllerContext } from './ControllerContext.js';
 import type { ControllerRecords } from './ControllerRecords.js';

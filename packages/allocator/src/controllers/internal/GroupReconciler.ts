@@ -1,9 +1,8 @@
 import { PolicyIndex } from '@podsg/policy';
 import type { ClusterPod } from '../../models/ClusterObjects.js';
 import { POD_ENI_RESOURCE } from '../../models/wellKnownNames.js';
-import { podRef } from '../records.js';
+import { markTerminating, podRef, undrain } from '../records.js';
 import type { BranchRecord, NodeRecord, PodRecord } from '../records.js';
-import { markTerminating, undrain } from './bindings.js';
 import type { ControllerContext } from './ControllerContext.js';
 import type { ControllerRecords } from './ControllerRecords.js';
 import { asAllocatorError, describeError } from './failures.js';

@@ -9,15 +9,13 @@ import {
   TRUNK_ENI_ID_TAG,
   VLAN_ID_TAG,
 } from '../../models/wellKnownNames.js';
-import { fillFromInterface, podRef } from '../records.js';
+import { fillFromInterface, podRef, released, requireSubnetId, unbind } from '../records.js';
 import type { BranchRecord, NodeRecord, PodRecord } from '../records.js';
-import { released, unbind } from './bindings.js';
 import type { BranchReleaser } from './BranchReleaser.js';
 import type { ControllerContext } from './ControllerContext.js';
 import type { ControllerRecords } from './ControllerRecords.js';
 import { PodGone, asAllocatorError, describeError } from './failures.js';
 import type { GroupReconciler } from './GroupReconciler.js';
-import { requireSubnetId } from './nodeSubnet.js';
 import type { NodeQueue } from './NodeQueue.js';
 import type { RetagLane } from './RetagLane.js';
 

@@ -2,6 +2,7 @@ import { trunkCreateToken } from '../../calculations/branchClientTokens.js';
 import { highestFreeDeviceIndex } from '../../calculations/highestFreeDeviceIndex.js';
 import { instanceLimits } from '../../calculations/instanceLimits.js';
 import { AllocatorError } from '../../errors/AllocatorError.js';
+import { requireSubnetId } from '../records.js';
 import type { ClusterNode } from '../../models/ClusterObjects.js';
 import type { NetworkInterface } from '../../models/NetworkInterface.js';
 import {
@@ -16,7 +17,6 @@ import type { BranchReleaser } from './BranchReleaser.js';
 import type { ControllerContext } from './ControllerContext.js';
 import type { ControllerRecords } from './ControllerRecords.js';
 import { asAllocatorError, describeError } from './failures.js';
-import { requireSubnetId } from './nodeSubnet.js';
 import type { NodeQueue } from './NodeQueue.js';
 
 const TRUNK_POLL_FIRST_MS = 500;
