@@ -142,15 +142,24 @@ describe('BranchController: confirmed release', () => {
     expect(warnings.at(-1)).toBe(`node node-a: ${RELEASED_BRANCHES_ANNOTATION}: not JSON; ignored`);
   });
 
-  it('after a restart, ends the cooldown of a branch found cooling whose release the node already confirmed', async () => {
+  it('keeps the cooldown of a branch found cooling after a restart, whose pod-uid tag may be stale', async () => {
     const { w, attachment, uid } = await onePod();
     await w.cluster.deletePod('default', 'web-1', { gracePeriodSeconds: 0 });
     await w.run(1);
-    await w.restart();
-    expect(stateOf(w, attachment.eniId)).toBe('cooling');
     confirm(w, 'node-a', [entryFor(attachment, uid)]);
-    await w.restart();
+    w.ec2.setFaults([{ api: 'CreateTags', rate: 1 }]); // the background tag rewrite fails
+    await w.createPod('web-2'); // reuses it
+    await w.run(2);
+    expect(w.annotation('web-2')?.eniId).toBe(attachment.eniId);
+    expect(w.branches()[0]?.tags['podsg.io/pod-uid']).toBe(uid);
+    await w.cluster.deletePod('default', 'web-2', { gracePeriodSeconds: 0 });
+    await w.restart(); // the tag still names web-1, whose release was confirmed
+    expect(stateOf(w, attachment.eniId)).toBe('cooling');
+    w.cluster.labelNode('node-a', { touched: 'yes' });
+    await w.run(30);
+    expect(stateOf(w, attachment.eniId)).toBe('cooling');
+    await w.run(31);
     expect(stateOf(w, attachment.eniId)).toBe('held');
-    expect(w.controller.stats().releasesConfirmed).toBe(1);
+    expect(w.controller.stats()).toMatchObject({ releasesConfirmed: 0, cooldownsExpired: 1 });
   });
 });

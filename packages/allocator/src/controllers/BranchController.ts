@@ -154,8 +154,6 @@ export class BranchController {
     } finally {
       ctx.rebuilding = false;
     }
-    // Branches found cooling may already be confirmed released by their node's agent.
-    for (const node of this.#records.nodes.values()) this.#releaser.applyConfirmations(node);
     this.#watch.replay();
     for (const node of this.#records.nodes.values()) this.#trunks.considerNode(node);
     this.#gc.start();

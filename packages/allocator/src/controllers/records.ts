@@ -103,7 +103,7 @@ export class BranchRecord {
   declare associationGeneration?: number;
   /**
    * The UID of the pod whose release started its cooldown, matched against the node agent's
-   * confirmations; absent for a branch found cooling at recovery (its pod-uid tag stands in).
+   * confirmations; absent for a branch found cooling at recovery (it keeps the cooldown).
    */
   declare releasedUid?: string;
 

@@ -13,13 +13,18 @@ import type { ControllerContext } from './ControllerContext.js';
 import type { ControllerRecords } from './ControllerRecords.js';
 import type { RetagLane } from './RetagLane.js';
 
-/** Whether a confirmed release is for this cooling branch and the pod that released it. */
+/**
+ * Whether a confirmed release is for this cooling branch and the pod whose release this
+ * controller saw. A branch found cooling at recovery has no such pod: its pod-uid tag may be a
+ * stale one of an earlier pod (the rewrite after a reuse runs in the background), whose old
+ * confirmation would end the cooldown of the later pod's traffic, so it keeps the cooldown.
+ */
 function confirms(entry: ReleasedBranch, branch: BranchRecord): boolean {
   return (
     branch.state === 'cooling' &&
     branch.eniId === entry.eniId &&
     branch.vlanId === entry.vlanId &&
-    (branch.releasedUid ?? branch.taggedUid) === entry.podUid
+    branch.releasedUid === entry.podUid
   );
 }
 
@@ -33,9 +38,9 @@ export interface AllocationQueue {
  * The end of a branch's life: a released pod's interface cools down for `cooldownSeconds`, or
  * until its node's agent confirms that the pod's VLAN device is gone; then it is held for reuse
  * by a pod of the same group set, and is deleted after `recycleSeconds`, when its slot is
- * needed, or at once under `strategy: 'baseline'`. Deletes
- * disassociate first, free the slot and VLAN id, and retry with backoff; interfaces no record
- * explains (found at recovery or by a sweep) are deleted here too.
+ * needed, or at once under `strategy: 'baseline'`. Deletes disassociate first, free the slot
+ * and VLAN id, and retry with backoff; interfaces no record explains (found at recovery or by a
+ * sweep) are deleted here too.
  */
 export class BranchReleaser {
   readonly #ctx: ControllerContext;
@@ -105,16 +110,15 @@ export class BranchReleaser {
       node.releasedBranchesWarnings = key;
       for (const warning of warnings) this.#ctx.warn(`node ${node.name}: ${warning}`);
     }
-    if (!this.#ctx.rebuilding) this.applyConfirmations(node);
+    if (!this.#ctx.rebuilding) this.#applyConfirmations(node);
   }
 
   /**
    * Ends at once the cooldown of each branch cooling on the node that one of its confirmed
-   * releases names: same interface, same VLAN id, and the pod that released it (its record,
-   * or its pod-uid tag for a branch found cooling at recovery). Anything else is ignored, so a
-   * stale or forged entry can at worst do nothing.
+   * releases names: same interface, same VLAN id, and the pod that released it. Anything else
+   * is ignored, so a stale or forged entry can at worst do nothing.
    */
-  applyConfirmations(node: NodeRecord): void {
+  #applyConfirmations(node: NodeRecord): void {
     for (const entry of node.releasedBranches) {
       const branch = this.#records.branches.get(entry.eniId);
       if (branch !== undefined && branch.node === node && confirms(entry, branch)) {
