@@ -54,6 +54,12 @@ export function formatSimulationSummary(report: SimulationReport): string {
   if (report.podsPending > 0)
     lines.push(`Pods no node could take (pending): ${report.podsPending}`);
   lines.push(`Leaked interfaces: ${report.leakedInterfaces}`);
+  if (report.confirmedRelease !== undefined) {
+    const { releasesConfirmed, cooldownsExpired } = report.confirmedRelease;
+    lines.push(
+      `Cooldowns ended by the node agents' confirmed release: ${releasesConfirmed} (${cooldownsExpired} ran their whole length)`,
+    );
+  }
   const warnings = report.events.filter((event) => event.type === 'Warning');
   if (warnings.length > 0) {
     lines.push('', `Warnings (${warnings.length}):`);

@@ -430,8 +430,7 @@ async function measure(variant: Variant): Promise<Measured> {
       extended: countCalls(calls, ROLLOUT_AT_S, UNTIL_S),
     },
     branchesAtEnd: report.networkInterfaces.filter((eni) => eni.kind === 'branch').length,
-    releasesConfirmed: simulation.controllerStats().releasesConfirmed,
-    cooldownsExpired: simulation.controllerStats().cooldownsExpired,
+    ...simulation.cooldowns(),
   };
 }
 

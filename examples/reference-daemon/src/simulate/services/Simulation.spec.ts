@@ -168,6 +168,8 @@ describe('Simulation', () => {
     }
     expect(eniIds(confirmed, 'new-')).toEqual(eniIds(confirmed, 'old-'));
     expect(eniIds(plain, 'new-')).not.toEqual(eniIds(plain, 'old-'));
+    expect(confirmed.confirmedRelease).toEqual({ releasesConfirmed: 4, cooldownsExpired: 0 });
+    expect(plain.confirmedRelease).toBeUndefined();
     expect(confirmed.ec2Calls['CreateNetworkInterface']).toBe(
       (plain.ec2Calls['CreateNetworkInterface'] ?? 0) - 4,
     );

@@ -6,7 +6,6 @@ import {
   type BranchControllerOptions,
   type ClusterChange,
   type ClusterPod,
-  type ControllerStats,
   type PodEniAttachment,
 } from '@podsg/allocator';
 import {
@@ -53,6 +52,8 @@ export class Simulation {
   readonly #watchedPods = new Map<string, ClusterPod>();
   /** The node agents' confirmed releases, when the scenario has them. */
   readonly #releaseConfirmer: FakeReleaseConfirmer | null = null;
+  /** Cooldowns ended by a confirmation, and run out, under the controllers before a restart. */
+  #earlierCooldowns = { releasesConfirmed: 0, cooldownsExpired: 0 };
 
   /**
    * @param controllerOptions - controller options beyond the scenario format (such as
@@ -121,9 +122,13 @@ export class Simulation {
     return report;
   }
 
-  /** The counters of the current controller (since its last restart), also after `run()`. */
-  controllerStats(): ControllerStats {
-    return this.#controller.stats();
+  /** Cooldowns ended by a confirmation, and run out, over every controller of the run so far. */
+  cooldowns(): { releasesConfirmed: number; cooldownsExpired: number } {
+    const { releasesConfirmed, cooldownsExpired } = this.#controller.stats();
+    return {
+      releasesConfirmed: this.#earlierCooldowns.releasesConfirmed + releasesConfirmed,
+      cooldownsExpired: this.#earlierCooldowns.cooldownsExpired + cooldownsExpired,
+    };
   }
 
   async #boot(): Promise<void> {
@@ -187,6 +192,7 @@ export class Simulation {
     if (step.restartController) {
       // Throw the controller's memory away; the next one rebuilds from EC2 and the cluster.
       await this.#controller.stop();
+      this.#earlierCooldowns = this.cooldowns();
       this.#controller = this.#newController();
       await this.#controller.start();
     }
@@ -480,6 +486,7 @@ export class Simulation {
       podsWaitingForBranch: waiting,
       podsPending: pending,
       leakedInterfaces,
+      ...(this.scenario.nodeAgent.confirmRelease ? { confirmedRelease: this.cooldowns() } : {}),
       violations: [...this.#violations],
       scenarioWarnings: [...this.#scenarioWarnings],
       events: this.cluster.events().map((event) => ({
