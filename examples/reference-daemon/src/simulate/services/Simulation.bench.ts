@@ -458,6 +458,22 @@ function table(title: string, columns: readonly string[], rows: readonly string[
   for (const row of rows) console.log(line(row));
 }
 
+/** The ready-time rows of a rollout table, one column per result. */
+function readyRows(each: (value: (result: Measured) => string) => string[]): string[][] {
+  return [
+    ['new pods ready', ...each((r) => String(r.rollout.newReady))],
+    ['p50 ready of new pods, s', ...each((r) => fixed(r.rollout.p50))],
+    ['p99 ready of new pods, s', ...each((r) => fixed(r.rollout.p99))],
+    ['max ready of new pods, s', ...each((r) => fixed(r.rollout.max))],
+    ['  p99 pending (scheduledAt − createdAt), s', ...each((r) => fixed(r.rollout.p99Pending))],
+    [
+      '  p99 allocation (annotatedAt − scheduledAt), s',
+      ...each((r) => fixed(r.rollout.p99Allocation)),
+    ],
+    ['every new pod ready at t, s', ...each((r) => fixed(r.rollout.endedAt))],
+  ];
+}
+
 it('cold start and rollout of 1,000 pods, podsg beside baseline', async () => {
   const results: Measured[] = [];
   for (const variant of VARIANTS) results.push(await measure(variant));
@@ -517,16 +533,7 @@ it('cold start and rollout of 1,000 pods, podsg beside baseline', async () => {
   );
   const perPod = (count: number): string => fixed(count / PODS, 3);
   table('', columns, [
-    ['new pods ready', ...each((r) => String(r.rollout.newReady))],
-    ['p50 ready of new pods, s', ...each((r) => fixed(r.rollout.p50))],
-    ['p99 ready of new pods, s', ...each((r) => fixed(r.rollout.p99))],
-    ['max ready of new pods, s', ...each((r) => fixed(r.rollout.max))],
-    ['  p99 pending (scheduledAt − createdAt), s', ...each((r) => fixed(r.rollout.p99Pending))],
-    [
-      '  p99 allocation (annotatedAt − scheduledAt), s',
-      ...each((r) => fixed(r.rollout.p99Allocation)),
-    ],
-    ['every new pod ready at t, s', ...each((r) => fixed(r.rollout.endedAt))],
+    ...readyRows(each),
     ['mutating calls in window (no CreateTags)', ...each((r) => String(r.rollout.window.mutating))],
     ['  per replaced pod (goal ≤ 0.2)', ...each((r) => perPod(r.rollout.window.mutating))],
     ['  CreateTags in window', ...each((r) => String(r.rollout.window.createTags))],
@@ -606,15 +613,7 @@ it('rollout of 1,000 pods with slower EC2, without and with confirmed release', 
       ` p99 ready ≤ ${String(ROLLOUT_P99_GOAL_S)} s, ≤ ${String(ROLLOUT_CALLS_TO_END_GOAL)} mutating calls per replaced pod.`,
   );
   table('', columns, [
-    ['new pods ready', ...each((r) => String(r.rollout.newReady))],
-    ['p50 ready of new pods, s', ...each((r) => fixed(r.rollout.p50))],
-    ['max ready of new pods, s', ...each((r) => fixed(r.rollout.max))],
-    ['  p99 pending (scheduledAt − createdAt), s', ...each((r) => fixed(r.rollout.p99Pending))],
-    [
-      '  p99 allocation (annotatedAt − scheduledAt), s',
-      ...each((r) => fixed(r.rollout.p99Allocation)),
-    ],
-    ['every new pod ready at t, s', ...each((r) => fixed(r.rollout.endedAt))],
+    ...readyRows(each),
     [
       'mutating calls to the end (no CreateTags)',
       ...each((r) => String(r.rollout.extended.mutating)),
