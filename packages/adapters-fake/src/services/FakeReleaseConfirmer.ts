@@ -68,11 +68,10 @@ export class FakeReleaseConfirmer {
     // The node side reads element 0; a pod whose annotation it cannot use was never wired.
     const parsed = parsePodEniAnnotation(annotation);
     if (!parsed.ok || parsed.branch.eniId === undefined) return;
-    const branch = { eniId: parsed.branch.eniId, vlanId: parsed.branch.vlanId };
     const entries = this.#pending.get(pod.nodeName) ?? [];
     entries.push({
-      eniId: branch.eniId,
-      vlanId: branch.vlanId,
+      eniId: parsed.branch.eniId,
+      vlanId: parsed.branch.vlanId,
       podUid: pod.uid,
       releasedAt: new Date(this.#clock.now()).toISOString(),
     });
