@@ -37,6 +37,8 @@ export type {
   FakeClusterOptions,
 } from './models/FakeClusterOptions.js';
 export type { FakeClusterEvent } from './models/FakeClusterEvent.js';
+export { FakeReleaseConfirmer } from './services/FakeReleaseConfirmer.js';
+export type { FakeReleaseConfirmerOptions } from './services/FakeReleaseConfirmer.js';
 export type { FakeNodeState } from './models/FakeNodeState.js';
 export type { FakePodState } from './models/FakePodState.js';
 export { FakeKernel } from './services/FakeKernel.js';

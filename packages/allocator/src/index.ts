@@ -29,6 +29,8 @@ export {
   POD_ENI_ANNOTATION,
   POD_ENI_RESOURCE,
   POD_UID_TAG,
+  MAX_RELEASED_BRANCHES,
+  RELEASED_BRANCHES_ANNOTATION,
   TRUNK_DESCRIPTION,
   TRUNK_ENI_ID_TAG,
   VLAN_ID_TAG,
@@ -51,6 +53,7 @@ export type { BranchView, ControllerInspection, NodeView } from './models/Contro
 export type { ControllerStats } from './models/ControllerStats.js';
 export type { BranchState } from './models/BranchState.js';
 export type { InstanceLimits } from './models/InstanceLimits.js';
+export type { ReleasedBranch, ReleasedBranchesParse } from './models/ReleasedBranch.js';
 export type {
   PodEniAttachment,
   PodEniBranch,
@@ -69,3 +72,4 @@ export {
   parsePodEniAnnotation,
   parsePodEniBranch,
 } from './calculations/podEniAnnotation.js';
+export { parseReleasedBranches } from './calculations/releasedBranches.js';

@@ -13,8 +13,9 @@ import type { KubernetesApis } from './productionAdapters.js';
 /**
  * Development only (`--fake-cloud FILE`): the in-memory `FakeEc2` and `FakeCluster` of a
  * scenario file's `cluster` section (and its `objects`; `until` and `timeline` are not used), on the wall clock, inside the podsgd
- * process. The Kubernetes ports the fakes lack (leases, webhook CA bundles, CNINode, node
- * annotations) are kept in memory here and readable for tests. With the HTTP emulators,
+ * process. The Kubernetes ports the fakes lack (leases, webhook CA bundles, CNINode) are kept
+ * in memory here and readable for tests; node annotations go to the `FakeCluster`, so the
+ * controller sees the agents' confirmed releases. With the HTTP emulators,
  * `podsgd dev` replaces this by the production adapters pointed at them.
  */
 export class FakeCloud {
@@ -26,8 +27,6 @@ export class FakeCloud {
   readonly caBundles = new Map<string, string>();
   /** Nodes whose CNINode carries `SecurityGroupsForPods`. */
   readonly cniNodeFeatures = new Set<string>();
-  /** Node annotations written through `annotateNode`. */
-  readonly nodeAnnotations = new Map<string, Map<string, string>>();
   readonly #objects: readonly Record<string, unknown>[];
 
   private constructor(scenario: Scenario) {
@@ -77,16 +76,18 @@ export class FakeCloud {
         return Promise.resolve();
       },
       annotateNode: (node, annotations) => {
-        const current = this.nodeAnnotations.get(node) ?? new Map<string, string>();
-        for (const [key, value] of Object.entries(annotations)) {
-          if (value === null) current.delete(key);
-          else current.set(key, value);
-        }
-        this.nodeAnnotations.set(node, current);
+        this.cluster.annotateNode(node, annotations);
         return Promise.resolve();
       },
       close: () => undefined,
     };
+  }
+
+  /** Node annotations by node name (written through `annotateNode`), for tests. */
+  get nodeAnnotations(): Map<string, Map<string, string>> {
+    return new Map(
+      this.cluster.nodes().map((node) => [node.name, new Map(Object.entries(node.annotations))]),
+    );
   }
 
   /** FakeEc2 has no IAM: every action is allowed, and the report says it is a fake. */

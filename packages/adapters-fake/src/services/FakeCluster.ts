@@ -1,4 +1,10 @@
-import { AllocatorError, HAS_TRUNK_ATTACHED_LABEL, POD_ENI_RESOURCE } from '@podsg/allocator';
+import {
+  AllocatorError,
+  HAS_TRUNK_ATTACHED_LABEL,
+  parseReleasedBranches,
+  POD_ENI_RESOURCE,
+  RELEASED_BRANCHES_ANNOTATION,
+} from '@podsg/allocator';
 import type {
   ClusterApi,
   ClusterChange,
@@ -546,6 +552,23 @@ export class FakeCluster implements ClusterApi {
     this.requestScheduling();
   }
 
+  /**
+   * Sets (string) or removes (null) node annotations, as a merge patch of the node agent would
+   * (e.g. `podsg.io/released-branches`). Throws `NotFound` for an unknown node.
+   */
+  annotateNode(name: string, annotations: Readonly<Record<string, string | null>>): void {
+    const node = this.nodeRecord(name);
+    let changed = false;
+    for (const [key, value] of Object.entries(annotations)) {
+      if (value === null ? key in node.annotations : node.annotations[key] !== value)
+        changed = true;
+      if (value === null) Reflect.deleteProperty(node.annotations, key);
+      else node.annotations[key] = value;
+    }
+    if (!changed) return;
+    this.touchNode(node);
+  }
+
   /** Removes a node; its pods are removed with it (as the pod garbage collector would). */
   deleteNode(name: string): void {
     const node = this.nodeRecord(name);
@@ -990,6 +1013,7 @@ export class FakeCluster implements ClusterApi {
   nodes(): FakeNodeState[] {
     return [...this.nodeRecords.values()].map((node) => ({
       ...nodeView(node),
+      annotations: { ...node.annotations },
       capacity: { ...node.capacity },
       podCount: node.podCount,
       podEniInUse: node.podEniInUse,
@@ -1822,13 +1846,19 @@ function deniedOrResponse(
 }
 
 function nodeView(node: NodeRecord): ClusterNode {
-  return {
+  const view: ClusterNode = {
     name: node.name,
     uid: node.uid,
     labels: { ...node.labels },
     instanceId: node.instanceId,
     instanceType: node.labels['node.kubernetes.io/instance-type'] ?? null,
   };
+  const released = node.annotations[RELEASED_BRANCHES_ANNOTATION];
+  if (released === undefined) return view;
+  const { releasedBranches, warnings } = parseReleasedBranches(released);
+  return warnings.length === 0
+    ? { ...view, releasedBranches }
+    : { ...view, releasedBranches, releasedBranchesWarnings: warnings };
 }
 
 function podReference(record: PodRecord): ClusterEvent['involvedObject'] {

@@ -144,7 +144,9 @@ export class BranchController {
       for (const account of snapshot.serviceAccounts) {
         this.#groups.setServiceAccount(account.namespace, account.name, account.labels);
       }
-      for (const node of snapshot.nodes) this.#trunks.upsertNode(node);
+      for (const node of snapshot.nodes) {
+        this.#releaser.followConfirmations(this.#trunks.upsertNode(node), node);
+      }
       const interfaces = await ctx.ec2.call('DescribeNetworkInterfaces', 'critical', () =>
         ctx.ec2.api.listNetworkInterfaces(ctx.ec2.ownedFilter()),
       );

@@ -2,6 +2,7 @@ import { AllocatorError } from '../errors/AllocatorError.js';
 import type { PodRef } from '../models/BranchControllerEvents.js';
 import type { InstanceLimits } from '../models/InstanceLimits.js';
 import type { NetworkInterface } from '../models/NetworkInterface.js';
+import type { ReleasedBranch } from '../models/ReleasedBranch.js';
 import type { BranchState } from '../models/BranchState.js';
 import { POD_UID_TAG } from '../models/wellKnownNames.js';
 import type { NodeLedger } from '../services/NodeLedger.js';
@@ -100,6 +101,11 @@ export class BranchRecord {
    * one slot smaller.
    */
   declare associationGeneration?: number;
+  /**
+   * The UID of the pod whose release started its cooldown, matched against the node agent's
+   * confirmations; absent for a branch found cooling at recovery (it keeps the cooldown).
+   */
+  declare releasedUid?: string;
 
   constructor(
     readonly node: NodeRecord,
@@ -148,6 +154,10 @@ export class NodeRecord {
   prepFailures = 0;
   /** Whether the node's `Unsupported` event was recorded. */
   unsupportedReported = false;
+  /** The node agent's confirmed releases, as last seen on the Node. */
+  releasedBranches: readonly ReleasedBranch[] = [];
+  /** The warnings about them last reported (reported again only when they change). */
+  releasedBranchesWarnings = '';
 
   constructor(readonly name: string) {}
 }

@@ -37,6 +37,16 @@ export type BranchControllerEvents = {
   adopted: (detail: BranchEventDetail) => void;
   /** A pod's interface was released (pod deleted or finished) and starts its cooldown. */
   released: (detail: BranchEventDetail) => void;
+  /**
+   * The node agent confirmed that a cooling interface's pod no longer uses it (the pod's VLAN
+   * device is gone): its cooldown ends at once.
+   */
+  releaseConfirmed: (detail: {
+    node: string;
+    eniId: string;
+    vlanId: number;
+    podUid: string;
+  }) => void;
   /** A cooled-down interface is held for reuse on its node. */
   held: (detail: {
     node: string;

@@ -1,3 +1,5 @@
+import type { ReleasedBranch } from './ReleasedBranch.js';
+
 /** A reference to a Kubernetes object, for events and preconditions. */
 export interface ObjectReference {
   kind: 'Pod' | 'Node' | 'SecurityGroupPolicy' | 'ServiceAccount';
@@ -35,6 +37,15 @@ export interface ClusterNode {
   instanceId: string | null;
   /** `node.kubernetes.io/instance-type` label; null when absent. */
   instanceType: string | null;
+  /**
+   * The node agent's confirmed releases: the node's `podsg.io/released-branches` annotation
+   * read with `parseReleasedBranches` (invalid entries left out). Absent, like empty, when the
+   * node has none or the adapter does not follow the annotation: branches then cool down for
+   * the whole cooldown.
+   */
+  releasedBranches?: readonly ReleasedBranch[];
+  /** `parseReleasedBranches`'s warnings about that annotation; the controller reports them. */
+  releasedBranchesWarnings?: readonly string[];
 }
 
 /** A service account's identity and labels. */

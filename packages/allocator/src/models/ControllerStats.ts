@@ -24,4 +24,8 @@ export interface ControllerStats {
   readonly deleted: number;
   /** Allocation failures (each requeue counts). */
   readonly allocationFailures: number;
+  /** Cooldowns ended early by the node agent's confirmation that the pod's VLAN is gone. */
+  readonly releasesConfirmed: number;
+  /** Cooldowns that ran their whole length (no confirmation came). */
+  readonly cooldownsExpired: number;
 }

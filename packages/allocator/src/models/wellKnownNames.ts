@@ -36,3 +36,12 @@ export const CLUSTER_TAG_VALUE = 'owned';
 export function clusterTagKey(clusterName: string): string {
   return CLUSTER_TAG_PREFIX + clusterName;
 }
+
+/**
+ * Node annotation: the node agent's confirmed releases, a JSON array (newest last) of
+ * `ReleasedBranch`, read with `parseReleasedBranches`.
+ */
+export const RELEASED_BRANCHES_ANNOTATION = 'podsg.io/released-branches';
+
+/** At most this many entries of `RELEASED_BRANCHES_ANNOTATION` are read (the newest). */
+export const MAX_RELEASED_BRANCHES = 64;

@@ -77,7 +77,7 @@ export class ControllerMetrics {
     });
     this.#branchOperations = new Counter({
       name: 'podsg_branch_operations_total',
-      help: 'Branch interface lifecycle steps (created, reused, adopted, released, held, deleted, groups-updated)',
+      help: 'Branch interface lifecycle steps (created, reused, adopted, released, release-confirmed, held, deleted, groups-updated)',
       labelNames: ['operation'],
       registers,
     });
@@ -170,6 +170,7 @@ export class ControllerMetrics {
     events.on('reused', operation('reused'));
     events.on('adopted', operation('adopted'));
     events.on('released', operation('released'));
+    events.on('releaseConfirmed', operation('release-confirmed'));
     events.on('held', operation('held'));
     events.on('groupsUpdated', operation('groups-updated'));
     events.on('deleted', (detail) => {

@@ -76,6 +76,12 @@ export function formatSimulationSummary(report: SimulationReport): string {
   if (report.podsPending > 0)
     lines.push(`Pods no node could take (pending): ${report.podsPending}`);
   lines.push(`Leaked interfaces: ${report.leakedInterfaces}`);
+  if (report.confirmedRelease !== undefined) {
+    const { releasesConfirmed, cooldownsExpired } = report.confirmedRelease;
+    lines.push(
+      `Cooldowns ended by the node agents' confirmed release: ${releasesConfirmed} (${cooldownsExpired} ran their whole length)`,
+    );
+  }
   const warnings = collapseWarnings(report.events);
   if (warnings.length > 0) {
     const total = warnings.reduce((sum, warning) => sum + warning.count, 0);

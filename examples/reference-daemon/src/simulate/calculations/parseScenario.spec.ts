@@ -95,7 +95,13 @@ describe('parseScenario', () => {
     });
     expect(scenario.controller.strategy).toBe('podsg');
     expect(scenario.controller.cooldownSeconds).toBeNull();
+    expect(scenario.nodeAgent).toEqual({ confirmRelease: false });
     expect(scenario.timeline).toEqual([]);
+  });
+
+  it('reads nodeAgent.confirmRelease', () => {
+    const text = designExample.replace('objects:', 'nodeAgent: { confirmRelease: true }\nobjects:');
+    expect(parseScenario(text, context).nodeAgent).toEqual({ confirmRelease: true });
   });
 
   it.each([
@@ -137,6 +143,18 @@ describe('parseScenario', () => {
       'objects[0].spec.securityGroups.groupIds',
     ],
     ['an unknown top-level field', 'until: 600s', 'until: 600s\nuntill: 10s', 'untill'],
+    [
+      'a confirmRelease that is not a boolean',
+      'objects:',
+      'nodeAgent: { confirmRelease: yes please }\nobjects:',
+      'nodeAgent.confirmRelease',
+    ],
+    [
+      'an unknown nodeAgent field',
+      'objects:',
+      'nodeAgent: { confirmReleases: true }\nobjects:',
+      'nodeAgent.confirmReleases',
+    ],
     ['zero generated pods', 'count: 100', 'count: 0', 'timeline[3].generatePods.count'],
   ])('refuses %s, naming the field', (_what, from, to, path) => {
     const text = designExample.replace(from, to);

@@ -62,10 +62,19 @@ export function parseScenario(text: string, context: ScenarioContext): Scenario 
 function readScenario(reader: Reader, root: unknown, context: ScenarioContext): Scenario | null {
   const top = reader.object(root, '(file)');
   if (!top) return null;
-  reader.onlyKeys(top, '', ['cluster', 'ec2', 'controller', 'objects', 'timeline', 'until']);
+  reader.onlyKeys(top, '', [
+    'cluster',
+    'ec2',
+    'controller',
+    'nodeAgent',
+    'objects',
+    'timeline',
+    'until',
+  ]);
   const cluster = readCluster(reader, top['cluster'], context);
   const ec2 = readEc2(reader, top['ec2']);
   const controller = readController(reader, top['controller']);
+  const nodeAgent = readNodeAgent(reader, top['nodeAgent']);
   const objects = readObjects(reader, top['objects'] ?? [], 'objects');
   const until =
     top['until'] === undefined && context.defaultUntilSeconds !== undefined
@@ -77,7 +86,7 @@ function readScenario(reader: Reader, root: unknown, context: ScenarioContext): 
   }
   const timeline = readTimeline(reader, top['timeline'] ?? [], until);
   if (!cluster || until === null) return null;
-  return { cluster, ec2, controller, objects, timeline, until };
+  return { cluster, ec2, controller, nodeAgent, objects, timeline, until };
 }
 
 function readCluster(
@@ -271,6 +280,20 @@ function readController(reader: Reader, value: unknown): Scenario['controller'] 
   controller.ec2ClientQps = optional('ec2ClientQps', { min: 0.01 });
   controller.ec2ClientBurst = optional('ec2ClientBurst', { min: 1, integer: true });
   return controller;
+}
+
+function readNodeAgent(reader: Reader, value: unknown): Scenario['nodeAgent'] {
+  const nodeAgent: Scenario['nodeAgent'] = { confirmRelease: false };
+  if (value === undefined || value === null) return nodeAgent;
+  const section = reader.object(value, 'nodeAgent');
+  if (!section) return nodeAgent;
+  reader.onlyKeys(section, 'nodeAgent', ['confirmRelease']);
+  const confirmRelease = section['confirmRelease'];
+  if (typeof confirmRelease === 'boolean') nodeAgent.confirmRelease = confirmRelease;
+  else if (confirmRelease !== undefined) {
+    reader.issue('nodeAgent.confirmRelease', 'must be true or false');
+  }
+  return nodeAgent;
 }
 
 function readObjects(reader: Reader, value: unknown, path: string): Json[] {

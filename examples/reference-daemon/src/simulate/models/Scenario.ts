@@ -56,6 +56,15 @@ export interface Scenario {
     ec2ClientQps: number | null;
     ec2ClientBurst: number | null;
   };
+  /** The node agents (beyond DESIGN.md's format). */
+  nodeAgent: {
+    /**
+     * Whether they confirm releases: once a branch pod is removed (its sandbox torn down), its
+     * node's agent publishes the release in `podsg.io/released-branches` at its next 1 s scan,
+     * and the controller ends that branch's cooldown. Default false (the cooldown only).
+     */
+    confirmRelease: boolean;
+  };
   /** Kubernetes objects applied at t=0: SecurityGroupPolicy, ServiceAccount, Pod. */
   objects: Record<string, unknown>[];
   timeline: TimelineStep[];

@@ -82,6 +82,12 @@ export interface SimulationReport {
   podsPending: number;
   /** Branch interfaces at the end owned by no live pod, neither cooling down nor held for reuse. */
   leakedInterfaces: number;
+  /**
+   * Only when the scenario's node agents confirm releases (`nodeAgent.confirmRelease`): the
+   * cooldowns a confirmation ended, and those that ran their whole length, over every
+   * controller of the run.
+   */
+  confirmedRelease?: { releasesConfirmed: number; cooldownsExpired: number };
   /** Invariant violations seen during or after the run; empty when all held. */
   violations: string[];
   /** Timeline steps that had nothing to act on (deleting an object that does not exist). */

@@ -27,6 +27,12 @@
 // the cooldown; and the ~80 creates are for surge pods the scheduler puts on free slots before any
 // old pod terminates (the Deployment scales up before it scales down), so `reuseWaitSeconds` has
 // nothing to wait for; those 80 interfaces are the surplus deleted `recycleSeconds` later.
+// (b') The rollout of (b) with slower EC2 (latency 100–600 ms; the rest as above, cooldown 60 s),
+// both strategies, without and with confirmed release (the node agents publish each branch pod's
+// release at their next 1 s scan after the pod is removed; the controller ends that branch's
+// cooldown), against the rollout goals: p99 ready of new pods ≤ 10 s and ≤ 0.2 mutating calls
+// per replaced pod counted to the end of the run (every call after the rollout starts, CreateTags
+// apart).
 // (c) is BranchController.bench.ts in @podsg/allocator.
 import { it } from 'vitest';
 import { POD_ENI_ANNOTATION, type ClusterPod } from '@podsg/allocator';
@@ -48,6 +54,11 @@ const MAX_UNAVAILABLE = Math.floor(PODS * 0.25);
 const DEPLOYMENT_REACTION_MS = 200;
 const P99_GOAL = 2;
 const CALLS_PER_POD_GOAL = 0.2;
+/** The rollout goals of (b'): p99 ready of new pods, and mutating calls per pod to the end. */
+const ROLLOUT_P99_GOAL_S = 10;
+const ROLLOUT_CALLS_TO_END_GOAL = 0.2;
+/** The EC2 latency of (b'). */
+const SLOW_EC2_LATENCY_MS = { min: 100, max: 600 };
 const UNTIL_S = 1500;
 const NAMESPACE = 'default';
 const SEED = 1;
@@ -66,6 +77,10 @@ interface Variant {
   reuseWaitSeconds?: number;
   /** Scenario `controller.cooldownSeconds`; default 60. */
   cooldownSeconds?: number;
+  /** EC2 latency; default 40–300 ms. */
+  latencyMs?: { min: number; max: number };
+  /** Scenario `nodeAgent.confirmRelease`; default false. */
+  confirmRelease?: boolean;
 }
 
 /** What one simulation measured. */
@@ -92,6 +107,9 @@ interface Measured {
     extended: CallCounts;
   };
   branchesAtEnd: number;
+  /** Cooldowns ended by a confirmation, and cooldowns that ran their whole length. */
+  releasesConfirmed: number;
+  cooldownsExpired: number;
 }
 
 /** EC2 requests (every attempt, whatever its outcome) in a window of simulated time. */
@@ -117,6 +135,18 @@ const VARIANTS: Variant[] = [
   { label: 'podsg cooldown 30s', strategy: 'podsg', rollout: 'RollingUpdate', cooldownSeconds: 30 },
 ];
 
+/** (b'): slower EC2, without and with confirmed release, for both Deployment strategies. */
+const CONFIRMED_RELEASE_VARIANTS: Variant[] = (['RollingUpdate', 'Recreate'] as const).flatMap(
+  (rollout) =>
+    [false, true].map((confirmRelease) => ({
+      label: `${rollout}${confirmRelease ? ' +confirm' : ''}`,
+      strategy: 'podsg' as const,
+      rollout,
+      latencyMs: SLOW_EC2_LATENCY_MS,
+      confirmRelease,
+    })),
+);
+
 function benchScenario(variant: Variant): Scenario {
   return {
     cluster: {
@@ -132,7 +162,12 @@ function benchScenario(variant: Variant): Scenario {
       })),
     },
     // No throttle override: FakeEc2's defaults are the buckets under test.
-    ec2: { latencyMs: { min: 40, max: 300 }, throttle: {}, faults: [], visibilityDelayMs: 1000 },
+    ec2: {
+      latencyMs: variant.latencyMs ?? { min: 40, max: 300 },
+      throttle: {},
+      faults: [],
+      visibilityDelayMs: 1000,
+    },
     controller: {
       strategy: variant.strategy,
       cooldownSeconds: variant.cooldownSeconds ?? null,
@@ -141,6 +176,7 @@ function benchScenario(variant: Variant): Scenario {
       ec2ClientQps: null,
       ec2ClientBurst: null,
     },
+    nodeAgent: { confirmRelease: variant.confirmRelease ?? false },
     objects: [
       {
         apiVersion: 'vpcresources.k8s.aws/v1beta1',
@@ -394,6 +430,7 @@ async function measure(variant: Variant): Promise<Measured> {
       extended: countCalls(calls, ROLLOUT_AT_S, UNTIL_S),
     },
     branchesAtEnd: report.networkInterfaces.filter((eni) => eni.kind === 'branch').length,
+    ...simulation.cooldowns(),
   };
 }
 
@@ -419,6 +456,22 @@ function table(title: string, columns: readonly string[], rows: readonly string[
       .join('  ');
   console.log(line([title, ...columns]));
   for (const row of rows) console.log(line(row));
+}
+
+/** The ready-time rows of a rollout table, one column per result. */
+function readyRows(each: (value: (result: Measured) => string) => string[]): string[][] {
+  return [
+    ['new pods ready', ...each((r) => String(r.rollout.newReady))],
+    ['p50 ready of new pods, s', ...each((r) => fixed(r.rollout.p50))],
+    ['p99 ready of new pods, s', ...each((r) => fixed(r.rollout.p99))],
+    ['max ready of new pods, s', ...each((r) => fixed(r.rollout.max))],
+    ['  p99 pending (scheduledAt − createdAt), s', ...each((r) => fixed(r.rollout.p99Pending))],
+    [
+      '  p99 allocation (annotatedAt − scheduledAt), s',
+      ...each((r) => fixed(r.rollout.p99Allocation)),
+    ],
+    ['every new pod ready at t, s', ...each((r) => fixed(r.rollout.endedAt))],
+  ];
 }
 
 it('cold start and rollout of 1,000 pods, podsg beside baseline', async ({ task }) => {
@@ -480,16 +533,7 @@ it('cold start and rollout of 1,000 pods, podsg beside baseline', async ({ task 
   );
   const perPod = (count: number): string => fixed(count / PODS, 3);
   table('', columns, [
-    ['new pods ready', ...each((r) => String(r.rollout.newReady))],
-    ['p50 ready of new pods, s', ...each((r) => fixed(r.rollout.p50))],
-    ['p99 ready of new pods, s', ...each((r) => fixed(r.rollout.p99))],
-    ['max ready of new pods, s', ...each((r) => fixed(r.rollout.max))],
-    ['  p99 pending (scheduledAt − createdAt), s', ...each((r) => fixed(r.rollout.p99Pending))],
-    [
-      '  p99 allocation (annotatedAt − scheduledAt), s',
-      ...each((r) => fixed(r.rollout.p99Allocation)),
-    ],
-    ['every new pod ready at t, s', ...each((r) => fixed(r.rollout.endedAt))],
+    ...readyRows(each),
     ['mutating calls in window (no CreateTags)', ...each((r) => String(r.rollout.window.mutating))],
     ['  per replaced pod (goal ≤ 0.2)', ...each((r) => perPod(r.rollout.window.mutating))],
     ['  CreateTags in window', ...each((r) => String(r.rollout.window.createTags))],
@@ -576,6 +620,54 @@ it('cold start and rollout of 1,000 pods, podsg beside baseline', async ({ task 
     ['leaked interfaces', ...each((r) => String(r.report.leakedInterfaces))],
     ['pods waiting for a branch', ...each((r) => String(r.report.podsWaitingForBranch))],
     ['branch interfaces at the end', ...each((r) => String(r.branchesAtEnd))],
+    ['wall seconds of the simulation', ...each((r) => fixed(r.wallSeconds))],
+  ]);
+  for (const r of results) {
+    for (const violation of r.report.violations.slice(0, 5))
+      console.log(`  ${r.variant.label}: ${violation}`);
+  }
+});
+
+it('rollout of 1,000 pods with slower EC2, without and with confirmed release', async () => {
+  const results: Measured[] = [];
+  for (const variant of CONFIRMED_RELEASE_VARIANTS) results.push(await measure(variant));
+  const columns = results.map((result) => result.variant.label);
+  const each = (value: (result: Measured) => string): string[] => results.map(value);
+  const perPod = (result: Measured): number => result.rollout.extended.mutating / PODS;
+  console.log(
+    `\n(b') the rollout of (b) at t = ${String(ROLLOUT_AT_S)} s, podsg defaults (cooldown 60 s), EC2 latency` +
+      ` ${String(SLOW_EC2_LATENCY_MS.min)}–${String(SLOW_EC2_LATENCY_MS.max)} ms, seed ${String(SEED)};` +
+      ' "+confirm": the node agents confirm each branch pod\'s release at their next 1 s scan after the pod is removed.',
+  );
+  console.log(
+    `    Calls counted to the end of the run (t = ${String(UNTIL_S)} s), CreateTags apart. Goals:` +
+      ` p99 ready ≤ ${String(ROLLOUT_P99_GOAL_S)} s, ≤ ${String(ROLLOUT_CALLS_TO_END_GOAL)} mutating calls per replaced pod.`,
+  );
+  table('', columns, [
+    ...readyRows(each),
+    [
+      'mutating calls to the end (no CreateTags)',
+      ...each((r) => String(r.rollout.extended.mutating)),
+    ],
+    ['  CreateTags to the end', ...each((r) => String(r.rollout.extended.createTags))],
+    ['  throttled by EC2', ...each((r) => String(r.rollout.extended.throttled))],
+    ...[...new Set(results.flatMap((r) => Object.keys(r.rollout.extended.byApi)))]
+      .sort()
+      .map((api) => [`    ${api}`, ...each((r) => String(r.rollout.extended.byApi[api] ?? 0))]),
+    ['cooldowns ended by a confirmation', ...each((r) => String(r.releasesConfirmed))],
+    ['cooldowns run to the end', ...each((r) => String(r.cooldownsExpired))],
+    ['last mutating call at t, s', ...each((r) => fixed(r.rollout.lastMutationAt))],
+    [
+      `p99 ready of new pods (goal ≤ ${String(ROLLOUT_P99_GOAL_S)} s)`,
+      ...each((r) => verdict(r.rollout.p99, 1, (x) => x <= ROLLOUT_P99_GOAL_S, ' s')),
+    ],
+    [
+      `calls per replaced pod to the end (goal ≤ ${String(ROLLOUT_CALLS_TO_END_GOAL)})`,
+      ...each((r) => verdict(perPod(r), 3, (x) => x <= ROLLOUT_CALLS_TO_END_GOAL, '')),
+    ],
+    ['invariant violations', ...each((r) => String(r.report.violations.length))],
+    ['leaked interfaces', ...each((r) => String(r.report.leakedInterfaces))],
+    ['pods waiting for a branch', ...each((r) => String(r.report.podsWaitingForBranch))],
     ['wall seconds of the simulation', ...each((r) => fixed(r.wallSeconds))],
   ]);
   for (const r of results) {

@@ -37,7 +37,10 @@ function serviceAccount(name: string, labels: Record<string, string>): Record<st
   };
 }
 
-/** A random but reproducible cluster life: the same seed gives the same scenario. */
+/**
+ * A random but reproducible cluster life: the same seed gives the same scenario. Node agents
+ * confirm releases on even seeds, so early ends of cooldowns meet the same chaos.
+ */
 function chaosScenario(seed: number): Scenario {
   const random = new SeededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[random.int(0, items.length - 1)] as T;
@@ -127,6 +130,7 @@ function chaosScenario(seed: number): Scenario {
       ec2ClientQps: null,
       ec2ClientBurst: null,
     },
+    nodeAgent: { confirmRelease: seed % 2 === 0 },
     objects: [
       serviceAccount('batch', { team: 'a' }),
       policy('web', 'web', [GROUPS[0] ?? '']),
@@ -164,6 +168,7 @@ it(`converges after ${SEEDS} seeds of random pods, deletions, policy changes, 10
   let podsChecked = 0;
   let faultsInjected = 0;
   let restarts = 0;
+  let releasesConfirmed = 0;
   for (let seed = 1; seed <= SEEDS; seed++) {
     const scenario = chaosScenario(seed);
     restarts += scenario.timeline.filter((step) => step.restartController).length;
@@ -185,15 +190,17 @@ it(`converges after ${SEEDS} seeds of random pods, deletions, policy changes, 10
     podsChecked += report.pods.filter(
       (pod) => pod.removedAt === null && pod.branch !== null,
     ).length;
+    releasesConfirmed += simulation.cooldowns().releasesConfirmed;
     const problems = problemsOf(report);
     if (problems.length > 0) failures.push(`seed ${seed}: ${problems.slice(0, 5).join('; ')}`);
   }
   console.log(
-    `chaos: ${SEEDS} seeds, ${podsChecked} pods with branches checked, ${faultsInjected} faults injected, ${restarts} restarts`,
+    `chaos: ${SEEDS} seeds, ${podsChecked} pods with branches checked, ${faultsInjected} faults injected, ${restarts} restarts, ${releasesConfirmed} confirmed releases`,
   );
   expect(failures).toEqual([]);
   // The runs exercised something.
   expect(podsChecked).toBeGreaterThan(SEEDS * 3);
   expect(faultsInjected).toBeGreaterThan(SEEDS * 5);
   expect(restarts).toBeGreaterThan(SEEDS / 5);
+  expect(releasesConfirmed).toBeGreaterThan(SEEDS / 2);
 }, 600_000);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { clusterTagKey, POD_ENI_ANNOTATION } from '@podsg/allocator';
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../calculations/parseScenario.js';
-import type { Scenario } from '../models/Scenario.js';
+import type { Scenario, TimelineStep } from '../models/Scenario.js';
 import { Simulation } from './Simulation.js';
 
 const quickstart = parseScenario(
@@ -127,4 +127,65 @@ describe('Simulation', () => {
     for (const pod of successors) expect(deleted).not.toContain(pod.branch?.eniId);
     expect(report.ec2Calls['DeleteNetworkInterface']).toBeGreaterThanOrEqual(4);
   });
+  it('with confirmed release, replacement pods get the released interfaces seconds later instead of new ones', async () => {
+    // On one node, four web pods deleted at 30 s, four more created at 40 s: well inside the
+    // 60 s cooldown.
+    const replace = (confirmRelease: boolean): Scenario =>
+      scenario({
+        cluster: {
+          ...quickstart.cluster,
+          nodes: quickstart.cluster.nodes.filter((node) => node.name === 'node-a'),
+        },
+        controller: { ...quickstart.controller, cooldownSeconds: 60 },
+        nodeAgent: { confirmRelease },
+        objects: quickstart.objects.filter((object) => object['kind'] !== 'Pod'),
+        timeline: [
+          { ...step(0), generatePods: webPods('old') },
+          {
+            ...step(30),
+            delete: [1, 2, 3, 4].map((n) => ({
+              kind: 'Pod' as const,
+              namespace: 'default',
+              name: `old-${String(n)}`,
+            })),
+          },
+          { ...step(40), generatePods: webPods('new') },
+        ],
+        until: 120,
+      });
+    const [plain, confirmed] = await Promise.all([
+      new Simulation(replace(false), 1).run(),
+      new Simulation(replace(true), 1).run(),
+    ]);
+    const eniIds = (report: typeof plain, prefix: string): string[] =>
+      report.pods
+        .filter((pod) => pod.name.startsWith(prefix))
+        .map((pod) => pod.branch?.eniId ?? '')
+        .sort();
+    for (const report of [plain, confirmed]) {
+      expect(report.violations).toEqual([]);
+      expect(report.podsWaitingForBranch).toBe(0);
+    }
+    expect(eniIds(confirmed, 'new-')).toEqual(eniIds(confirmed, 'old-'));
+    expect(eniIds(plain, 'new-')).not.toEqual(eniIds(plain, 'old-'));
+    expect(confirmed.confirmedRelease).toEqual({ releasesConfirmed: 4, cooldownsExpired: 0 });
+    expect(plain.confirmedRelease).toBeUndefined();
+    expect(confirmed.ec2Calls['CreateNetworkInterface']).toBe(
+      (plain.ec2Calls['CreateNetworkInterface'] ?? 0) - 4,
+    );
+  });
 });
+
+function step(at: number): TimelineStep {
+  return { at, apply: [], delete: [], restartController: false, generatePods: null };
+}
+
+function webPods(prefix: string): TimelineStep['generatePods'] {
+  return {
+    count: 4,
+    namespace: 'default',
+    prefix,
+    labels: { app: 'web' },
+    serviceAccountName: 'default',
+  };
+}

@@ -11,6 +11,7 @@ import {
 import {
   FakeCluster,
   FakeEc2,
+  FakeReleaseConfirmer,
   SeededRandom,
   VirtualClock,
   type FakePodState,
@@ -67,6 +68,10 @@ export class Simulation {
   onProgress: ((progress: SimulationProgress) => void) | null = null;
   /** Real milliseconds between two {@link onProgress} calls. */
   progressIntervalMs = 2_000;
+  /** The node agents' confirmed releases, when the scenario has them. */
+  readonly #releaseConfirmer: FakeReleaseConfirmer | null = null;
+  /** Cooldowns ended by a confirmation, and run out, under the controllers before a restart. */
+  #earlierCooldowns = { releasesConfirmed: 0, cooldownsExpired: 0 };
 
   /**
    * @param controllerOptions - controller options beyond the scenario format (such as
@@ -80,6 +85,12 @@ export class Simulation {
     const cloud = buildScenarioCloud(scenario, this.clock, seed);
     this.ec2 = cloud.ec2;
     this.cluster = cloud.cluster;
+    if (scenario.nodeAgent.confirmRelease) {
+      this.#releaseConfirmer = new FakeReleaseConfirmer({
+        cluster: this.cluster,
+        clock: this.clock,
+      });
+    }
     this.#controller = this.#newController();
   }
 
@@ -90,6 +101,7 @@ export class Simulation {
     });
     // Everything runs inside the driven clock: EC2 answers after simulated latency, so even
     // the controller's start needs time to move.
+    this.#releaseConfirmer?.start();
     this.#track(this.#boot());
     for (const step of this.scenario.timeline) {
       this.clock.schedule(step.at * 1000, () => {
@@ -101,8 +113,18 @@ export class Simulation {
     this.#checkInvariants(true);
     const report = this.#report();
     await this.#controller.stop();
+    this.#releaseConfirmer?.stop();
     stopWatching();
     return report;
+  }
+
+  /** Cooldowns ended by a confirmation, and run out, over every controller of the run so far. */
+  cooldowns(): { releasesConfirmed: number; cooldownsExpired: number } {
+    const { releasesConfirmed, cooldownsExpired } = this.#controller.stats();
+    return {
+      releasesConfirmed: this.#earlierCooldowns.releasesConfirmed + releasesConfirmed,
+      cooldownsExpired: this.#earlierCooldowns.cooldownsExpired + cooldownsExpired,
+    };
   }
 
   async #boot(): Promise<void> {
@@ -167,6 +189,7 @@ export class Simulation {
       // Throw the controller's memory away; the next one rebuilds from EC2 and the cluster.
       this.#restarts.push(toSeconds(this.clock.now()));
       await this.#controller.stop();
+      this.#earlierCooldowns = this.cooldowns();
       this.#controller = this.#newController();
       await this.#controller.start();
     }
@@ -472,6 +495,7 @@ export class Simulation {
       podsWaitingForBranch: waiting,
       podsPending: pending,
       leakedInterfaces,
+      ...(this.scenario.nodeAgent.confirmRelease ? { confirmedRelease: this.cooldowns() } : {}),
       violations: [...this.#violations],
       scenarioWarnings: [...this.#scenarioWarnings],
       events: this.cluster.events().map((event) => ({

@@ -3,13 +3,30 @@ import { AllocatorError } from '../../errors/AllocatorError.js';
 import { unbind, undrain } from '../records.js';
 import type { BranchEventDetail, DeletionReason } from '../../models/BranchControllerEvents.js';
 import { checkBranchMove } from '../../models/BranchState.js';
+import type { ClusterNode } from '../../models/ClusterObjects.js';
 import type { NetworkInterface } from '../../models/NetworkInterface.js';
+import type { ReleasedBranch } from '../../models/ReleasedBranch.js';
 import type { CallPriority } from '../../models/RateLimit.js';
 import type { TaskPriority } from '../../services/WorkerPool.js';
 import type { BranchRecord, NodeRecord, PodRecord } from '../records.js';
 import type { ControllerContext } from './ControllerContext.js';
 import type { ControllerRecords } from './ControllerRecords.js';
 import type { RetagLane } from './RetagLane.js';
+
+/**
+ * Whether a confirmed release is for this cooling branch and the pod whose release this
+ * controller saw. A branch found cooling at recovery has no such pod: its pod-uid tag may be a
+ * stale one of an earlier pod (the rewrite after a reuse runs in the background), whose old
+ * confirmation would end the cooldown of the later pod's traffic, so it keeps the cooldown.
+ */
+function confirms(entry: ReleasedBranch, branch: BranchRecord): boolean {
+  return (
+    branch.state === 'cooling' &&
+    branch.eniId === entry.eniId &&
+    branch.vlanId === entry.vlanId &&
+    branch.releasedUid === entry.podUid
+  );
+}
 
 /** What the releaser asks of the allocation side (late-bound: the node queue needs the releaser). */
 export interface AllocationQueue {
@@ -18,11 +35,12 @@ export interface AllocationQueue {
 }
 
 /**
- * The end of a branch's life: a released pod's interface cools down for `cooldownSeconds`,
- * then is held for reuse by a pod of the same group set, and is deleted after
- * `recycleSeconds`, when its slot is needed, or at once under `strategy: 'baseline'`. Deletes
- * disassociate first, free the slot and VLAN id, and retry with backoff; interfaces no record
- * explains (found at recovery or by a sweep) are deleted here too.
+ * The end of a branch's life: a released pod's interface cools down for `cooldownSeconds`, or
+ * until its node's agent confirms that the pod's VLAN device is gone; then it is held for reuse
+ * by a pod of the same group set, and is deleted after `recycleSeconds`, when its slot is
+ * needed, or at once under `strategy: 'baseline'`. Deletes disassociate first, free the slot
+ * and VLAN id, and retry with backoff; interfaces no record explains (found at recovery or by a
+ * sweep) are deleted here too.
  */
 export class BranchReleaser {
   readonly #ctx: ControllerContext;
@@ -70,9 +88,63 @@ export class BranchReleaser {
     if (branch.pod !== null) unbind(branch.pod, branch);
     if (ledger !== null && branch.state === 'in-use') ledger.move(branch, 'cooling');
     this.#retag.forget(branch);
+    branch.releasedUid = detail.pod.uid;
     branch.deadline = this.#ctx.clock.now() + this.#ctx.options.cooldownMs;
     this.#ctx.schedule(branch.deadline, { kind: 'branch', branch });
     this.#ctx.events.emit('released', detail);
+    // The node agent may have confirmed before the pod's deletion reached us.
+    const confirmation = branch.node.releasedBranches.find((entry) => confirms(entry, branch));
+    if (confirmation !== undefined) this.#endCooldown(branch, confirmation);
+  }
+
+  /**
+   * Follows a Node's confirmed releases (`ClusterNode.releasedBranches`): keeps them for the
+   * branches that start cooling later, reports new warnings about the annotation, and ends the
+   * cooldown of each cooling branch of the node they confirm.
+   */
+  followConfirmations(node: NodeRecord, clusterNode: ClusterNode): void {
+    node.releasedBranches = clusterNode.releasedBranches ?? [];
+    const warnings = clusterNode.releasedBranchesWarnings ?? [];
+    const key = warnings.join('\n');
+    if (key !== node.releasedBranchesWarnings) {
+      node.releasedBranchesWarnings = key;
+      for (const warning of warnings) this.#ctx.warn(`node ${node.name}: ${warning}`);
+    }
+    if (!this.#ctx.rebuilding) this.#applyConfirmations(node);
+  }
+
+  /**
+   * Ends at once the cooldown of each branch cooling on the node that one of its confirmed
+   * releases names: same interface, same VLAN id, and the pod that released it. Anything else
+   * is ignored, so a stale or forged entry can at worst do nothing.
+   */
+  #applyConfirmations(node: NodeRecord): void {
+    for (const entry of node.releasedBranches) {
+      const branch = this.#records.branches.get(entry.eniId);
+      if (branch !== undefined && branch.node === node && confirms(entry, branch)) {
+        this.#endCooldown(branch, entry);
+      }
+    }
+  }
+
+  /** Cooling → held (or deleted) before the cooldown ends: the node confirmed the release. */
+  #endCooldown(branch: BranchRecord, entry: ReleasedBranch): void {
+    this.#ctx.timer.cancel(branch);
+    branch.deadline = 0;
+    this.#ctx.counters.releasesConfirmed += 1;
+    this.#ctx.events.emit('releaseConfirmed', {
+      node: branch.node.name,
+      eniId: entry.eniId,
+      vlanId: entry.vlanId,
+      podUid: entry.podUid,
+    });
+    this.#cooled(branch);
+  }
+
+  /** A branch whose cooldown ended goes to the held pool, or is deleted. */
+  #cooled(branch: BranchRecord): void {
+    if (this.#ctx.options.reuse) this.toHeldOrDelete(branch);
+    else this.startDelete(branch, 'cooldown', 'maintenance');
   }
 
   /** A branch no pod used (or that cooled down) goes to the held pool, or is deleted (baseline). */
@@ -224,8 +296,8 @@ export class BranchReleaser {
   onDeadline(branch: BranchRecord): void {
     branch.deadline = 0;
     if (branch.state === 'cooling') {
-      if (this.#ctx.options.reuse) this.toHeldOrDelete(branch);
-      else this.startDelete(branch, 'cooldown', 'maintenance');
+      this.#ctx.counters.cooldownsExpired += 1;
+      this.#cooled(branch);
     } else if (branch.state === 'held') {
       this.startDelete(branch, 'recycled', 'maintenance');
     } else if (branch.state === 'deleting') {

@@ -11,7 +11,8 @@ import type { TrunkPreparer } from './TrunkPreparer.js';
  * Following the cluster's watch: changes that arrive while `start()` rebuilds are buffered and
  * replayed after it; then each pod, node, service-account and policy change goes to the part
  * it concerns (a scheduled pod is queued on its node, a finished one released, a node
- * prepared or its branches deleted, a policy change reconciled).
+ * prepared or its branches deleted (its confirmed releases followed), a policy change
+ * reconciled).
  */
 export class ClusterWatch {
   readonly #ctx: ControllerContext;
@@ -69,9 +70,11 @@ export class ClusterWatch {
           else this.#onPodDelete(change.pod);
           break;
         case 'Node':
-          if (change.type === 'upsert')
-            this.#trunks.considerNode(this.#trunks.upsertNode(change.node));
-          else this.#trunks.removeNode(change.node);
+          if (change.type === 'upsert') {
+            const node = this.#trunks.upsertNode(change.node);
+            this.#releaser.followConfirmations(node, change.node);
+            this.#trunks.considerNode(node);
+          } else this.#trunks.removeNode(change.node);
           break;
         case 'ServiceAccount': {
           const { namespace, name, labels } = change.serviceAccount;

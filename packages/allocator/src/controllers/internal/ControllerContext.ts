@@ -62,6 +62,8 @@ export class ControllerContext {
     adopted: 0,
     deleted: 0,
     allocationFailures: 0,
+    releasesConfirmed: 0,
+    cooldownsExpired: 0,
   };
 
   readonly #isIdle: () => boolean;
