@@ -11,7 +11,7 @@ import { FakeCloud } from '../composition/FakeCloud.js';
 import type { DaemonLog } from '../daemon/ports/DaemonLog.js';
 import { writeFileAtomic } from '../daemon/services/writeFileAtomic.js';
 import type { NodeAgentSettings } from './models/nodeAgentSettings.js';
-import { RELEASED_BRANCHES_ANNOTATION } from './models/ReleasedBranch.js';
+import { RELEASED_BRANCHES_ANNOTATION } from '@podsg/allocator';
 import { NodeAgentDaemon } from './NodeAgentDaemon.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'podsg-agent-daemon-'));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NodeHostFacts } from '../../cni/NodeHostFacts.js';
-import { RELEASED_BRANCHES_ANNOTATION, type ReleasedBranch } from '../models/ReleasedBranch.js';
+import { RELEASED_BRANCHES_ANNOTATION, type ReleasedBranch } from '@podsg/allocator';
 import { ReleaseConfirmer } from './ReleaseConfirmer.js';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -1,7 +1,7 @@
 import { vlanDeviceName } from '@podsg/cni';
 import type { HostFacts } from '@podsg/cni';
 import type { DaemonLog } from '../../daemon/ports/DaemonLog.js';
-import { RELEASED_BRANCHES_ANNOTATION, type ReleasedBranch } from '../models/ReleasedBranch.js';
+import { RELEASED_BRANCHES_ANNOTATION, type ReleasedBranch } from '@podsg/allocator';
 import type { ReleaseConfirmationApi } from '../ports/ReleaseConfirmationApi.js';
 import type { DepartingBranchPod } from './PodCache.js';
 

@@ -3,6 +3,7 @@ import {
   HAS_TRUNK_ATTACHED_LABEL,
   POD_ENI_ANNOTATION,
   POD_ENI_RESOURCE,
+  RELEASED_BRANCHES_ANNOTATION,
 } from '@podsg/allocator';
 import { describe, expect, it } from 'vitest';
 import { ValueInterner } from '../internal/ValueInterner.js';
@@ -143,6 +144,29 @@ describe('nodes and CNINodes', () => {
     });
     expect(instanceIdOf('gce://project/zone/vm')).toBeNull();
     expect(instanceIdOf('aws:///zone/not-an-instance')).toBeNull();
+  });
+
+  it("reads the node agent's confirmed releases, leaving bad entries out with a warning", () => {
+    const released = [
+      {
+        eniId: 'eni-0123456789abcdef0',
+        vlanId: 7,
+        podUid: 'uid-1',
+        releasedAt: '2026-12-01T02:00:00Z',
+      },
+      { eniId: 'not-an-eni', vlanId: 8, podUid: 'uid-2', releasedAt: '2026-12-01T02:00:01Z' },
+    ];
+    const annotated = {
+      ...node,
+      metadata: {
+        ...node.metadata,
+        annotations: { [RELEASED_BRANCHES_ANNOTATION]: JSON.stringify(released) },
+      },
+    };
+    const facts = extractClusterNode(annotated, new ValueInterner());
+    expect(facts.releasedBranches).toEqual([released[0]]);
+    expect(facts.releasedBranchesWarnings).toEqual([expect.stringMatching(/\[1\].*eniId/)]);
+    expect(extractClusterNode(node, new ValueInterner())).not.toHaveProperty('releasedBranches');
   });
 
   it('adds the legacy opt-in label when the CNINode lists SecurityGroupsForPods', () => {

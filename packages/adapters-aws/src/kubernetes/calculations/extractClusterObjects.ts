@@ -1,4 +1,10 @@
-import { AllocatorError, HAS_TRUNK_ATTACHED_LABEL, POD_ENI_RESOURCE } from '@podsg/allocator';
+import {
+  AllocatorError,
+  HAS_TRUNK_ATTACHED_LABEL,
+  parseReleasedBranches,
+  POD_ENI_RESOURCE,
+  RELEASED_BRANCHES_ANNOTATION,
+} from '@podsg/allocator';
 import type { ClusterNode, ClusterPod, ClusterServiceAccount } from '@podsg/allocator';
 import { objectAt, stringAt } from '../internal/jsonFields.js';
 import type { JsonObject } from '../internal/jsonFields.js';
@@ -78,7 +84,10 @@ export function extractClusterPod(
 /**
  * The node facts podsg reads. `optedIn` (from the node's `CNINode`) adds the legacy label
  * `vpc.amazonaws.com/has-trunk-attached: "true"` when the node lacks it, so the allocator's one
- * opt-in test covers both signals. Throws `AllocatorError` `Invalid` naming the field.
+ * opt-in test covers both signals. The node agent's confirmed releases (the annotation
+ * `podsg.io/released-branches`) are read with the allocator's `parseReleasedBranches`: bad
+ * entries are left out and named in `releasedBranchesWarnings`, never a failure. Throws
+ * `AllocatorError` `Invalid` naming the field.
  */
 export function extractClusterNode(raw: unknown, intern: ValueInterner): ClusterNode {
   objectIdentity('nodes', raw, false);
@@ -86,13 +95,19 @@ export function extractClusterNode(raw: unknown, intern: ValueInterner): Cluster
   const labels = intern.sharedMap(metadata['labels']);
   const providerId = stringAt(objectAt(raw, 'spec'), 'providerID');
   const instanceType = INSTANCE_TYPE_LABELS.map((key) => labels[key]).find((v) => v !== undefined);
-  return {
+  const node: ClusterNode = {
     name: metadata['name'] as string,
     uid: metadata['uid'] as string,
     labels,
     instanceId: instanceIdOf(providerId),
     instanceType: instanceType ?? null,
   };
+  const released = stringAt(objectAt(metadata, 'annotations'), RELEASED_BRANCHES_ANNOTATION);
+  if (released === undefined) return node;
+  const { releasedBranches, warnings } = parseReleasedBranches(released);
+  return warnings.length === 0
+    ? { ...node, releasedBranches }
+    : { ...node, releasedBranches, releasedBranchesWarnings: warnings };
 }
 
 /** `node` as the allocator should see it when its CNINode opts it in (or not). */
