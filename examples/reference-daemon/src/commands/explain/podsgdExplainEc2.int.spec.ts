@@ -29,6 +29,8 @@ const scratch = mkdtempSync(join(tmpdir(), 'podsgd-explain-ec2-'));
 let server: FakeEc2Server;
 /** The `--to` of the walkthrough's database group: its id as EC2 gave it, and a port. */
 let database: (port: number) => string;
+/** The `--to` of the database's interface: its address as EC2 gave it, and a port. */
+let databaseAddress: (port: number) => string;
 /** The walkthrough's group ids → the ids EC2 gave the groups. */
 const ids = new Map<string, string>();
 
@@ -54,6 +56,17 @@ beforeAll(async () => {
     });
     ids.set(group.GroupId, groupId);
   }
+  // The database's interface: EC2 picks its id and address too.
+  const databaseEni = await ec2.createNetworkInterface({
+    subnetId: 'subnet-0a1b2c3d',
+    groupIds: [ids.get('sg-0a1b2c3d4e5f60002') ?? ''],
+    description: 'RDSNetworkInterface',
+    tags: {},
+    interfaceType: 'branch',
+    clientToken: 'database',
+  });
+  ids.set('eni-0c1d2e3f4a5b60099', databaseEni.networkInterfaceId);
+  ids.set('10.0.3.7', databaseEni.privateIpAddress);
   const renumber = (text: string) =>
     [...ids].reduce((out, [from, to]) => out.replaceAll(from, to), text);
   for (const name of readdirSync(source)) {
@@ -73,6 +86,7 @@ beforeAll(async () => {
       ec2.authorizeSecurityGroupRules(group.GroupId, true, group.IpPermissionsEgress);
   }
   database = (port) => `${ids.get('sg-0a1b2c3d4e5f60002')}:${port}`;
+  databaseAddress = (port) => `${databaseEni.privateIpAddress}:${port}`;
   server = await FakeEc2Server.start({ ec2, port: 0 });
 });
 afterAll(async () => {
@@ -81,7 +95,7 @@ afterAll(async () => {
 });
 
 /** `podsgd explain --reach --json` for the walkthrough's pod `podFile`, with `source` flags. */
-async function reach(podFile: string, port: number, source: string[], env: NodeJS.ProcessEnv = {}) {
+async function reach(podFile: string, to: string, source: string[], env: NodeJS.ProcessEnv = {}) {
   const args = [
     ...[bin, 'explain', '--policies', join(scratch, 'policy.yaml')],
     ...['--pod', join(scratch, podFile)],
@@ -89,7 +103,7 @@ async function reach(podFile: string, port: number, source: string[], env: NodeJ
     ...(podFile.endsWith('-no-sa.yaml')
       ? []
       : ['--service-account', join(scratch, 'service-account.yaml')]),
-    ...['--reach', '--to', database(port), '--json', ...source],
+    ...['--reach', '--to', to, '--json', ...source],
   ];
   const { AWS_PROFILE: _profile, ...inherited } = process.env;
   try {
@@ -125,32 +139,38 @@ function verdictOf(stdout: string) {
 
 describe.skipIf(!!why)('podsgd explain --reach --ec2-endpoint (built CLI, FakeEc2Server)', () => {
   it('gives the same verdicts from EC2 as from the walkthrough file', async () => {
-    for (const [pod, port] of [
-      ['pod-postgres-test.yaml', 5432],
-      ['pod-postgres-test-no-sa.yaml', 5432],
-      ['pod-postgres-test.yaml', 5433],
+    for (const [pod, to] of [
+      ['pod-postgres-test.yaml', database(5432)],
+      ['pod-postgres-test-no-sa.yaml', database(5432)],
+      ['pod-postgres-test.yaml', database(5433)],
+      ['pod-postgres-test.yaml', databaseAddress(5432)],
+      ['pod-postgres-test-no-sa.yaml', databaseAddress(5432)],
     ] as const) {
-      const fromFile = await reach(pod, port, [
+      const fromFile = await reach(pod, to, [
         '--security-groups',
         join(scratch, 'security-groups.json'),
       ]);
-      const fromEc2 = await reach(pod, port, ['--ec2-endpoint', server.url]);
+      const fromEc2 = await reach(pod, to, ['--ec2-endpoint', server.url]);
       expect(fromEc2.stderr).toBe('');
       expect(fromEc2.code).toBe(0);
       expect(fromFile.code).toBe(0);
       expect(verdictOf(fromEc2.stdout)).toEqual(verdictOf(fromFile.stdout));
     }
-    const allowed = await reach('pod-postgres-test.yaml', 5432, ['--ec2-endpoint', server.url]);
-    expect(verdictOf(allowed.stdout)).toMatchObject({
-      allowed: true,
-      podGroupIds: [ids.get('sg-0a1b2c3d4e5f60001')],
-    });
+    // Both targets are allowed with both rules named: the address's interface came from EC2.
+    for (const to of [database(5432), databaseAddress(5432)]) {
+      const allowed = await reach('pod-postgres-test.yaml', to, ['--ec2-endpoint', server.url]);
+      expect(verdictOf(allowed.stdout)).toMatchObject({
+        allowed: true,
+        podGroupIds: [ids.get('sg-0a1b2c3d4e5f60001')],
+        ingress: { groupId: ids.get('sg-0a1b2c3d4e5f60002'), groupName: 'database' },
+      });
+    }
   });
 
   it("exits 2 with EC2's code when the credentials are refused", async () => {
     const { code, stdout, stderr } = await reach(
       'pod-postgres-test.yaml',
-      5432,
+      database(5432),
       ['--ec2-endpoint', server.url],
       { AWS_SECRET_ACCESS_KEY: 'not-the-secret' },
     );
@@ -161,20 +181,25 @@ describe.skipIf(!!why)('podsgd explain --reach --ec2-endpoint (built CLI, FakeEc
   });
 
   it('exits 2 naming the flags unless exactly one source of groups is given', async () => {
-    const both = await reach('pod-postgres-test.yaml', 5432, [
+    const both = await reach('pod-postgres-test.yaml', database(5432), [
       ...['--security-groups', join(scratch, 'security-groups.json')],
       ...['--ec2-endpoint', server.url],
     ]);
-    const neither = await reach('pod-postgres-test.yaml', 5432, []);
+    const neither = await reach('pod-postgres-test.yaml', database(5432), []);
     for (const { code, stderr } of [both, neither]) {
       expect(code).toBe(2);
       expect(stderr).toContain(
         '--reach needs exactly one source of security groups: --security-groups <file>, or EC2 with --ec2-endpoint <url> and/or --region <region>',
       );
     }
-    const noRegion = await reach('pod-postgres-test.yaml', 5432, ['--ec2-endpoint', server.url], {
-      AWS_REGION: '',
-    });
+    const noRegion = await reach(
+      'pod-postgres-test.yaml',
+      database(5432),
+      ['--ec2-endpoint', server.url],
+      {
+        AWS_REGION: '',
+      },
+    );
     expect(noRegion.code).toBe(2);
     expect(noRegion.stderr).toContain('--ec2-endpoint needs --region <region> or AWS_REGION');
   });
