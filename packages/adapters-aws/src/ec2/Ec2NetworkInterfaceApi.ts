@@ -20,6 +20,7 @@ import type {
   GroupIdentifier,
   InstanceNetworkInterface,
   NetworkInterface as Ec2NetworkInterface,
+  SecurityGroup,
   Tag,
   TrunkInterfaceAssociation,
 } from '@aws-sdk/client-ec2';
@@ -443,12 +444,70 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
     return wanted.filter((id) => !found.has(id)).sort();
   }
 
+  /**
+   * The security groups of `groupIds` with their rules, every page, as `aws ec2
+   * describe-security-groups` prints them (`{ SecurityGroups: [...] }`, the SDK's own output
+   * shape); missing groups are simply absent.
+   */
+  async describeSecurityGroupsOutput(
+    groupIds: readonly string[],
+  ): Promise<{ SecurityGroups: SecurityGroup[] }> {
+    return { SecurityGroups: await this.securityGroupPages([...new Set(groupIds)], undefined) };
+  }
+
+  /**
+   * The interfaces holding any of `addresses` (filtered by `addresses.private-ip-address`),
+   * every page, as `aws ec2 describe-network-interfaces` prints them
+   * (`{ NetworkInterfaces: [...] }`, the SDK's own output shape).
+   */
+  async describeNetworkInterfacesOutput(
+    addresses: readonly string[],
+  ): Promise<{ NetworkInterfaces: Ec2NetworkInterface[] }> {
+    const action = 'DescribeNetworkInterfaces';
+    const wanted = [...new Set(addresses)];
+    const out: Ec2NetworkInterface[] = [];
+    for (let i = 0; i < wanted.length; i += FILTER_VALUES_MAX) {
+      const filters: Filter[] = [
+        { Name: 'addresses.private-ip-address', Values: wanted.slice(i, i + FILTER_VALUES_MAX) },
+      ];
+      let nextToken: string | undefined;
+      do {
+        const token = nextToken;
+        const reply = await this.send(action, () =>
+          this.client.send(
+            new DescribeNetworkInterfacesCommand({
+              Filters: filters,
+              MaxResults: 1000,
+              ...(token === undefined ? {} : { NextToken: token }),
+            }),
+          ),
+        );
+        out.push(...(reply.NetworkInterfaces ?? []));
+        nextToken = pageToken(action, reply.NextToken, token);
+      } while (nextToken !== undefined);
+    }
+    return { NetworkInterfaces: out };
+  }
+
   private async securityGroups(
     groupIds: readonly string[],
     vpcId: string | undefined,
   ): Promise<{ groupId: string; groupName: string; vpcId: string }[]> {
     const action = 'DescribeSecurityGroups';
-    const out: { groupId: string; groupName: string; vpcId: string }[] = [];
+    return (await this.securityGroupPages(groupIds, vpcId)).map((group) => ({
+      groupId: text(action, 'groupId', group.GroupId),
+      groupName: text(action, 'groupName', group.GroupName),
+      vpcId: text(action, 'vpcId', group.VpcId),
+    }));
+  }
+
+  /** DescribeSecurityGroups filtered by `group-id` (chunks of 200) and `vpcId`, every page. */
+  private async securityGroupPages(
+    groupIds: readonly string[],
+    vpcId: string | undefined,
+  ): Promise<SecurityGroup[]> {
+    const action = 'DescribeSecurityGroups';
+    const out: SecurityGroup[] = [];
     for (let i = 0; i < groupIds.length; i += FILTER_VALUES_MAX) {
       const filters: Filter[] = [
         { Name: 'group-id', Values: groupIds.slice(i, i + FILTER_VALUES_MAX) },
@@ -466,13 +525,7 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
             }),
           ),
         );
-        for (const group of reply.SecurityGroups ?? []) {
-          out.push({
-            groupId: text(action, 'groupId', group.GroupId),
-            groupName: text(action, 'groupName', group.GroupName),
-            vpcId: text(action, 'vpcId', group.VpcId),
-          });
-        }
+        out.push(...(reply.SecurityGroups ?? []));
         nextToken = pageToken(action, reply.NextToken, token);
       } while (nextToken !== undefined);
     }

@@ -39,6 +39,16 @@ export function registerExplainCommand(program: Command, context: CliContext): v
       'with --reach: the output of aws ec2 describe-security-groups (JSON), optionally with the ' +
         'NetworkInterfaces of aws ec2 describe-network-interfaces merged in',
     )
+    .option(
+      '--ec2-endpoint <url>',
+      'with --reach, instead of --security-groups: read the groups (and the interfaces holding ' +
+        'an address --to) from this EC2 endpoint; credentials from the AWS SDK default chain',
+    )
+    .option(
+      '--region <region>',
+      'with --reach, instead of --security-groups: read them from EC2 in this region ' +
+        '(default for --ec2-endpoint: AWS_REGION)',
+    )
     .option('--json', 'print one JSON object instead of text')
     .addHelpText(
       'after',
@@ -46,13 +56,15 @@ export function registerExplainCommand(program: Command, context: CliContext): v
         '',
         'Exit status: 0 when the report was produced (even if nothing matches or some',
         'policies are invalid; they are listed; with --reach whether the flow is allowed or',
-        'not), 2 for usage errors, unreadable files and an invalid pod, service account or',
-        'security groups file.',
+        'not), 2 for usage errors, unreadable files, an invalid pod, service account or',
+        'security groups file, and EC2 errors (code and message printed).',
         '',
         'Examples:',
         '  podsgd explain --policies manifests/ --pod pod.yaml --service-account sa.yaml',
         '  podsgd explain --policies manifests/ --pod pod.yaml --service-account sa.yaml \\',
         '    --reach --to sg-0a1b2c3d4e5f60002:5432 --security-groups security-groups.json',
+        '  podsgd explain --policies manifests/ --pod pod.yaml --service-account sa.yaml \\',
+        '    --reach --to 10.0.3.7:5432 --region us-west-2',
       ].join('\n'),
     )
     .action(async (options: ExplainOptions) => {

@@ -40,11 +40,21 @@ export async function readSecurityGroupsFile(
       `${describeManifestSource(document.source)}: not valid JSON or YAML: ${document.yamlError}`,
     );
   }
-  // Both parts are checked, so every bad field of the file is reported at once.
+  return parseSecurityGroupsDocument(document.content, path);
+}
+
+/**
+ * The groups and interfaces of one `describe-security-groups` document (with
+ * `NetworkInterfaces` optionally merged in), read from `source` (a file, or EC2).
+ *
+ * @throws PodsgdCliError `InvalidInput` naming every bad field (one per line)
+ */
+export function parseSecurityGroupsDocument(content: unknown, source: string): SecurityGroupsFile {
+  // Both parts are checked, so every bad field is reported at once.
   const issues: string[] = [];
   const attempt = <T>(parse: (input: unknown) => T[]): T[] => {
     try {
-      return parse(document.content);
+      return parse(content);
     } catch (error) {
       if (!PolicyValidationError.is(error)) throw error;
       issues.push(...error.issues.map((issue) => `\n  ${issue.path}: ${issue.message}`));
@@ -53,7 +63,12 @@ export async function readSecurityGroupsFile(
   };
   const securityGroups = attempt(parseSecurityGroups);
   const interfaces = attempt(parseNetworkInterfaces);
-  if (issues.length > 0)
-    throw invalid(`invalid security groups or interfaces:${[...new Set(issues)].join('')}`);
+  if (issues.length > 0) {
+    throw new PodsgdCliError(
+      'InvalidInput',
+      `${source}: invalid security groups or interfaces:${[...new Set(issues)].join('')}`,
+      source,
+    );
+  }
   return { securityGroups, interfaces };
 }

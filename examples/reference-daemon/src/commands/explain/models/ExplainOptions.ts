@@ -14,6 +14,10 @@ export interface ExplainOptions {
   readonly to?: string;
   /** `--security-groups <file>`: `aws ec2 describe-security-groups` output, for `--reach`. */
   readonly securityGroups?: string;
+  /** `--ec2-endpoint <url>`: read the groups of `--reach` from this EC2 endpoint. */
+  readonly ec2Endpoint?: string;
+  /** `--region <region>`: read the groups of `--reach` from EC2 in this region. */
+  readonly region?: string;
   /** Print the report as JSON. */
   readonly json?: boolean;
 }
