@@ -334,10 +334,9 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
   async describeTrunkInterfaceAssociations(trunkInterfaceId: string): Promise<TrunkAssociation[]> {
     const action = 'DescribeTrunkInterfaceAssociations';
     const out: TrunkAssociation[] = [];
-    let nextToken: string | undefined;
-    do {
-      const token = nextToken;
-      const reply = await this.send(action, () =>
+    await this.allPages(
+      action,
+      (token) =>
         this.client.send(
           new DescribeTrunkInterfaceAssociationsCommand({
             Filters: [
@@ -347,14 +346,14 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
               },
             ],
             MaxResults: 255,
-            ...(token === undefined ? {} : { NextToken: token }),
+            ...nextTokenOf(token),
           }),
         ),
-      );
-      for (const association of reply.InterfaceAssociations ?? [])
-        out.push(associationOf(action, association));
-      nextToken = pageToken(action, reply.NextToken, token);
-    } while (nextToken !== undefined);
+      (reply) => {
+        for (const association of reply.InterfaceAssociations ?? [])
+          out.push(associationOf(action, association));
+      },
+    );
     return out.sort((a, b) => a.vlanId - b.vlanId);
   }
 
@@ -405,21 +404,7 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
     for (const chunk of idChunks) {
       const chunkFilters =
         chunk === null ? filters : [...filters, { Name: 'network-interface-id', Values: chunk }];
-      let nextToken: string | undefined;
-      do {
-        const token = nextToken;
-        const reply = await this.send(action, () =>
-          this.client.send(
-            new DescribeNetworkInterfacesCommand({
-              Filters: chunkFilters,
-              MaxResults: 1000,
-              ...(token === undefined ? {} : { NextToken: token }),
-            }),
-          ),
-        );
-        for (const eni of reply.NetworkInterfaces ?? []) out.push(interfaceOf(action, eni));
-        nextToken = pageToken(action, reply.NextToken, token);
-      } while (nextToken !== undefined);
+      for (const eni of await this.interfacePages(chunkFilters)) out.push(interfaceOf(action, eni));
     }
     return out;
   }
@@ -463,28 +448,13 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
   async describeNetworkInterfacesOutput(
     addresses: readonly string[],
   ): Promise<{ NetworkInterfaces: Ec2NetworkInterface[] }> {
-    const action = 'DescribeNetworkInterfaces';
     const wanted = [...new Set(addresses)];
     const out: Ec2NetworkInterface[] = [];
     for (let i = 0; i < wanted.length; i += FILTER_VALUES_MAX) {
-      const filters: Filter[] = [
-        { Name: 'addresses.private-ip-address', Values: wanted.slice(i, i + FILTER_VALUES_MAX) },
-      ];
-      let nextToken: string | undefined;
-      do {
-        const token = nextToken;
-        const reply = await this.send(action, () =>
-          this.client.send(
-            new DescribeNetworkInterfacesCommand({
-              Filters: filters,
-              MaxResults: 1000,
-              ...(token === undefined ? {} : { NextToken: token }),
-            }),
-          ),
-        );
-        out.push(...(reply.NetworkInterfaces ?? []));
-        nextToken = pageToken(action, reply.NextToken, token);
-      } while (nextToken !== undefined);
+      const values = wanted.slice(i, i + FILTER_VALUES_MAX);
+      out.push(
+        ...(await this.interfacePages([{ Name: 'addresses.private-ip-address', Values: values }])),
+      );
     }
     return { NetworkInterfaces: out };
   }
@@ -513,23 +483,56 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
         { Name: 'group-id', Values: groupIds.slice(i, i + FILTER_VALUES_MAX) },
       ];
       if (vpcId !== undefined) filters.push({ Name: 'vpc-id', Values: [vpcId] });
-      let nextToken: string | undefined;
-      do {
-        const token = nextToken;
-        const reply = await this.send(action, () =>
+      await this.allPages(
+        action,
+        (token) =>
           this.client.send(
             new DescribeSecurityGroupsCommand({
               Filters: filters,
               MaxResults: 1000,
-              ...(token === undefined ? {} : { NextToken: token }),
+              ...nextTokenOf(token),
             }),
           ),
-        );
-        out.push(...(reply.SecurityGroups ?? []));
-        nextToken = pageToken(action, reply.NextToken, token);
-      } while (nextToken !== undefined);
+        (reply) => out.push(...(reply.SecurityGroups ?? [])),
+      );
     }
     return out;
+  }
+
+  /** DescribeNetworkInterfaces with `filters`, every page, as the SDK returns them. */
+  private async interfacePages(filters: Filter[]): Promise<Ec2NetworkInterface[]> {
+    const out: Ec2NetworkInterface[] = [];
+    await this.allPages(
+      'DescribeNetworkInterfaces',
+      (token) =>
+        this.client.send(
+          new DescribeNetworkInterfacesCommand({
+            Filters: filters,
+            MaxResults: 1000,
+            ...nextTokenOf(token),
+          }),
+        ),
+      (reply) => out.push(...(reply.NetworkInterfaces ?? [])),
+    );
+    return out;
+  }
+
+  /**
+   * Every page of a describe call: `fetch` sends one request for a page token, `take` reads
+   * its reply. A NextToken that repeats the previous one is an invalid response, not a loop.
+   */
+  private async allPages<Reply extends { NextToken?: string | undefined }>(
+    action: string,
+    fetch: (nextToken: string | undefined) => Promise<Reply>,
+    take: (reply: Reply) => void,
+  ): Promise<void> {
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const reply = await this.send(action, () => fetch(token));
+      take(reply);
+      nextToken = pageToken(action, reply.NextToken, token);
+    } while (nextToken !== undefined);
   }
 
   private async send<T>(action: string, request: () => Promise<T>): Promise<T> {
@@ -542,6 +545,10 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
 }
 
 /** The next page's token; the same token again would loop forever, so it is refused. */
+function nextTokenOf(token: string | undefined): { NextToken?: string } {
+  return token === undefined ? {} : { NextToken: token };
+}
+
 function pageToken(
   action: string,
   next: string | undefined,
