@@ -17,11 +17,11 @@ import { ControllerRecords } from './internal/ControllerRecords.js';
 import type { ControllerDeadline } from './internal/ControllerTimer.js';
 import { GarbageCollector } from './internal/GarbageCollector.js';
 import { GroupReconciler } from './internal/GroupReconciler.js';
-import { NodeQueue } from './internal/NodeQueue.js';
+import { PodReconciler } from './internal/PodReconciler.js';
 import { Recovery } from './internal/Recovery.js';
 import { RetagLane } from './internal/RetagLane.js';
 import { TrunkPreparer } from './internal/TrunkPreparer.js';
-import type { BranchRecord } from './records.js';
+import type { BranchRecord } from './internal/BranchRecord.js';
 
 /** The ports and options of a `BranchController`. */
 export interface BranchControllerDependencies {
@@ -70,7 +70,7 @@ export class BranchController {
   readonly #groups: GroupReconciler;
   readonly #retag: RetagLane;
   readonly #releaser: BranchReleaser;
-  readonly #queue: NodeQueue;
+  readonly #pods: PodReconciler;
   readonly #trunks: TrunkPreparer;
   readonly #recovery: Recovery;
   readonly #gc: GarbageCollector;
@@ -94,28 +94,20 @@ export class BranchController {
     this.options = ctx.options;
     this.#groups = new GroupReconciler(ctx, records);
     this.#retag = new RetagLane(ctx);
-    // The releaser serves node queues once a slot frees; the queue exists by then.
-    this.#releaser = new BranchReleaser(ctx, records, this.#retag, {
-      pump: (node) => {
-        this.#queue.pump(node);
-      },
+    // A slot the releaser frees serves its node's waiting pods: the pods' reconciler exists by then.
+    this.#releaser = new BranchReleaser(ctx, records, this.#retag, (node) => {
+      this.#pods.serve(node);
     });
-    this.#queue = new NodeQueue(ctx, records, this.#groups, this.#releaser, this.#retag);
-    this.#trunks = new TrunkPreparer(ctx, records, this.#queue, this.#releaser);
-    this.#recovery = new Recovery(
-      ctx,
-      records,
-      this.#groups,
-      this.#queue.reconciler,
-      this.#releaser,
-    );
+    this.#pods = new PodReconciler(ctx, records, this.#groups, this.#releaser, this.#retag);
+    this.#trunks = new TrunkPreparer(ctx, records, this.#pods, this.#releaser);
+    this.#recovery = new Recovery(ctx, records, this.#groups, this.#pods, this.#releaser);
     this.#gc = new GarbageCollector(ctx, records, this.#releaser);
     this.#watch = new ClusterWatch(
       ctx,
       records,
       this.#groups,
       this.#trunks,
-      this.#queue,
+      this.#pods,
       this.#releaser,
     );
   }
@@ -172,6 +164,7 @@ export class BranchController {
       this.#watch.stop();
       ctx.pool.clear();
       ctx.timer.clear();
+      this.#pods.queue.clear();
       this.#retag.clear();
       ctx.timer.wake();
       ctx.notifyIdle();
@@ -227,10 +220,7 @@ export class BranchController {
           held: ledger?.count('held') ?? 0,
           deleting: ledger?.count('deleting') ?? 0,
         },
-        waiting: node.waiting
-          .slice(node.head)
-          .filter((pod) => pod.status === 'waiting' && pod.node === node)
-          .map((pod) => `${pod.namespace}/${pod.name}`),
+        waiting: node.waitingPods().map((pod) => `${pod.namespace}/${pod.name}`),
       });
     }
     const branches: BranchView[] = [];
@@ -267,7 +257,7 @@ export class BranchController {
         this.#trunks.onDeadline(deadline.node);
         return;
       case 'pod':
-        this.#queue.reconciler.onDeadline(deadline.pod);
+        this.#pods.queue.add(deadline.pod);
         return;
       case 'branch':
         this.#releaser.onDeadline(deadline.branch);

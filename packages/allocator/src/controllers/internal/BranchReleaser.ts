@@ -1,14 +1,15 @@
 import { branchDisassociateToken } from '../../calculations/branchClientTokens.js';
 import { AllocatorError } from '../../errors/AllocatorError.js';
-import { unbind, undrain } from '../records.js';
 import type { BranchEventDetail, DeletionReason } from '../../models/BranchControllerEvents.js';
-import { checkBranchMove } from '../../models/BranchState.js';
 import type { ClusterNode } from '../../models/ClusterObjects.js';
 import type { NetworkInterface } from '../../models/NetworkInterface.js';
 import type { ReleasedBranch } from '../../models/ReleasedBranch.js';
 import type { CallPriority } from '../../models/RateLimit.js';
 import type { TaskPriority } from '../../services/WorkerPool.js';
-import type { BranchRecord, NodeRecord, PodRecord } from '../records.js';
+import { unbind } from './BranchRecord.js';
+import type { BranchRecord } from './BranchRecord.js';
+import type { NodeBranches } from './NodeBranches.js';
+import type { PodRecord } from './PodRecord.js';
 import type { ControllerContext } from './ControllerContext.js';
 import type { ControllerRecords } from './ControllerRecords.js';
 import type { RetagLane } from './RetagLane.js';
@@ -28,12 +29,6 @@ function confirms(entry: ReleasedBranch, branch: BranchRecord): boolean {
   );
 }
 
-/** What the releaser asks of the allocation side (late-bound: the node queue needs the releaser). */
-export interface AllocationQueue {
-  /** Serves the node's queue (after a slot or a held branch became available). */
-  readonly pump: (node: NodeRecord) => void;
-}
-
 /**
  * The end of a branch's life: a released pod's interface cools down for `cooldownSeconds`, or
  * until its node's agent confirms that the pod's VLAN device is gone; then it is held for reuse
@@ -46,47 +41,27 @@ export class BranchReleaser {
   readonly #ctx: ControllerContext;
   readonly #records: ControllerRecords;
   readonly #retag: RetagLane;
-  readonly #queue: AllocationQueue;
+  readonly #serve: (node: NodeBranches) => void;
 
+  /** @param serve - serves a node's waiting pods (after a slot or a held branch frees) */
   constructor(
     ctx: ControllerContext,
     records: ControllerRecords,
     retag: RetagLane,
-    queue: AllocationQueue,
+    serve: (node: NodeBranches) => void,
   ) {
     this.#ctx = ctx;
     this.#records = records;
     this.#retag = retag;
-    this.#queue = queue;
-  }
-
-  /** A pod is deleted or finished: its branch cools down, or its pending allocation stops. */
-  release(pod: PodRecord): void {
-    this.#records.pods.delete(pod.uid);
-    const previous = pod.status;
-    pod.moveTo('released');
-    if (previous === 'allocated' && pod.branch !== null) {
-      const branch = pod.branch;
-      undrain(pod, branch);
-      const detail = this.#records.detail(pod, branch);
-      unbind(pod, branch);
-      this.coolDown(branch, detail);
-    } else if (
-      previous === 'allocating' &&
-      pod.branch !== null &&
-      pod.branch.state === 'creating'
-    ) {
-      // A requeued allocation waits on a deadline: finish it here, nothing runs for it.
-      const branch = pod.branch;
-      if (this.#ctx.timer.cancel(pod)) this.abandon(pod, branch);
-    }
+    this.#serve = serve;
   }
 
   /** In-use → cooling for `cooldownSeconds`. */
   coolDown(branch: BranchRecord, detail: BranchEventDetail): void {
-    const ledger = branch.node.ledger;
     if (branch.pod !== null) unbind(branch.pod, branch);
-    if (ledger !== null && branch.state === 'in-use') ledger.move(branch, 'cooling');
+    if (branch.node.ledger !== null && branch.state === 'in-use') {
+      branch.node.moveBranch(branch, 'cooling');
+    }
     this.#retag.forget(branch);
     branch.releasedUid = detail.pod.uid;
     branch.deadline = this.#ctx.clock.now() + this.#ctx.options.cooldownMs;
@@ -102,7 +77,7 @@ export class BranchReleaser {
    * branches that start cooling later, reports new warnings about the annotation, and ends the
    * cooldown of each cooling branch of the node they confirm.
    */
-  followConfirmations(node: NodeRecord, clusterNode: ClusterNode): void {
+  followConfirmations(node: NodeBranches, clusterNode: ClusterNode): void {
     node.releasedBranches = clusterNode.releasedBranches ?? [];
     const warnings = clusterNode.releasedBranchesWarnings ?? [];
     const key = warnings.join('\n');
@@ -118,7 +93,7 @@ export class BranchReleaser {
    * releases names: same interface, same VLAN id, and the pod that released it. Anything else
    * is ignored, so a stale or forged entry can at worst do nothing.
    */
-  #applyConfirmations(node: NodeRecord): void {
+  #applyConfirmations(node: NodeBranches): void {
     for (const entry of node.releasedBranches) {
       const branch = this.#records.branches.get(entry.eniId);
       if (branch !== undefined && branch.node === node && confirms(entry, branch)) {
@@ -154,7 +129,7 @@ export class BranchReleaser {
       this.startDelete(branch, this.#ctx.options.reuse ? 'recycled' : 'cooldown', 'maintenance');
       return;
     }
-    ledger.move(branch, 'held');
+    branch.node.moveBranch(branch, 'held');
     branch.deadline = this.#ctx.clock.now() + this.#ctx.options.recycleMs;
     this.#ctx.schedule(branch.deadline, { kind: 'branch', branch });
     this.#ctx.events.emit('held', {
@@ -163,20 +138,12 @@ export class BranchReleaser {
       vlanId: branch.vlanId,
       groupIds: this.#records.interner.groupIds(branch.groupKey),
     });
-    this.#queue.pump(branch.node);
+    this.#serve(branch.node);
   }
 
   /** Moves a branch to `deleting` and queues its deletion. */
   startDelete(branch: BranchRecord, reason: DeletionReason, priority: TaskPriority): void {
-    const ledger = branch.node.ledger;
-    if (branch.state !== 'deleting') {
-      if (ledger !== null) {
-        ledger.move(branch, 'deleting');
-      } else {
-        checkBranchMove(branch.vlanId, branch.state, 'deleting');
-        branch.state = 'deleting';
-      }
-    }
+    if (branch.state !== 'deleting') branch.node.moveBranch(branch, 'deleting');
     this.#retag.forget(branch);
     this.#ctx.timer.cancel(branch);
     branch.deadline = 0;
@@ -242,13 +209,13 @@ export class BranchReleaser {
     if (branch.vlanId === 0) return;
     branch.node.ledger?.free(branch);
     branch.vlanId = 0;
-    this.#queue.pump(branch.node);
+    this.#serve(branch.node);
   }
 
   /** Deletes an interface found at recovery or by a sweep that no record explains. */
   deleteUnknown(
     eni: NetworkInterface,
-    node: NodeRecord | null,
+    node: NodeBranches | null,
     reason: DeletionReason,
     associationId?: string,
   ): void {
@@ -288,7 +255,7 @@ export class BranchReleaser {
     else if (branch.eniId !== null) this.startDelete(branch, 'orphan', 'maintenance');
     else {
       branch.node.ledger?.unreserve(branch.vlanId);
-      this.#queue.pump(branch.node);
+      this.#serve(branch.node);
     }
   }
 

@@ -1,5 +1,5 @@
 import { NODE_TAG } from '../../models/wellKnownNames.js';
-import { unbind } from '../records.js';
+import { unbind } from './BranchRecord.js';
 import type { BranchReleaser } from './BranchReleaser.js';
 import type { ControllerContext } from './ControllerContext.js';
 import type { ControllerRecords } from './ControllerRecords.js';

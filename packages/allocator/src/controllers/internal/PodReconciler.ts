@@ -9,30 +9,40 @@ import {
   TRUNK_ENI_ID_TAG,
   VLAN_ID_TAG,
 } from '../../models/wellKnownNames.js';
-import { fillFromInterface, podRef, released, requireSubnetId, unbind } from '../records.js';
-import type { BranchRecord, NodeRecord, PodRecord } from '../records.js';
+import type { NodeLedger } from '../../services/NodeLedger.js';
+import { unbind } from './BranchRecord.js';
+import type { BranchRecord } from './BranchRecord.js';
 import type { BranchReleaser } from './BranchReleaser.js';
 import type { ControllerContext } from './ControllerContext.js';
 import type { ControllerRecords } from './ControllerRecords.js';
 import { PodGone, asAllocatorError, describeError } from './failures.js';
 import type { GroupReconciler } from './GroupReconciler.js';
-import type { NodeQueue } from './NodeQueue.js';
+import type { NodeBranches, NodeServing } from './NodeBranches.js';
+import type { PodRecord } from './PodRecord.js';
 import type { RetagLane } from './RetagLane.js';
+import { WorkQueue, done, terminal } from './WorkQueue.js';
+import type { ReconcileResult, Reconciler } from './WorkQueue.js';
 
 /**
- * A pod's way from "has a slot" to "annotated": create its branch (idempotent by client token),
- * associate it with the node's trunk, annotate the pod, and emit `allocated`; or, for a held
- * branch, only annotate. A failed attempt is requeued with backoff and resumes where it stopped;
- * after `requeues` attempts the pod fails until it changes. Adoptions at recovery take the same
- * path.
+ * A pod's way from "scheduled" to "annotated", in order:
+ * 1. scheduled: it waits in its node's queue (`schedule`) until `NodeBranches.serve` gives it a
+ *    reserved slot and VLAN id, or a held branch of its group set, and adds it to the work queue;
+ * 2. its node's trunk is ready; 3. its branch is created (idempotent by client token);
+ * 4. associated with the trunk under its VLAN id; 5. its subnet's CIDRs are known;
+ * 6. the pod is annotated; 7. `allocated`. A held branch has 2–5 already.
+ * A failed step throws: the work queue retries the pod with backoff, and the next attempt
+ * resumes where this one stopped; after `requeues` attempts the pod fails until it changes. A
+ * pod released half-way gives back what it holds. Adoptions at recovery take the same path.
  */
-export class PodReconciler {
+export class PodReconciler implements Reconciler<PodRecord> {
+  /** The pods on their way to annotated, by record (one per pod UID). */
+  readonly queue: WorkQueue<PodRecord>;
   readonly #ctx: ControllerContext;
   readonly #records: ControllerRecords;
   readonly #groups: GroupReconciler;
   readonly #releaser: BranchReleaser;
   readonly #retag: RetagLane;
-  readonly #queue: Pick<NodeQueue, 'pump'>;
+  readonly #serving: NodeServing;
 
   constructor(
     ctx: ControllerContext,
@@ -40,225 +50,167 @@ export class PodReconciler {
     groups: GroupReconciler,
     releaser: BranchReleaser,
     retag: RetagLane,
-    queue: Pick<NodeQueue, 'pump'>,
   ) {
     this.#ctx = ctx;
     this.#records = records;
     this.#groups = groups;
     this.#releaser = releaser;
     this.#retag = retag;
-    this.#queue = queue;
+    this.#serving = {
+      reuse: ctx.options.reuse,
+      reuseWaitMs: ctx.options.reuseWaitMs,
+      paused: () => ctx.rebuilding || ctx.signal.aborted,
+      now: () => ctx.clock.now(),
+      resolve: (pod, node) => groups.resolve(pod, node),
+      cancelDeadline: (branch) => {
+        ctx.timer.cancel(branch);
+      },
+      placed: (pod) => {
+        this.queue.add(pod);
+      },
+      makeRoom: (branch) => {
+        releaser.startDelete(branch, 'capacity', 'critical');
+      },
+    };
+    this.queue = new WorkQueue<PodRecord>(this, {
+      submit: (priority, task) => {
+        ctx.submit(priority, task);
+      },
+      priority: 'critical',
+      retries: ctx.options.requeues,
+      backoff: (failures) => ctx.requeueDelay(failures),
+      wakeAt: (at, pod) => {
+        ctx.schedule(at, { kind: 'pod', pod });
+      },
+      cancelWake: (pod) => ctx.timer.cancel(pod),
+      now: () => ctx.clock.now(),
+      signal: ctx.signal,
+    });
   }
 
-  /**
-   * Queues the creation, association and annotation of a pod's branch (a new reservation, a
-   * requeued attempt, or an adoption at recovery whose interface exists already).
-   */
-  allocate(pod: PodRecord, branch: BranchRecord): void {
-    this.#ctx.submit('critical', () => this.#allocate(pod, branch));
+  /** 1. A scheduled pod queues on its node (FIFO), which serves its queue. */
+  schedule(pod: PodRecord, node: NodeBranches): void {
+    node.enqueue(pod, this.#records.nextSeq());
+    this.serve(node);
   }
 
-  /** Queues the annotation of a held branch the pod took (no EC2 call). */
-  reuse(pod: PodRecord, branch: BranchRecord): void {
-    this.#ctx.submit('critical', () => this.#annotateReused(pod, branch));
+  /** Serves a node's waiting pods (its trunk is ready, or a slot or a held branch freed). */
+  serve(node: NodeBranches): void {
+    node.serve(this.#serving);
   }
 
-  /** A pod's requeue deadline: retries its allocation unless it was released meanwhile. */
-  onDeadline(pod: PodRecord): void {
-    if (pod.status !== 'allocating' || pod.branch === null) return;
+  /** Steps 2–7 for a pod its node placed (or that was adopted); see the class comment. */
+  async reconcile(pod: PodRecord, failures: number): Promise<ReconcileResult> {
     const branch = pod.branch;
-    this.allocate(pod, branch);
-  }
-
-  /**
-   * Creates (idempotently, by client token), associates and annotates a pod's branch; resumes
-   * where a requeued attempt stopped, and finishes adoptions (interfaces created for the pod
-   * before a restart) the same way.
-   */
-  async #allocate(pod: PodRecord, branch: BranchRecord): Promise<void> {
+    if (pod.status !== 'allocating' || branch === null) return done;
     const node = branch.node;
     const ledger = node.ledger;
-    if (ledger === null) return;
+    if (ledger === null) return done;
+    /** A held branch it took: only the annotation is missing. */
+    const reused = branch.state === 'in-use';
+    if (reused) this.#requested(pod, branch);
     try {
-      const trunkId = node.trunkId ?? (await this.#waitForTrunk(node));
-      if (branch.eniId === null) {
-        if (released(pod)) {
+      if (!reused) {
+        // 2. The node's trunk (adoptions at recovery may come before it is ready).
+        const trunkId = node.trunkId ?? (await this.#waitForTrunk(node));
+        // 3. Created.
+        if (branch.eniId === null) {
+          if (pod.isReleased()) {
+            unbind(pod, branch);
+            ledger.unreserve(branch.vlanId);
+            this.serve(node);
+            return done;
+          }
+          if (failures === 0) this.#requested(pod, branch);
+          await this.#create(pod, branch, trunkId);
+        }
+        if (pod.isReleased() && branch.associationId === null) {
           unbind(pod, branch);
-          ledger.unreserve(branch.vlanId);
-          this.#queue.pump(node);
-          return;
+          this.#releaser.startDelete(branch, 'orphan', 'maintenance');
+          return done;
         }
-        if (pod.requeues === 0) {
-          this.#ctx.event(
-            podRef(pod),
-            'Normal',
-            'SecurityGroupRequested',
-            this.#requestedMessage(branch),
-          );
+        // 4. Associated.
+        if (branch.associationId === null) await this.#associate(pod, branch, trunkId, ledger);
+        // 5. The subnet's CIDRs, for the annotation.
+        if (node.subnetCidr === '' && node.subnetId !== null && node.subnetId !== '') {
+          const subnet = await this.#ctx.ec2.subnet(node.subnetId);
+          node.subnetCidr = subnet.cidrBlock;
+          node.subnetV6Cidr = subnet.ipv6CidrBlock ?? '';
         }
-        const subnetId = requireSubnetId(
-          node,
-          `a branch interface for pod ${pod.namespace}/${pod.name}`,
-        );
-        const groupIds = this.#records.interner.groupIds(branch.groupKey);
-        const created = await this.#ctx.ec2.call('CreateNetworkInterface', 'critical', () =>
-          this.#ctx.ec2.api.createNetworkInterface({
-            subnetId,
-            groupIds,
-            description: BRANCH_DESCRIPTION,
-            tags: {
-              [this.#ctx.ec2.clusterTag]: 'owned',
-              [POD_UID_TAG]: pod.uid,
-              [NODE_TAG]: node.name,
-              [TRUNK_ENI_ID_TAG]: trunkId,
-              [VLAN_ID_TAG]: String(branch.vlanId),
-            },
-            interfaceType: 'branch',
-            clientToken: branchCreateToken(pod.uid, pod.generation),
-          }),
-        );
-        fillFromInterface(branch, created);
-        branch.taggedUid = pod.uid;
-        this.#records.branches.set(created.networkInterfaceId, branch);
-        this.#ctx.counters.created += 1;
-      }
-      const eniId = branch.eniId;
-      if (eniId === null) return;
-      if (released(pod) && branch.associationId === null) {
-        unbind(pod, branch);
-        this.#releaser.startDelete(branch, 'orphan', 'maintenance');
-        return;
-      }
-      while (branch.associationId === null) {
-        const vlanId = branch.vlanId;
-        try {
-          const association = await this.#ctx.ec2.call('AssociateTrunkInterface', 'critical', () =>
-            this.#ctx.ec2.api.associateTrunkInterface({
-              trunkInterfaceId: trunkId,
-              branchInterfaceId: eniId,
-              vlanId,
-              clientToken: branchAssociateToken(eniId, vlanId, branch.associationGeneration ?? 0),
-            }),
-          );
-          branch.associationId = association.associationId;
-        } catch (error) {
-          if (this.#ctx.signal.aborted) throw error;
-          if (AllocatorError.is(error, 'NotFound')) {
-            // The interface vanished (deleted out of band): the next attempt creates a new one.
-            this.#records.branches.delete(eniId);
-            branch.eniId = null;
-            pod.generation += 1;
-            throw error;
-          }
-          if (!AllocatorError.is(error, 'InvalidParameter')) throw error;
-          // The VLAN id is taken by something we do not know, or the branch is already
-          // associated (a lost response of an earlier attempt): ask the trunk.
-          const existing = await this.#findAssociation(trunkId, eniId);
-          if (existing !== null && ledger.rebind(branch, existing.vlanId)) {
-            branch.associationId = existing.associationId;
-            break;
-          }
-          if (existing !== null || ledger.revlan(branch) === null) throw error;
+        branch.subnetCidr = node.subnetCidr;
+        branch.subnetV6Cidr = node.subnetV6Cidr;
+        if (pod.isReleased()) {
+          unbind(pod, branch);
+          this.#releaser.toHeldOrDelete(branch);
+          return done;
         }
       }
-      if (node.subnetCidr === '' && node.subnetId !== null && node.subnetId !== '') {
-        const subnet = await this.#ctx.ec2.subnet(node.subnetId);
-        node.subnetCidr = subnet.cidrBlock;
-        node.subnetV6Cidr = subnet.ipv6CidrBlock ?? '';
-      }
-      branch.subnetCidr = node.subnetCidr;
-      branch.subnetV6Cidr = node.subnetV6Cidr;
-      if (released(pod)) {
-        unbind(pod, branch);
-        this.#releaser.toHeldOrDelete(branch);
-        return;
-      }
+      // 6. Annotated.
       await this.#annotate(pod, branch);
     } catch (error) {
-      if (this.#ctx.signal.aborted) return;
+      if (this.#ctx.signal.aborted) return done;
+      if (reused) {
+        // Never reached the pod: back to the held pool without a cooldown.
+        unbind(pod, branch);
+        this.#releaser.toHeldOrDelete(branch);
+        if (error instanceof PodGone || pod.isReleased()) return done;
+        const failure = asAllocatorError(error);
+        this.#allocationFailed(pod, failure);
+        return terminal(failure);
+      }
       if (error instanceof PodGone) {
         pod.moveTo('released');
         this.#records.pods.delete(pod.uid);
       }
-      if (released(pod)) {
+      if (pod.isReleased()) {
         this.#releaser.abandon(pod, branch);
-        return;
+        return done;
       }
-      this.#retryAllocation(pod, branch, asAllocatorError(error));
-      return;
+      throw error;
     }
+    // 7. Allocated.
     const detail = this.#records.detail(pod, branch);
-    ledger.move(branch, 'in-use');
-    if (released(pod)) {
+    if (!reused) node.moveBranch(branch, 'in-use');
+    if (pod.isReleased()) {
       // Released while the annotation was written: the pod may have used it, cool it down.
       this.#releaser.coolDown(branch, detail);
-      return;
+      return done;
     }
     pod.moveTo('allocated');
-    if (branch.adopted) {
+    if (reused) {
+      this.#ctx.counters.reused += 1;
+      this.#ctx.events.emit('reused', detail);
+    } else if (branch.adopted) {
       this.#ctx.counters.adopted += 1;
       this.#ctx.events.emit('adopted', detail);
     }
-    this.#ctx.events.emit('allocated', { ...detail, reused: false });
-    this.#ctx.event(podRef(pod), 'Normal', 'ResourceAllocated', this.#allocatedMessage(branch));
+    this.#ctx.events.emit('allocated', { ...detail, reused });
+    this.#ctx.event(pod.ref(), 'Normal', 'ResourceAllocated', this.#allocatedMessage(branch));
+    if (reused && branch.taggedUid !== pod.uid && this.#ctx.options.retagOnReuse) {
+      this.#retag.queue(branch);
+    }
     this.#groups.reconcileGroups(pod);
+    return done;
   }
 
-  async #annotateReused(pod: PodRecord, branch: BranchRecord): Promise<void> {
-    const detail = this.#records.detail(pod, branch);
-    this.#ctx.event(
-      podRef(pod),
-      'Normal',
-      'SecurityGroupRequested',
-      this.#requestedMessage(branch),
-    );
-    try {
-      await this.#annotate(pod, branch);
-    } catch (error) {
-      if (this.#ctx.signal.aborted) return;
-      if (error instanceof PodGone || released(pod)) {
-        // Never reached the pod: back to the held pool without a cooldown.
-        unbind(pod, branch);
-        this.#releaser.toHeldOrDelete(branch);
-        return;
-      }
-      unbind(pod, branch);
-      this.#releaser.toHeldOrDelete(branch);
-      this.#allocationFailed(pod, asAllocatorError(error));
-      return;
-    }
-    if (released(pod)) {
-      this.#releaser.coolDown(branch, detail);
-      return;
-    }
-    pod.moveTo('allocated');
-    this.#ctx.counters.reused += 1;
-    this.#ctx.events.emit('reused', detail);
-    this.#ctx.events.emit('allocated', { ...detail, reused: true });
-    this.#ctx.event(podRef(pod), 'Normal', 'ResourceAllocated', this.#allocatedMessage(branch));
-    if (branch.taggedUid !== pod.uid && this.#ctx.options.retagOnReuse) this.#retag.queue(branch);
-    this.#groups.reconcileGroups(pod);
-  }
-
-  /** Requeues a failed allocation with backoff, keeping what was done; gives up after `requeues`. */
-  #retryAllocation(pod: PodRecord, branch: BranchRecord, error: AllocatorError): void {
+  /**
+   * A failed attempt (the queue retries it with backoff), or the last one: then what exists is
+   * undone so that the capacity is not stuck, and the pod fails until it changes.
+   */
+  failed(pod: PodRecord, error: AllocatorError, willRetry: boolean): void {
     this.#ctx.counters.allocationFailures += 1;
+    const branch = pod.branch;
+    if (branch === null) return;
     const node = branch.node;
-    if (pod.status !== 'released' && pod.requeues < this.#ctx.options.requeues) {
-      pod.requeues += 1;
+    if (pod.status !== 'released' && willRetry) {
       this.#ctx.events.emit('allocationFailed', {
-        pod: podRef(pod),
+        pod: pod.ref(),
         node: node.name,
         error,
         willRetry: true,
       });
-      this.#ctx.schedule(this.#ctx.clock.now() + this.#ctx.requeueDelay(pod.requeues), {
-        kind: 'pod',
-        pod,
-      });
       return;
     }
-    // Give up: undo what exists so the capacity is not stuck, until the pod changes.
     unbind(pod, branch);
     if (branch.eniId !== null) {
       pod.generation += 1;
@@ -266,31 +218,104 @@ export class PodReconciler {
     } else {
       node.ledger?.unreserve(branch.vlanId);
     }
-    if (pod.status !== 'released') {
-      this.#allocationFailed(pod, error);
+    if (pod.status !== 'released') this.#allocationFailed(pod, error);
+    this.serve(node);
+  }
+
+  /**
+   * The pod is deleted or finished: its branch cools down, or a pending allocation stops (one
+   * waiting for its retry is undone here; a running one sees the release at its next step).
+   */
+  release(pod: PodRecord): void {
+    this.#records.pods.delete(pod.uid);
+    const previous = pod.status;
+    pod.moveTo('released');
+    const branch = pod.branch;
+    if (branch === null) return;
+    if (previous === 'allocated') {
+      branch.node.undrain(pod, branch);
+      const detail = this.#records.detail(pod, branch);
+      unbind(pod, branch);
+      this.#releaser.coolDown(branch, detail);
+    } else if (previous === 'allocating' && branch.state === 'creating') {
+      if (this.queue.cancel(pod)) this.#releaser.abandon(pod, branch);
     }
-    this.#queue.pump(node);
   }
 
-  #allocationFailed(pod: PodRecord, error: AllocatorError): void {
-    pod.moveTo('failed');
-    pod.failedAt = '';
-    const node = pod.node?.name ?? '';
-    this.#ctx.events.emit('allocationFailed', {
-      pod: podRef(pod),
-      node,
-      error,
-      willRetry: false,
-    });
-    this.#ctx.event(
-      podRef(pod),
-      'Warning',
-      'BranchAllocationFailed',
-      `Failed to allocate a branch interface: ${describeError(error)}`,
+  /** 3. Creates the branch, tagged for discovery, idempotently by the pod's client token. */
+  async #create(pod: PodRecord, branch: BranchRecord, trunkId: string): Promise<void> {
+    const node = branch.node;
+    const subnetId = node.requireSubnetId(
+      `a branch interface for pod ${pod.namespace}/${pod.name}`,
     );
+    const groupIds = this.#records.interner.groupIds(branch.groupKey);
+    const created = await this.#ctx.ec2.call('CreateNetworkInterface', 'critical', () =>
+      this.#ctx.ec2.api.createNetworkInterface({
+        subnetId,
+        groupIds,
+        description: BRANCH_DESCRIPTION,
+        tags: {
+          [this.#ctx.ec2.clusterTag]: 'owned',
+          [POD_UID_TAG]: pod.uid,
+          [NODE_TAG]: node.name,
+          [TRUNK_ENI_ID_TAG]: trunkId,
+          [VLAN_ID_TAG]: String(branch.vlanId),
+        },
+        interfaceType: 'branch',
+        clientToken: branchCreateToken(pod.uid, pod.generation),
+      }),
+    );
+    branch.fillFrom(created);
+    branch.taggedUid = pod.uid;
+    this.#records.branches.set(created.networkInterfaceId, branch);
+    this.#ctx.counters.created += 1;
   }
 
-  /** Writes the pod's annotation; throws `PodGone` when the pod (with this UID) is gone. */
+  /**
+   * 4. Associates the branch under its VLAN id. A VLAN id EC2 refuses is taken by something
+   * unknown (another is tried) or already ours (a lost response: the trunk is asked); an
+   * interface that vanished is created anew by the next attempt.
+   */
+  async #associate(
+    pod: PodRecord,
+    branch: BranchRecord,
+    trunkId: string,
+    ledger: NodeLedger<BranchRecord>,
+  ): Promise<void> {
+    const eniId = branch.eniId;
+    if (eniId === null) return;
+    while (branch.associationId === null) {
+      const vlanId = branch.vlanId;
+      try {
+        const association = await this.#ctx.ec2.call('AssociateTrunkInterface', 'critical', () =>
+          this.#ctx.ec2.api.associateTrunkInterface({
+            trunkInterfaceId: trunkId,
+            branchInterfaceId: eniId,
+            vlanId,
+            clientToken: branchAssociateToken(eniId, vlanId, branch.associationGeneration ?? 0),
+          }),
+        );
+        branch.associationId = association.associationId;
+      } catch (error) {
+        if (this.#ctx.signal.aborted) throw error;
+        if (AllocatorError.is(error, 'NotFound')) {
+          this.#records.branches.delete(eniId);
+          branch.eniId = null;
+          pod.generation += 1;
+          throw error;
+        }
+        if (!AllocatorError.is(error, 'InvalidParameter')) throw error;
+        const existing = await this.#findAssociation(trunkId, eniId);
+        if (existing !== null && ledger.rebind(branch, existing.vlanId)) {
+          branch.associationId = existing.associationId;
+          return;
+        }
+        if (existing !== null || ledger.revlan(branch) === null) throw error;
+      }
+    }
+  }
+
+  /** 6. Writes the pod's annotation; throws `PodGone` when the pod (with this UID) is gone. */
   async #annotate(pod: PodRecord, branch: BranchRecord): Promise<void> {
     const annotation = encodePodEniAnnotation([this.#attachment(branch)]);
     try {
@@ -306,6 +331,22 @@ export class PodReconciler {
       }
       throw error;
     }
+  }
+
+  #allocationFailed(pod: PodRecord, error: AllocatorError): void {
+    pod.moveTo('failed');
+    this.#ctx.events.emit('allocationFailed', {
+      pod: pod.ref(),
+      node: pod.node?.name ?? '',
+      error,
+      willRetry: false,
+    });
+    this.#ctx.event(
+      pod.ref(),
+      'Warning',
+      'BranchAllocationFailed',
+      `Failed to allocate a branch interface: ${describeError(error)}`,
+    );
   }
 
   #attachment(branch: BranchRecord): Parameters<typeof encodePodEniAnnotation>[0][number] {
@@ -337,7 +378,7 @@ export class PodReconciler {
   }
 
   /** Node preparation fills in the trunk id; adoption before that waits on the trunk, bounded. */
-  async #waitForTrunk(node: NodeRecord): Promise<string> {
+  async #waitForTrunk(node: NodeBranches): Promise<string> {
     for (let waited = 0; waited < this.#ctx.options.trunkAttachTimeoutMs; waited += 1_000) {
       if (node.trunkId !== null && node.status === 'ready') return node.trunkId;
       await this.#ctx.sleep(1_000);
@@ -345,8 +386,14 @@ export class PodReconciler {
     throw new AllocatorError('Transient', `node ${node.name} has no ready trunk`);
   }
 
-  #requestedMessage(branch: BranchRecord): string {
-    return `Pod will get the following Security Groups [${this.#records.interner.groupIds(branch.groupKey).join(' ')}]`;
+  #requested(pod: PodRecord, branch: BranchRecord): void {
+    const groupIds = this.#records.interner.groupIds(branch.groupKey).join(' ');
+    this.#ctx.event(
+      pod.ref(),
+      'Normal',
+      'SecurityGroupRequested',
+      `Pod will get the following Security Groups [${groupIds}]`,
+    );
   }
 
   #allocatedMessage(branch: BranchRecord): string {

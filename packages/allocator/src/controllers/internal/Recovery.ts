@@ -8,12 +8,13 @@ import {
   POD_UID_TAG,
   TRUNK_ENI_ID_TAG,
 } from '../../models/wellKnownNames.js';
-import { BranchRecord, fillFromInterface } from '../records.js';
-import type { NodeRecord, PodRecord } from '../records.js';
+import { BranchRecord } from './BranchRecord.js';
 import type { BranchReleaser } from './BranchReleaser.js';
 import type { ControllerContext } from './ControllerContext.js';
 import type { ControllerRecords } from './ControllerRecords.js';
 import type { GroupReconciler } from './GroupReconciler.js';
+import type { NodeBranches } from './NodeBranches.js';
+import type { PodRecord } from './PodRecord.js';
 import type { PodReconciler } from './PodReconciler.js';
 
 /**
@@ -28,8 +29,6 @@ export class Recovery {
   readonly #groups: GroupReconciler;
   readonly #reconciler: PodReconciler;
   readonly #releaser: BranchReleaser;
-  /** In-use branches whose interface was missing from EC2's list at recovery, to verify. */
-  readonly #unverified = new Set<BranchRecord>();
 
   constructor(
     ctx: ControllerContext,
@@ -99,8 +98,7 @@ export class Recovery {
       branch.subnetV6Cidr = this.#records.interner.text(attachment.subnetV6Cidr);
       branch.taggedUid = eni?.tags[POD_UID_TAG] ?? null;
       branch.pod = pod;
-      // The list may lag behind (visibility delay): trust the annotation, verify in sweeps.
-      if (eni === undefined) this.#unverified.add(branch);
+      // The list may lag behind (visibility delay): the annotation is trusted.
       if (node.ledger !== null && !node.ledger.adopt(branch)) {
         this.#ctx.warn(
           `VLAN ${attachment.vlanId} of ${attachment.eniId} (pod ${pod.namespace}/${pod.name}) ` +
@@ -118,7 +116,7 @@ export class Recovery {
     }
     // 2. Branches no annotation names: adopt for their live pod, else cool down or delete.
     const associated: NetworkInterface[] = [];
-    const adoptions: { pod: PodRecord; eni: NetworkInterface; node: NodeRecord }[] = [];
+    const adoptions: { pod: PodRecord; eni: NetworkInterface; node: NodeBranches }[] = [];
     for (const eni of interfaces) {
       if (eni.interfaceType !== 'branch' || claimed.has(eni.networkInterfaceId)) continue;
       const node = this.#records.nodes.get(eni.tags[NODE_TAG] ?? '');
@@ -174,7 +172,7 @@ export class Recovery {
           this.#records.interner.groups(eni.groupIds),
           'creating',
         );
-        fillFromInterface(branch, eni);
+        branch.fillFrom(eni);
         this.#records.branches.set(eni.networkInterfaceId, branch);
       }
       branch.adopted = true;
@@ -182,16 +180,11 @@ export class Recovery {
       pod.branch = branch;
       pod.node = node;
       pod.moveTo('allocating');
-      const adopted = branch;
-      this.#reconciler.allocate(pod, adopted);
+      this.#reconciler.queue.add(pod);
     }
     // 5. The rest wait for a new branch, in list order.
     for (const { pod, nodeName } of unannotated.values()) {
-      const node = this.#records.nodeRecord(nodeName);
-      pod.moveTo('waiting');
-      pod.node = node;
-      pod.seq = this.#records.nextSeq();
-      node.waiting.push(pod);
+      this.#records.nodeRecord(nodeName).enqueue(pod, this.#records.nextSeq());
     }
   }
 
@@ -219,7 +212,7 @@ export class Recovery {
   #adoptionCandidate(
     unannotated: ReadonlyMap<string, { pod: PodRecord; nodeName: string }>,
     eni: NetworkInterface,
-    node: NodeRecord | undefined,
+    node: NodeBranches | undefined,
   ): PodRecord | undefined {
     const uid = eni.tags[POD_UID_TAG];
     const entry = uid === undefined ? undefined : unannotated.get(uid);
@@ -263,7 +256,7 @@ export class Recovery {
   /** A branch record for an associated interface found at recovery, adopted into the ledger. */
   #recordFromInterface(
     eni: NetworkInterface,
-    node: NodeRecord,
+    node: NodeBranches,
     association: { associationId: string; vlanId: number },
     state: BranchState,
   ): BranchRecord | null {
@@ -273,7 +266,7 @@ export class Recovery {
       this.#records.interner.groups(eni.groupIds),
       state,
     );
-    fillFromInterface(branch, eni);
+    branch.fillFrom(eni);
     branch.associationId = association.associationId;
     if (node.ledger === null || !node.ledger.adopt(branch)) return null;
     this.#records.branches.set(eni.networkInterfaceId, branch);

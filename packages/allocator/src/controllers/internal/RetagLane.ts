@@ -1,6 +1,6 @@
 import { AllocatorError } from '../../errors/AllocatorError.js';
 import { POD_UID_TAG } from '../../models/wellKnownNames.js';
-import type { BranchRecord } from '../records.js';
+import type { BranchRecord } from './BranchRecord.js';
 import type { ControllerContext } from './ControllerContext.js';
 
 /**

@@ -2,7 +2,6 @@ import { trunkCreateToken } from '../../calculations/branchClientTokens.js';
 import { highestFreeDeviceIndex } from '../../calculations/highestFreeDeviceIndex.js';
 import { instanceLimits } from '../../calculations/instanceLimits.js';
 import { AllocatorError } from '../../errors/AllocatorError.js';
-import { requireSubnetId } from '../records.js';
 import type { ClusterNode } from '../../models/ClusterObjects.js';
 import type { NetworkInterface } from '../../models/NetworkInterface.js';
 import {
@@ -12,12 +11,13 @@ import {
   TRUNK_DESCRIPTION,
 } from '../../models/wellKnownNames.js';
 import { NodeLedger } from '../../services/NodeLedger.js';
-import type { BranchRecord, NodeRecord } from '../records.js';
+import type { BranchRecord } from './BranchRecord.js';
 import type { BranchReleaser } from './BranchReleaser.js';
 import type { ControllerContext } from './ControllerContext.js';
 import type { ControllerRecords } from './ControllerRecords.js';
 import { asAllocatorError, describeError } from './failures.js';
-import type { NodeQueue } from './NodeQueue.js';
+import type { NodeBranches } from './NodeBranches.js';
+import type { PodReconciler } from './PodReconciler.js';
 
 const TRUNK_POLL_FIRST_MS = 500;
 const TRUNK_POLL_MAX_MS = 5_000;
@@ -31,23 +31,23 @@ const TRUNK_POLL_MAX_MS = 5_000;
 export class TrunkPreparer {
   readonly #ctx: ControllerContext;
   readonly #records: ControllerRecords;
-  readonly #queue: NodeQueue;
+  readonly #pods: PodReconciler;
   readonly #releaser: BranchReleaser;
 
   constructor(
     ctx: ControllerContext,
     records: ControllerRecords,
-    queue: NodeQueue,
+    pods: PodReconciler,
     releaser: BranchReleaser,
   ) {
     this.#ctx = ctx;
     this.#records = records;
-    this.#queue = queue;
+    this.#pods = pods;
     this.#releaser = releaser;
   }
 
   /** A node's preparation retry deadline: prepares it again unless overtaken. */
-  onDeadline(node: NodeRecord): void {
+  onDeadline(node: NodeBranches): void {
     if (node.status === 'failed') {
       node.status = 'pending';
       this.considerNode(node);
@@ -55,7 +55,7 @@ export class TrunkPreparer {
   }
 
   /** The node's record, updated from the cluster; limits and ledger once it opts in. */
-  upsertNode(clusterNode: ClusterNode): NodeRecord {
+  upsertNode(clusterNode: ClusterNode): NodeBranches {
     const node = this.#records.nodeRecord(clusterNode.name);
     node.uid = clusterNode.uid;
     node.instanceId = clusterNode.instanceId;
@@ -76,7 +76,7 @@ export class TrunkPreparer {
   }
 
   /** Starts preparing a node when it newly qualifies; reports it once when it cannot. */
-  considerNode(node: NodeRecord): void {
+  considerNode(node: NodeBranches): void {
     if (this.#ctx.rebuilding || this.#ctx.signal.aborted) return;
     if (node.status !== 'pending' && node.status !== 'unsupported') return;
     if (!node.optedIn) return;
@@ -109,13 +109,13 @@ export class TrunkPreparer {
     this.#ctx.submit('critical', () => this.#prepareNode(node));
   }
 
-  async #prepareNode(node: NodeRecord): Promise<void> {
+  async #prepareNode(node: NodeBranches): Promise<void> {
     const ledger = node.ledger;
     const instanceId = node.instanceId;
     if (ledger === null || instanceId === null) return;
     try {
       if (!node.trunkSettled) await this.#ensureTrunk(node, instanceId);
-      const subnetId = requireSubnetId(node, 'its branch interfaces');
+      const subnetId = node.requireSubnetId('its branch interfaces');
       if (node.subnetCidr === '') {
         const subnet = await this.#ctx.ec2.subnet(subnetId);
         node.subnetCidr = subnet.cidrBlock;
@@ -131,7 +131,7 @@ export class TrunkPreparer {
         trunkInterfaceId: node.trunkId ?? '',
         capacity: ledger.capacity,
       });
-      this.#queue.pump(node);
+      this.#pods.serve(node);
     } catch (error) {
       if (this.#ctx.signal.aborted) return;
       const failure = asAllocatorError(error);
@@ -149,7 +149,7 @@ export class TrunkPreparer {
   }
 
   /** Finds or creates, attaches and settles the node's trunk. */
-  async #ensureTrunk(node: NodeRecord, instanceId: string): Promise<void> {
+  async #ensureTrunk(node: NodeBranches, instanceId: string): Promise<void> {
     let instance = await this.#ctx.ec2.call('DescribeInstances', 'critical', () =>
       this.#ctx.ec2.api.describeInstance(instanceId),
     );
@@ -198,7 +198,7 @@ export class TrunkPreparer {
   }
 
   async #createAndAttachTrunk(
-    node: NodeRecord,
+    node: NodeBranches,
     instanceId: string,
     attached: readonly NetworkInterface[],
   ): Promise<NetworkInterface> {
@@ -208,7 +208,7 @@ export class TrunkPreparer {
     let trunkId = node.spareTrunkId;
     try {
       if (trunkId === null) {
-        const subnetId = requireSubnetId(node, 'its trunk interface');
+        const subnetId = node.requireSubnetId('its trunk interface');
         const created = await this.#ctx.ec2.call('CreateNetworkInterface', 'critical', () =>
           this.#ctx.ec2.api.createNetworkInterface({
             subnetId,
@@ -309,14 +309,7 @@ export class TrunkPreparer {
     this.#records.nodes.delete(clusterNode.name);
     this.#ctx.timer.cancel(node);
     node.status = 'unsupported';
-    for (const pod of node.waiting.slice(node.head)) {
-      if (pod.node === node && pod.status === 'waiting') {
-        pod.moveTo('idle');
-        pod.node = null;
-      }
-    }
-    node.waiting = [];
-    node.head = 0;
+    node.dropWaiting();
     // Its branches die with the instance's trunk; delete what is left (EC2 keeps branches).
     for (const branch of [...this.#records.branches.values()]) {
       if (branch.node !== node) continue;
