@@ -47,6 +47,8 @@ import type { FakeClusterObjectChange, FakeResource } from '../models/FakeCluste
 import type { FakePodState } from '../models/FakePodState.js';
 import { SeededRandom } from './SeededRandom.js';
 
+/** The HTTP status an injected fault of each kind stands for. */
+const FAULT_CODES = { Transient: '503', Throttled: '429', Unauthorized: '401', Conflict: '409' };
 const DEFAULT_CONTROLLER = 'system:serviceaccount:kube-system:podsg-controller';
 const SCHEDULER = 'default-scheduler';
 const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -215,6 +217,14 @@ export class FakeCluster implements ClusterApi {
         this.#controllerUsername,
       );
     });
+  }
+
+  /** One pod's facts, or null when no pod has that name. */
+  getPod(namespace: string, name: string): Promise<ClusterPod | null> {
+    const fault = this.#drawFault('getPod');
+    if (fault !== null) return Promise.reject(fault);
+    const record = this.#podRecords.get(`${namespace}/${name}`);
+    return Promise.resolve(record === undefined ? null : this.#podView(record));
   }
 
   /** Sets capacity and allocatable of an extended resource on a node. */
@@ -1047,7 +1057,7 @@ export class FakeCluster implements ClusterApi {
       if (this.#faultRandom.next() < rule.rate) {
         const kind = rule.kind ?? 'Transient';
         return new AllocatorError(kind, `${method}: injected ${kind} failure`, {
-          code: kind === 'Throttled' ? '429' : kind === 'Unauthorized' ? '401' : '503',
+          code: FAULT_CODES[kind],
         });
       }
     }

@@ -315,21 +315,32 @@ export class PodReconciler implements Reconciler<PodRecord> {
     }
   }
 
-  /** 6. Writes the pod's annotation; throws `PodGone` when the pod (with this UID) is gone. */
+  /**
+   * 6. Writes the pod's annotation with a patch that carries its UID. The API server answers a
+   * `Conflict` both for a transient conflict and for a name that now belongs to a replaced pod:
+   * the pod is read again by name, and the patch is sent again while the name still has this
+   * UID (up to `callAttempts` times; then the work queue retries later).
+   *
+   * @throws PodGone when the pod with this UID is gone (not found, or the name has a new UID)
+   */
   async #annotate(pod: PodRecord, branch: BranchRecord): Promise<void> {
-    const annotation = encodePodEniAnnotation([this.#attachment(branch)]);
-    try {
-      await this.#ctx.clusterCall(() =>
-        this.#ctx.cluster.annotatePod(
-          { namespace: pod.namespace, name: pod.name, uid: pod.uid },
-          { [POD_ENI_ANNOTATION]: annotation },
-        ),
-      );
-    } catch (error) {
-      if (AllocatorError.is(error, 'NotFound') || AllocatorError.is(error, 'Conflict')) {
-        throw new PodGone(error);
+    const target = { namespace: pod.namespace, name: pod.name, uid: pod.uid };
+    const annotations = {
+      [POD_ENI_ANNOTATION]: encodePodEniAnnotation([this.#attachment(branch)]),
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#ctx.clusterCall(() => this.#ctx.cluster.annotatePod(target, annotations));
+        return;
+      } catch (error) {
+        if (AllocatorError.is(error, 'NotFound')) throw new PodGone(error);
+        if (!AllocatorError.is(error, 'Conflict')) throw error;
+        const current = await this.#ctx.clusterCall(() =>
+          this.#ctx.cluster.getPod(pod.namespace, pod.name),
+        );
+        if (current?.uid !== pod.uid) throw new PodGone(error);
+        if (attempt >= this.#ctx.options.callAttempts) throw error;
       }
-      throw error;
     }
   }
 
