@@ -1,10 +1,13 @@
 import type { ClusterChange, ClusterPod } from '../../models/ClusterObjects.js';
 import type { BranchReleaser } from './BranchReleaser.js';
-import type { ControllerContext } from './ControllerContext.js';
+import type { ControllerParts } from './ControllerParts.js';
 import type { ControllerRecords } from './ControllerRecords.js';
 import type { GroupReconciler } from './GroupReconciler.js';
 import type { PodReconciler } from './PodReconciler.js';
 import type { TrunkPreparer } from './TrunkPreparer.js';
+
+/** The parts of the controller ClusterWatch uses. */
+type ClusterWatchParts = Pick<ControllerParts, 'signal' | 'cluster' | 'events' | 'rebuilding'>;
 
 /**
  * Following the cluster's watch: changes that arrive while `start()` rebuilds are buffered and
@@ -14,7 +17,7 @@ import type { TrunkPreparer } from './TrunkPreparer.js';
  * reconciled).
  */
 export class ClusterWatch {
-  readonly #ctx: ControllerContext;
+  readonly #deps: ClusterWatchParts;
   readonly #records: ControllerRecords;
   readonly #groups: GroupReconciler;
   readonly #trunks: TrunkPreparer;
@@ -24,14 +27,14 @@ export class ClusterWatch {
   #unwatch: (() => void) | null = null;
 
   constructor(
-    ctx: ControllerContext,
+    deps: ClusterWatchParts,
     records: ControllerRecords,
     groups: GroupReconciler,
     trunks: TrunkPreparer,
     pods: PodReconciler,
     releaser: BranchReleaser,
   ) {
-    this.#ctx = ctx;
+    this.#deps = deps;
     this.#records = records;
     this.#groups = groups;
     this.#trunks = trunks;
@@ -41,9 +44,9 @@ export class ClusterWatch {
 
   /** Subscribes to the watch, buffering changes while the controller rebuilds. */
   follow(): void {
-    this.#unwatch = this.#ctx.cluster.watch((change) => {
-      if (this.#ctx.signal.aborted) return;
-      if (this.#ctx.rebuilding) this.#buffered.push(change);
+    this.#unwatch = this.#deps.cluster.watch((change) => {
+      if (this.#deps.signal.aborted) return;
+      if (this.#deps.rebuilding()) this.#buffered.push(change);
       else this.#apply(change);
     });
   }
@@ -89,7 +92,7 @@ export class ClusterWatch {
           break;
       }
     } catch (error) {
-      this.#ctx.warn(`could not apply a ${change.kind} ${change.type}`, error);
+      this.#deps.events.warn(`could not apply a ${change.kind} ${change.type}`, error);
     }
   }
 

@@ -2,13 +2,16 @@ import { PolicyIndex } from '@podsg/policy';
 import type { ClusterPod } from '../../models/ClusterObjects.js';
 import { POD_ENI_RESOURCE } from '../../models/wellKnownNames.js';
 import type { AllocatorError } from '../../errors/AllocatorError.js';
-import type { ControllerContext } from './ControllerContext.js';
+import type { ControllerParts } from './ControllerParts.js';
 import type { ControllerRecords } from './ControllerRecords.js';
 import { describeError } from './failures.js';
 import type { NodeBranches } from './NodeBranches.js';
 import type { PodRecord } from './PodRecord.js';
 import { WorkQueue, done } from './WorkQueue.js';
 import type { ReconcileResult, Reconciler } from './WorkQueue.js';
+
+/** The parts of the controller GroupReconciler uses. */
+type GroupReconcilerParts = Pick<ControllerParts, 'clock' | 'signal' | 'ec2' | 'events' | 'submit'>;
 
 /**
  * Which security groups a pod gets, and keeping them right: the SecurityGroupPolicies and the
@@ -17,7 +20,7 @@ import type { ReconcileResult, Reconciler } from './WorkQueue.js';
  * policy, service account or pod labels (a work queue of pods: one change in flight per pod).
  */
 export class GroupReconciler implements Reconciler<PodRecord> {
-  readonly #ctx: ControllerContext;
+  readonly #deps: GroupReconcilerParts;
   readonly #records: ControllerRecords;
   readonly #policies = new PolicyIndex();
   readonly #serviceAccounts = new Map<string, Readonly<Record<string, string>>>();
@@ -26,20 +29,20 @@ export class GroupReconciler implements Reconciler<PodRecord> {
   /** Pods whose interface needs other groups; a failure is reported, not retried. */
   readonly #queue: WorkQueue<PodRecord>;
 
-  constructor(ctx: ControllerContext, records: ControllerRecords) {
-    this.#ctx = ctx;
+  constructor(deps: GroupReconcilerParts, records: ControllerRecords) {
+    this.#deps = deps;
     this.#records = records;
     this.#queue = new WorkQueue<PodRecord>(this, {
       submit: (priority, task) => {
-        ctx.submit(priority, task);
+        deps.submit(priority, task);
       },
       priority: 'critical',
       retries: 0,
       backoff: () => 0,
       wakeAt: () => undefined,
       cancelWake: () => false,
-      now: () => ctx.clock.now(),
-      signal: ctx.signal,
+      now: () => deps.clock.now(),
+      signal: deps.signal,
     });
   }
 
@@ -52,7 +55,7 @@ export class GroupReconciler implements Reconciler<PodRecord> {
         ?.metadata;
       const name = typeof metadata?.name === 'string' ? metadata.name : '<unnamed>';
       const namespace = typeof metadata?.namespace === 'string' ? metadata.namespace : '';
-      this.#ctx.event(
+      this.#deps.events.record(
         { kind: 'SecurityGroupPolicy', namespace, name },
         'Warning',
         'InvalidSecurityGroupPolicy',
@@ -89,7 +92,7 @@ export class GroupReconciler implements Reconciler<PodRecord> {
     );
     if (resolution.groupIds.length === 0) return;
     this.#warnedUnrequested.add(pod.uid);
-    this.#ctx.event(
+    this.#deps.events.record(
       { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid },
       'Warning',
       'SecurityGroupsNotApplied',
@@ -165,8 +168,8 @@ export class GroupReconciler implements Reconciler<PodRecord> {
     }
     const previousGroupIds = this.#records.interner.groupIds(branch.groupKey);
     const groupIds = this.#records.interner.groupIds(groupKey);
-    await this.#ctx.ec2.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
-      this.#ctx.ec2.api.modifyNetworkInterface({ networkInterfaceId: eniId, groupIds }),
+    await this.#deps.ec2.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
+      this.#deps.ec2.api.modifyNetworkInterface({ networkInterfaceId: eniId, groupIds }),
     );
     const node = branch.node;
     const terminating = branch.pod === pod && pod.terminating;
@@ -175,12 +178,12 @@ export class GroupReconciler implements Reconciler<PodRecord> {
     if (terminating) node.markTerminating(pod);
     branch.fallback = fallback;
     if (branch.pod !== pod || pod.isReleased()) return done;
-    this.#ctx.events.emit('groupsUpdated', {
+    this.#deps.events.emit('groupsUpdated', {
       ...this.#records.detail(pod, branch),
       previousGroupIds,
     });
     if (fallback) {
-      this.#ctx.event(
+      this.#deps.events.record(
         pod.ref(),
         'Warning',
         'SecurityGroupsRemoved',
@@ -188,7 +191,7 @@ export class GroupReconciler implements Reconciler<PodRecord> {
           `groups [${groupIds.join(', ')}]`,
       );
     } else {
-      this.#ctx.event(
+      this.#deps.events.record(
         pod.ref(),
         'Normal',
         'SecurityGroupsUpdated',
@@ -205,8 +208,8 @@ export class GroupReconciler implements Reconciler<PodRecord> {
     if (branch === null) return;
     const eniId = branch.eniId ?? '?';
     const groupIds = this.#records.interner.groupIds(this.resolve(pod, branch.node).groupKey);
-    this.#ctx.warn(`could not update the groups of ${eniId}`, error);
-    this.#ctx.event(
+    this.#deps.events.warn(`could not update the groups of ${eniId}`, error);
+    this.#deps.events.record(
       pod.ref(),
       'Warning',
       'SecurityGroupsUpdateFailed',

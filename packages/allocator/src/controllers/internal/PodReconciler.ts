@@ -13,7 +13,9 @@ import type { NodeLedger } from '../../services/NodeLedger.js';
 import { unbind } from './BranchRecord.js';
 import type { BranchRecord } from './BranchRecord.js';
 import type { BranchReleaser } from './BranchReleaser.js';
-import type { ControllerContext } from './ControllerContext.js';
+import { requeueDelay } from './ControllerParts.js';
+import type { ControllerParts } from './ControllerParts.js';
+import { clusterCall, sleep } from './Ec2Caller.js';
 import type { ControllerRecords } from './ControllerRecords.js';
 import { PodGone, asAllocatorError, describeError } from './failures.js';
 import type { GroupReconciler } from './GroupReconciler.js';
@@ -22,6 +24,21 @@ import type { PodRecord } from './PodRecord.js';
 import type { RetagLane } from './RetagLane.js';
 import { WorkQueue, done, terminal } from './WorkQueue.js';
 import type { ReconcileResult, Reconciler } from './WorkQueue.js';
+
+/** The parts of the controller PodReconciler uses. */
+type PodReconcilerParts = Pick<
+  ControllerParts,
+  | 'options'
+  | 'clock'
+  | 'signal'
+  | 'cluster'
+  | 'ec2'
+  | 'events'
+  | 'submit'
+  | 'schedule'
+  | 'cancel'
+  | 'rebuilding'
+>;
 
 /**
  * A pod's way from "scheduled" to "annotated", in order:
@@ -37,7 +54,7 @@ import type { ReconcileResult, Reconciler } from './WorkQueue.js';
 export class PodReconciler implements Reconciler<PodRecord> {
   /** The pods on their way to annotated, by record (one per pod UID). */
   readonly queue: WorkQueue<PodRecord>;
-  readonly #ctx: ControllerContext;
+  readonly #deps: PodReconcilerParts;
   readonly #records: ControllerRecords;
   readonly #groups: GroupReconciler;
   readonly #releaser: BranchReleaser;
@@ -45,25 +62,25 @@ export class PodReconciler implements Reconciler<PodRecord> {
   readonly #serving: NodeServing;
 
   constructor(
-    ctx: ControllerContext,
+    deps: PodReconcilerParts,
     records: ControllerRecords,
     groups: GroupReconciler,
     releaser: BranchReleaser,
     retag: RetagLane,
   ) {
-    this.#ctx = ctx;
+    this.#deps = deps;
     this.#records = records;
     this.#groups = groups;
     this.#releaser = releaser;
     this.#retag = retag;
     this.#serving = {
-      reuse: ctx.options.reuse,
-      reuseWaitMs: ctx.options.reuseWaitMs,
-      paused: () => ctx.rebuilding || ctx.signal.aborted,
-      now: () => ctx.clock.now(),
+      reuse: deps.options.reuse,
+      reuseWaitMs: deps.options.reuseWaitMs,
+      paused: () => deps.rebuilding() || deps.signal.aborted,
+      now: () => deps.clock.now(),
       resolve: (pod, node) => groups.resolve(pod, node),
       cancelDeadline: (branch) => {
-        ctx.timer.cancel(branch);
+        deps.cancel(branch);
       },
       placed: (pod) => {
         this.queue.add(pod);
@@ -74,17 +91,17 @@ export class PodReconciler implements Reconciler<PodRecord> {
     };
     this.queue = new WorkQueue<PodRecord>(this, {
       submit: (priority, task) => {
-        ctx.submit(priority, task);
+        deps.submit(priority, task);
       },
       priority: 'critical',
-      retries: ctx.options.requeues,
-      backoff: (failures) => ctx.requeueDelay(failures),
+      retries: deps.options.requeues,
+      backoff: (failures) => requeueDelay(deps.options, failures),
       wakeAt: (at, pod) => {
-        ctx.schedule(at, { kind: 'pod', pod });
+        deps.schedule(at, { kind: 'pod', pod });
       },
-      cancelWake: (pod) => ctx.timer.cancel(pod),
-      now: () => ctx.clock.now(),
-      signal: ctx.signal,
+      cancelWake: (pod) => deps.cancel(pod),
+      now: () => deps.clock.now(),
+      signal: deps.signal,
     });
   }
 
@@ -133,7 +150,7 @@ export class PodReconciler implements Reconciler<PodRecord> {
         if (branch.associationId === null) await this.#associate(pod, branch, trunkId, ledger);
         // 5. The subnet's CIDRs, for the annotation.
         if (node.subnetCidr === '' && node.subnetId !== null && node.subnetId !== '') {
-          const subnet = await this.#ctx.ec2.subnet(node.subnetId);
+          const subnet = await this.#deps.ec2.subnet(node.subnetId);
           node.subnetCidr = subnet.cidrBlock;
           node.subnetV6Cidr = subnet.ipv6CidrBlock ?? '';
         }
@@ -148,7 +165,7 @@ export class PodReconciler implements Reconciler<PodRecord> {
       // 6. Annotated.
       await this.#annotate(pod, branch);
     } catch (error) {
-      if (this.#ctx.signal.aborted) return done;
+      if (this.#deps.signal.aborted) return done;
       if (reused) {
         // Never reached the pod: back to the held pool without a cooldown.
         unbind(pod, branch);
@@ -178,15 +195,20 @@ export class PodReconciler implements Reconciler<PodRecord> {
     }
     pod.moveTo('allocated');
     if (reused) {
-      this.#ctx.counters.reused += 1;
-      this.#ctx.events.emit('reused', detail);
+      this.#deps.events.counters.reused += 1;
+      this.#deps.events.emit('reused', detail);
     } else if (branch.adopted) {
-      this.#ctx.counters.adopted += 1;
-      this.#ctx.events.emit('adopted', detail);
+      this.#deps.events.counters.adopted += 1;
+      this.#deps.events.emit('adopted', detail);
     }
-    this.#ctx.events.emit('allocated', { ...detail, reused });
-    this.#ctx.event(pod.ref(), 'Normal', 'ResourceAllocated', this.#allocatedMessage(branch));
-    if (reused && branch.taggedUid !== pod.uid && this.#ctx.options.retagOnReuse) {
+    this.#deps.events.emit('allocated', { ...detail, reused });
+    this.#deps.events.record(
+      pod.ref(),
+      'Normal',
+      'ResourceAllocated',
+      this.#allocatedMessage(branch),
+    );
+    if (reused && branch.taggedUid !== pod.uid && this.#deps.options.retagOnReuse) {
       this.#retag.queue(branch);
     }
     this.#groups.reconcileGroups(pod);
@@ -198,12 +220,12 @@ export class PodReconciler implements Reconciler<PodRecord> {
    * undone so that the capacity is not stuck, and the pod fails until it changes.
    */
   failed(pod: PodRecord, error: AllocatorError, willRetry: boolean): void {
-    this.#ctx.counters.allocationFailures += 1;
+    this.#deps.events.counters.allocationFailures += 1;
     const branch = pod.branch;
     if (branch === null) return;
     const node = branch.node;
     if (pod.status !== 'released' && willRetry) {
-      this.#ctx.events.emit('allocationFailed', {
+      this.#deps.events.emit('allocationFailed', {
         pod: pod.ref(),
         node: node.name,
         error,
@@ -249,13 +271,13 @@ export class PodReconciler implements Reconciler<PodRecord> {
       `a branch interface for pod ${pod.namespace}/${pod.name}`,
     );
     const groupIds = this.#records.interner.groupIds(branch.groupKey);
-    const created = await this.#ctx.ec2.call('CreateNetworkInterface', 'critical', () =>
-      this.#ctx.ec2.api.createNetworkInterface({
+    const created = await this.#deps.ec2.call('CreateNetworkInterface', 'critical', () =>
+      this.#deps.ec2.api.createNetworkInterface({
         subnetId,
         groupIds,
         description: BRANCH_DESCRIPTION,
         tags: {
-          [this.#ctx.ec2.clusterTag]: 'owned',
+          [this.#deps.ec2.clusterTag]: 'owned',
           [POD_UID_TAG]: pod.uid,
           [NODE_TAG]: node.name,
           [TRUNK_ENI_ID_TAG]: trunkId,
@@ -268,7 +290,7 @@ export class PodReconciler implements Reconciler<PodRecord> {
     branch.fillFrom(created);
     branch.taggedUid = pod.uid;
     this.#records.branches.set(created.networkInterfaceId, branch);
-    this.#ctx.counters.created += 1;
+    this.#deps.events.counters.created += 1;
   }
 
   /**
@@ -287,8 +309,8 @@ export class PodReconciler implements Reconciler<PodRecord> {
     while (branch.associationId === null) {
       const vlanId = branch.vlanId;
       try {
-        const association = await this.#ctx.ec2.call('AssociateTrunkInterface', 'critical', () =>
-          this.#ctx.ec2.api.associateTrunkInterface({
+        const association = await this.#deps.ec2.call('AssociateTrunkInterface', 'critical', () =>
+          this.#deps.ec2.api.associateTrunkInterface({
             trunkInterfaceId: trunkId,
             branchInterfaceId: eniId,
             vlanId,
@@ -297,7 +319,7 @@ export class PodReconciler implements Reconciler<PodRecord> {
         );
         branch.associationId = association.associationId;
       } catch (error) {
-        if (this.#ctx.signal.aborted) throw error;
+        if (this.#deps.signal.aborted) throw error;
         if (AllocatorError.is(error, 'NotFound')) {
           this.#records.branches.delete(eniId);
           branch.eniId = null;
@@ -330,29 +352,29 @@ export class PodReconciler implements Reconciler<PodRecord> {
     };
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.#ctx.clusterCall(() => this.#ctx.cluster.annotatePod(target, annotations));
+        await clusterCall(this.#deps, () => this.#deps.cluster.annotatePod(target, annotations));
         return;
       } catch (error) {
         if (AllocatorError.is(error, 'NotFound')) throw new PodGone(error);
         if (!AllocatorError.is(error, 'Conflict')) throw error;
-        const current = await this.#ctx.clusterCall(() =>
-          this.#ctx.cluster.getPod(pod.namespace, pod.name),
+        const current = await clusterCall(this.#deps, () =>
+          this.#deps.cluster.getPod(pod.namespace, pod.name),
         );
         if (current?.uid !== pod.uid) throw new PodGone(error);
-        if (attempt >= this.#ctx.options.callAttempts) throw error;
+        if (attempt >= this.#deps.options.callAttempts) throw error;
       }
     }
   }
 
   #allocationFailed(pod: PodRecord, error: AllocatorError): void {
     pod.moveTo('failed');
-    this.#ctx.events.emit('allocationFailed', {
+    this.#deps.events.emit('allocationFailed', {
       pod: pod.ref(),
       node: pod.node?.name ?? '',
       error,
       willRetry: false,
     });
-    this.#ctx.event(
+    this.#deps.events.record(
       pod.ref(),
       'Warning',
       'BranchAllocationFailed',
@@ -377,10 +399,10 @@ export class PodReconciler implements Reconciler<PodRecord> {
     trunkId: string,
     eniId: string,
   ): Promise<{ associationId: string; vlanId: number } | null> {
-    const associations = await this.#ctx.ec2.call(
+    const associations = await this.#deps.ec2.call(
       'DescribeTrunkInterfaceAssociations',
       'critical',
-      () => this.#ctx.ec2.api.describeTrunkInterfaceAssociations(trunkId),
+      () => this.#deps.ec2.api.describeTrunkInterfaceAssociations(trunkId),
     );
     const found = associations.find((a) => a.branchInterfaceId === eniId);
     return found === undefined
@@ -390,16 +412,16 @@ export class PodReconciler implements Reconciler<PodRecord> {
 
   /** Node preparation fills in the trunk id; adoption before that waits on the trunk, bounded. */
   async #waitForTrunk(node: NodeBranches): Promise<string> {
-    for (let waited = 0; waited < this.#ctx.options.trunkAttachTimeoutMs; waited += 1_000) {
+    for (let waited = 0; waited < this.#deps.options.trunkAttachTimeoutMs; waited += 1_000) {
       if (node.trunkId !== null && node.status === 'ready') return node.trunkId;
-      await this.#ctx.sleep(1_000);
+      await sleep(this.#deps, 1_000);
     }
     throw new AllocatorError('Transient', `node ${node.name} has no ready trunk`);
   }
 
   #requested(pod: PodRecord, branch: BranchRecord): void {
     const groupIds = this.#records.interner.groupIds(branch.groupKey).join(' ');
-    this.#ctx.event(
+    this.#deps.events.record(
       pod.ref(),
       'Normal',
       'SecurityGroupRequested',

@@ -10,12 +10,19 @@ import {
 } from '../../models/wellKnownNames.js';
 import { BranchRecord } from './BranchRecord.js';
 import type { BranchReleaser } from './BranchReleaser.js';
-import type { ControllerContext } from './ControllerContext.js';
+import type { ControllerParts } from './ControllerParts.js';
+import { checkpoint } from './Ec2Caller.js';
 import type { ControllerRecords } from './ControllerRecords.js';
 import type { GroupReconciler } from './GroupReconciler.js';
 import type { NodeBranches } from './NodeBranches.js';
 import type { PodRecord } from './PodRecord.js';
 import type { PodReconciler } from './PodReconciler.js';
+
+/** The parts of the controller Recovery uses. */
+type RecoveryParts = Pick<
+  ControllerParts,
+  'options' | 'clock' | 'signal' | 'ec2' | 'events' | 'schedule'
+>;
 
 /**
  * Rebuilding the records after a restart from EC2's interfaces and the pods' annotations.
@@ -24,20 +31,20 @@ import type { PodReconciler } from './PodReconciler.js';
  * unannotated pod on the same node is adopted (associated if needed, then annotated).
  */
 export class Recovery {
-  readonly #ctx: ControllerContext;
+  readonly #deps: RecoveryParts;
   readonly #records: ControllerRecords;
   readonly #groups: GroupReconciler;
   readonly #reconciler: PodReconciler;
   readonly #releaser: BranchReleaser;
 
   constructor(
-    ctx: ControllerContext,
+    deps: RecoveryParts,
     records: ControllerRecords,
     groups: GroupReconciler,
     reconciler: PodReconciler,
     releaser: BranchReleaser,
   ) {
-    this.#ctx = ctx;
+    this.#deps = deps;
     this.#records = records;
     this.#groups = groups;
     this.#reconciler = reconciler;
@@ -74,7 +81,7 @@ export class Recovery {
       const attachment = annotation === undefined ? null : safeDecode(annotation);
       if (attachment === null || claimed.has(attachment.eniId)) {
         if (annotation !== undefined) {
-          this.#ctx.warn(
+          this.#deps.events.warn(
             `pod ${pod.namespace}/${pod.name} has an unusable ${POD_ENI_ANNOTATION} annotation`,
           );
         }
@@ -100,7 +107,7 @@ export class Recovery {
       branch.pod = pod;
       // The list may lag behind (visibility delay): the annotation is trusted.
       if (node.ledger !== null && !node.ledger.adopt(branch)) {
-        this.#ctx.warn(
+        this.#deps.events.warn(
           `VLAN ${attachment.vlanId} of ${attachment.eniId} (pod ${pod.namespace}/${pod.name}) ` +
             `is out of range or taken twice on node ${node.name}`,
         );
@@ -149,8 +156,8 @@ export class Recovery {
         continue;
       }
       // Its pod may have died just before the restart: a full cooldown before reuse.
-      branch.deadline = this.#ctx.clock.now() + this.#ctx.options.cooldownMs;
-      this.#ctx.schedule(branch.deadline, { kind: 'branch', branch });
+      branch.deadline = this.#deps.clock.now() + this.#deps.options.cooldownMs;
+      this.#deps.schedule(branch.deadline, { kind: 'branch', branch });
     }
     // 4. Adoptions: associate when needed, then annotate, through the allocation path.
     for (const { pod, eni, node } of adoptions) {
@@ -234,10 +241,10 @@ export class Recovery {
     for (const trunkId of trunkIds) {
       if (trunkId === '') continue;
       try {
-        const associations = await this.#ctx.ec2.call(
+        const associations = await this.#deps.ec2.call(
           'DescribeTrunkInterfaceAssociations',
           'critical',
-          () => this.#ctx.ec2.api.describeTrunkInterfaceAssociations(trunkId),
+          () => this.#deps.ec2.api.describeTrunkInterfaceAssociations(trunkId),
         );
         for (const association of associations) {
           byBranch.set(association.branchInterfaceId, {
@@ -246,8 +253,8 @@ export class Recovery {
           });
         }
       } catch (error) {
-        this.#ctx.checkpoint();
-        this.#ctx.warn(`could not describe the associations of trunk ${trunkId}`, error);
+        checkpoint(this.#deps.signal);
+        this.#deps.events.warn(`could not describe the associations of trunk ${trunkId}`, error);
       }
     }
     return byBranch;

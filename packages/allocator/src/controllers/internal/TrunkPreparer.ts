@@ -13,11 +13,28 @@ import {
 import { NodeLedger } from '../../services/NodeLedger.js';
 import type { BranchRecord } from './BranchRecord.js';
 import type { BranchReleaser } from './BranchReleaser.js';
-import type { ControllerContext } from './ControllerContext.js';
+import type { ControllerParts } from './ControllerParts.js';
+import { requeueDelay } from './ControllerParts.js';
+import { clusterCall, sleep } from './Ec2Caller.js';
 import type { ControllerRecords } from './ControllerRecords.js';
 import { asAllocatorError, describeError } from './failures.js';
 import type { NodeBranches } from './NodeBranches.js';
 import type { PodReconciler } from './PodReconciler.js';
+
+/** The parts of the controller TrunkPreparer uses. */
+type TrunkPreparerParts = Pick<
+  ControllerParts,
+  | 'options'
+  | 'clock'
+  | 'signal'
+  | 'cluster'
+  | 'ec2'
+  | 'events'
+  | 'submit'
+  | 'schedule'
+  | 'cancel'
+  | 'rebuilding'
+>;
 
 const TRUNK_POLL_FIRST_MS = 500;
 const TRUNK_POLL_MAX_MS = 5_000;
@@ -29,18 +46,18 @@ const TRUNK_POLL_MAX_MS = 5_000;
  * Failures retry with backoff; a node that cannot take branches is reported once.
  */
 export class TrunkPreparer {
-  readonly #ctx: ControllerContext;
+  readonly #deps: TrunkPreparerParts;
   readonly #records: ControllerRecords;
   readonly #pods: PodReconciler;
   readonly #releaser: BranchReleaser;
 
   constructor(
-    ctx: ControllerContext,
+    deps: TrunkPreparerParts,
     records: ControllerRecords,
     pods: PodReconciler,
     releaser: BranchReleaser,
   ) {
-    this.#ctx = ctx;
+    this.#deps = deps;
     this.#records = records;
     this.#pods = pods;
     this.#releaser = releaser;
@@ -77,7 +94,7 @@ export class TrunkPreparer {
 
   /** Starts preparing a node when it newly qualifies; reports it once when it cannot. */
   considerNode(node: NodeBranches): void {
-    if (this.#ctx.rebuilding || this.#ctx.signal.aborted) return;
+    if (this.#deps.rebuilding() || this.#deps.signal.aborted) return;
     if (node.status !== 'pending' && node.status !== 'unsupported') return;
     if (!node.optedIn) return;
     if (node.ledger === null || node.instanceId === null) {
@@ -91,12 +108,12 @@ export class TrunkPreparer {
             : node.limits === null
               ? `instance type ${type} is not in the EC2 limits table`
               : `instance type ${type} does not support trunk interfaces`;
-        this.#ctx.events.emit('nodeUnsupported', {
+        this.#deps.events.emit('nodeUnsupported', {
           node: node.name,
           instanceType: node.instanceType,
           reason,
         });
-        this.#ctx.event(
+        this.#deps.events.record(
           { kind: 'Node', name: node.name, uid: node.uid },
           'Warning',
           'Unsupported',
@@ -106,7 +123,7 @@ export class TrunkPreparer {
       return;
     }
     node.status = 'preparing';
-    this.#ctx.submit('critical', () => this.#prepareNode(node));
+    this.#deps.submit('critical', () => this.#prepareNode(node));
   }
 
   async #prepareNode(node: NodeBranches): Promise<void> {
@@ -117,41 +134,44 @@ export class TrunkPreparer {
       if (!node.trunkSettled) await this.#ensureTrunk(node, instanceId);
       const subnetId = node.requireSubnetId('its branch interfaces');
       if (node.subnetCidr === '') {
-        const subnet = await this.#ctx.ec2.subnet(subnetId);
+        const subnet = await this.#deps.ec2.subnet(subnetId);
         node.subnetCidr = subnet.cidrBlock;
         node.subnetV6Cidr = subnet.ipv6CidrBlock ?? '';
       }
-      await this.#ctx.clusterCall(() =>
-        this.#ctx.cluster.setNodeCapacity(node.name, POD_ENI_RESOURCE, ledger.capacity),
+      await clusterCall(this.#deps, () =>
+        this.#deps.cluster.setNodeCapacity(node.name, POD_ENI_RESOURCE, ledger.capacity),
       );
       node.status = 'ready';
       node.prepFailures = 0;
-      this.#ctx.events.emit('trunkReady', {
+      this.#deps.events.emit('trunkReady', {
         node: node.name,
         trunkInterfaceId: node.trunkId ?? '',
         capacity: ledger.capacity,
       });
       this.#pods.serve(node);
     } catch (error) {
-      if (this.#ctx.signal.aborted) return;
+      if (this.#deps.signal.aborted) return;
       const failure = asAllocatorError(error);
       node.status = 'failed';
       node.prepFailures += 1;
-      const willRetry = node.prepFailures <= this.#ctx.options.requeues;
-      this.#ctx.events.emit('trunkFailed', { node: node.name, error: failure, willRetry });
+      const willRetry = node.prepFailures <= this.#deps.options.requeues;
+      this.#deps.events.emit('trunkFailed', { node: node.name, error: failure, willRetry });
       if (willRetry) {
-        this.#ctx.schedule(this.#ctx.clock.now() + this.#ctx.requeueDelay(node.prepFailures), {
-          kind: 'node',
-          node,
-        });
+        this.#deps.schedule(
+          this.#deps.clock.now() + requeueDelay(this.#deps.options, node.prepFailures),
+          {
+            kind: 'node',
+            node,
+          },
+        );
       }
     }
   }
 
   /** Finds or creates, attaches and settles the node's trunk. */
   async #ensureTrunk(node: NodeBranches, instanceId: string): Promise<void> {
-    let instance = await this.#ctx.ec2.call('DescribeInstances', 'critical', () =>
-      this.#ctx.ec2.api.describeInstance(instanceId),
+    let instance = await this.#deps.ec2.call('DescribeInstances', 'critical', () =>
+      this.#deps.ec2.api.describeInstance(instanceId),
     );
     const primary =
       instance.networkInterfaces.find((eni) => eni.attachment?.deviceIndex === 0) ??
@@ -164,22 +184,22 @@ export class TrunkPreparer {
     }
     node.trunkId = trunk.networkInterfaceId;
     // Poll until attached, bounded by the attach timeout.
-    const deadline = this.#ctx.clock.now() + this.#ctx.options.trunkAttachTimeoutMs;
+    const deadline = this.#deps.clock.now() + this.#deps.options.trunkAttachTimeoutMs;
     let delay = TRUNK_POLL_FIRST_MS;
     let attachment = trunk.attachment;
     while (attachment?.status !== 'attached') {
-      if (this.#ctx.clock.now() + delay > deadline) {
+      if (this.#deps.clock.now() + delay > deadline) {
         throw new AllocatorError(
           'Transient',
           `trunk ${trunk.networkInterfaceId} of node ${node.name} is not attached after ` +
-            `${this.#ctx.options.trunkAttachTimeoutMs / 1000} s (attachment.status ` +
+            `${this.#deps.options.trunkAttachTimeoutMs / 1000} s (attachment.status ` +
             `${attachment?.status ?? 'none'})`,
         );
       }
-      await this.#ctx.sleep(delay);
+      await sleep(this.#deps, delay);
       delay = Math.min(delay * 2, TRUNK_POLL_MAX_MS);
-      instance = await this.#ctx.ec2.call('DescribeInstances', 'critical', () =>
-        this.#ctx.ec2.api.describeInstance(instanceId),
+      instance = await this.#deps.ec2.call('DescribeInstances', 'critical', () =>
+        this.#deps.ec2.api.describeInstance(instanceId),
       );
       attachment = instance.networkInterfaces.find(
         (eni) => eni.networkInterfaceId === node.trunkId,
@@ -187,8 +207,8 @@ export class TrunkPreparer {
     }
     if (!attachment.deleteOnTermination) {
       const { attachmentId } = attachment;
-      await this.#ctx.ec2.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
-        this.#ctx.ec2.api.modifyNetworkInterface({
+      await this.#deps.ec2.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
+        this.#deps.ec2.api.modifyNetworkInterface({
           networkInterfaceId: trunk.networkInterfaceId,
           attachment: { attachmentId, deleteOnTermination: true },
         }),
@@ -209,12 +229,12 @@ export class TrunkPreparer {
     try {
       if (trunkId === null) {
         const subnetId = node.requireSubnetId('its trunk interface');
-        const created = await this.#ctx.ec2.call('CreateNetworkInterface', 'critical', () =>
-          this.#ctx.ec2.api.createNetworkInterface({
+        const created = await this.#deps.ec2.call('CreateNetworkInterface', 'critical', () =>
+          this.#deps.ec2.api.createNetworkInterface({
             subnetId,
             groupIds: node.primaryGroupIds,
             description: TRUNK_DESCRIPTION,
-            tags: { [this.#ctx.ec2.clusterTag]: 'owned', [NODE_TAG]: node.name },
+            tags: { [this.#deps.ec2.clusterTag]: 'owned', [NODE_TAG]: node.name },
             interfaceType: 'trunk',
             clientToken: trunkCreateToken(instanceId, node.trunkGeneration),
           }),
@@ -236,8 +256,8 @@ export class TrunkPreparer {
         );
       }
       const attachTo = trunkId;
-      const { attachmentId } = await this.#ctx.ec2.call('AttachNetworkInterface', 'critical', () =>
-        this.#ctx.ec2.api.attachNetworkInterface({
+      const { attachmentId } = await this.#deps.ec2.call('AttachNetworkInterface', 'critical', () =>
+        this.#deps.ec2.api.attachNetworkInterface({
           networkInterfaceId: attachTo,
           instanceId,
           deviceIndex,
@@ -267,7 +287,7 @@ export class TrunkPreparer {
         },
       };
     } catch (error) {
-      if (this.#ctx.signal.aborted) throw error;
+      if (this.#deps.signal.aborted) throw error;
       const failure = asAllocatorError(error);
       if (trunkId !== null) {
         // Roll back: an unattached trunk is useless and would leak.
@@ -275,24 +295,24 @@ export class TrunkPreparer {
         node.spareTrunkId = null;
         node.trunkGeneration += 1;
         try {
-          await this.#ctx.ec2.call('DeleteNetworkInterface', 'critical', () =>
-            this.#ctx.ec2.api.deleteNetworkInterface(rollbackId),
+          await this.#deps.ec2.call('DeleteNetworkInterface', 'critical', () =>
+            this.#deps.ec2.api.deleteNetworkInterface(rollbackId),
           );
-          this.#ctx.events.emit('deleted', {
+          this.#deps.events.emit('deleted', {
             node: node.name,
             eniId: rollbackId,
             reason: 'rollback',
           });
         } catch (deleteError) {
           if (!AllocatorError.is(deleteError, 'NotFound')) {
-            this.#ctx.warn(
+            this.#deps.events.warn(
               `could not roll back trunk ${rollbackId} of node ${node.name}`,
               deleteError,
             );
           }
         }
       }
-      this.#ctx.event(
+      this.#deps.events.record(
         { kind: 'Node', name: node.name, uid: node.uid },
         'Warning',
         'TrunkENICreationFailed',
@@ -307,7 +327,7 @@ export class TrunkPreparer {
     const node = this.#records.nodes.get(clusterNode.name);
     if (node === undefined) return;
     this.#records.nodes.delete(clusterNode.name);
-    this.#ctx.timer.cancel(node);
+    this.#deps.cancel(node);
     node.status = 'unsupported';
     node.dropWaiting();
     // Its branches die with the instance's trunk; delete what is left (EC2 keeps branches).
