@@ -1,5 +1,6 @@
 import type { BranchState } from '../../models/BranchState.js';
 import type { NetworkInterface } from '../../models/NetworkInterface.js';
+import type { PodEniAttachment } from '../../models/PodEniAttachment.js';
 import { POD_UID_TAG } from '../../models/wellKnownNames.js';
 import type { NodeBranches } from './NodeBranches.js';
 import type { PodRecord } from './PodRecord.js';
@@ -47,6 +48,20 @@ export class BranchRecord {
     state: BranchState,
   ) {
     this.state = state;
+  }
+
+  /** The branch as the pod's `vpc.amazonaws.com/pod-eni` annotation describes it. */
+  attachment(): PodEniAttachment {
+    return {
+      eniId: this.eniId ?? '',
+      ifAddress: this.macAddress,
+      privateIp: this.privateIp,
+      ipv6Addr: this.ipv6Address,
+      vlanId: this.vlanId,
+      subnetCidr: this.subnetCidr || this.node.subnetCidr,
+      subnetV6Cidr: this.subnetV6Cidr || this.node.subnetV6Cidr,
+      associationID: this.associationId ?? '',
+    };
   }
 
   /** Copies an EC2 interface's id, addresses and pod-uid tag. */

@@ -9,6 +9,7 @@ import type { ControllerDeadline } from './ControllerTimer.js';
 import type { Ec2Caller } from './Ec2Caller.js';
 import type { NodeBranches } from './NodeBranches.js';
 import type { PodRecord } from './PodRecord.js';
+import type { WorkQueueSettings } from './WorkQueue.js';
 
 /**
  * What `BranchController` hands its parts, all read-only: the options, the clock and the stop
@@ -42,4 +43,30 @@ export interface ControllerParts {
 /** The delay before the `requeue`-th retry of a failed allocation, preparation or delete. */
 export function requeueDelay(options: ResolvedBranchControllerOptions, requeue: number): number {
   return backoffDelay(requeue, options.requeueBackoff, options.random);
+}
+
+/**
+ * A work queue of pods on the controller's worker pool (critical tasks) and timer (its retries
+ * are pod deadlines).
+ *
+ * @param retries - failed attempts retried before the queue gives up on a pod
+ * @param backoff - the delay before the retry after `failures` failed attempts
+ */
+export function podQueueSettings(
+  parts: Pick<ControllerParts, 'submit' | 'schedule' | 'cancel' | 'clock' | 'signal'>,
+  retries: number,
+  backoff: (failures: number) => number,
+): WorkQueueSettings<PodRecord> {
+  return {
+    submit: parts.submit,
+    priority: 'critical',
+    retries,
+    backoff,
+    wakeAt: (at, pod) => {
+      parts.schedule(at, { kind: 'pod', pod });
+    },
+    cancelWake: parts.cancel,
+    now: () => parts.clock.now(),
+    signal: parts.signal,
+  };
 }

@@ -152,6 +152,20 @@ export class Ec2Caller {
     return subnet;
   }
 
+  /** The association of a branch with a trunk, as the trunk reports it; null when none. */
+  async findAssociation(
+    trunkId: string,
+    eniId: string,
+  ): Promise<{ associationId: string; vlanId: number } | null> {
+    const associations = await this.call('DescribeTrunkInterfaceAssociations', 'critical', () =>
+      this.api.describeTrunkInterfaceAssociations(trunkId),
+    );
+    const found = associations.find((a) => a.branchInterfaceId === eniId);
+    return found === undefined
+      ? null
+      : { associationId: found.associationId, vlanId: found.vlanId };
+  }
+
   /** The filter of this cluster's interfaces (in the configured VPC). */
   ownedFilter(): { tags: Record<string, string>; vpcId?: string } {
     const filter: { tags: Record<string, string>; vpcId?: string } = {

@@ -2,6 +2,7 @@ import { PolicyIndex } from '@podsg/policy';
 import type { ClusterPod } from '../../models/ClusterObjects.js';
 import { POD_ENI_RESOURCE } from '../../models/wellKnownNames.js';
 import type { AllocatorError } from '../../errors/AllocatorError.js';
+import { podQueueSettings } from './ControllerParts.js';
 import type { ControllerParts } from './ControllerParts.js';
 import type { ControllerRecords } from './ControllerRecords.js';
 import { describeError } from './failures.js';
@@ -11,7 +12,10 @@ import { WorkQueue, done } from './WorkQueue.js';
 import type { ReconcileResult, Reconciler } from './WorkQueue.js';
 
 /** The parts of the controller GroupReconciler uses. */
-type GroupReconcilerParts = Pick<ControllerParts, 'clock' | 'signal' | 'ec2' | 'events' | 'submit'>;
+type GroupReconcilerParts = Pick<
+  ControllerParts,
+  'clock' | 'signal' | 'ec2' | 'events' | 'submit' | 'schedule' | 'cancel'
+>;
 
 /**
  * Which security groups a pod gets, and keeping them right: the SecurityGroupPolicies and the
@@ -32,18 +36,10 @@ export class GroupReconciler implements Reconciler<PodRecord> {
   constructor(deps: GroupReconcilerParts, records: ControllerRecords) {
     this.#deps = deps;
     this.#records = records;
-    this.#queue = new WorkQueue<PodRecord>(this, {
-      submit: (priority, task) => {
-        deps.submit(priority, task);
-      },
-      priority: 'critical',
-      retries: 0,
-      backoff: () => 0,
-      wakeAt: () => undefined,
-      cancelWake: () => false,
-      now: () => deps.clock.now(),
-      signal: deps.signal,
-    });
+    this.#queue = new WorkQueue(
+      this,
+      podQueueSettings(deps, 0, () => 0),
+    );
   }
 
   /** Adds or replaces a policy; an invalid one is reported as a Kubernetes event and skipped. */

@@ -13,7 +13,7 @@ import type { NodeLedger } from '../../services/NodeLedger.js';
 import { unbind } from './BranchRecord.js';
 import type { BranchRecord } from './BranchRecord.js';
 import type { BranchReleaser } from './BranchReleaser.js';
-import { requeueDelay } from './ControllerParts.js';
+import { podQueueSettings, requeueDelay } from './ControllerParts.js';
 import type { ControllerParts } from './ControllerParts.js';
 import { clusterCall, sleep } from './Ec2Caller.js';
 import type { ControllerRecords } from './ControllerRecords.js';
@@ -26,19 +26,7 @@ import { WorkQueue, done, terminal } from './WorkQueue.js';
 import type { ReconcileResult, Reconciler } from './WorkQueue.js';
 
 /** The parts of the controller PodReconciler uses. */
-type PodReconcilerParts = Pick<
-  ControllerParts,
-  | 'options'
-  | 'clock'
-  | 'signal'
-  | 'cluster'
-  | 'ec2'
-  | 'events'
-  | 'submit'
-  | 'schedule'
-  | 'cancel'
-  | 'rebuilding'
->;
+type PodReconcilerParts = Omit<ControllerParts, 'notifyIdle'>;
 
 /**
  * A pod's way from "scheduled" to "annotated", in order:
@@ -89,20 +77,12 @@ export class PodReconciler implements Reconciler<PodRecord> {
         releaser.startDelete(branch, 'capacity', 'critical');
       },
     };
-    this.queue = new WorkQueue<PodRecord>(this, {
-      submit: (priority, task) => {
-        deps.submit(priority, task);
-      },
-      priority: 'critical',
-      retries: deps.options.requeues,
-      backoff: (failures) => requeueDelay(deps.options, failures),
-      wakeAt: (at, pod) => {
-        deps.schedule(at, { kind: 'pod', pod });
-      },
-      cancelWake: (pod) => deps.cancel(pod),
-      now: () => deps.clock.now(),
-      signal: deps.signal,
-    });
+    this.queue = new WorkQueue(
+      this,
+      podQueueSettings(deps, deps.options.requeues, (failures) =>
+        requeueDelay(deps.options, failures),
+      ),
+    );
   }
 
   /** 1. A scheduled pod queues on its node (FIFO), which serves its queue. */
@@ -327,7 +307,7 @@ export class PodReconciler implements Reconciler<PodRecord> {
           throw error;
         }
         if (!AllocatorError.is(error, 'InvalidParameter')) throw error;
-        const existing = await this.#findAssociation(trunkId, eniId);
+        const existing = await this.#deps.ec2.findAssociation(trunkId, eniId);
         if (existing !== null && ledger.rebind(branch, existing.vlanId)) {
           branch.associationId = existing.associationId;
           return;
@@ -348,7 +328,7 @@ export class PodReconciler implements Reconciler<PodRecord> {
   async #annotate(pod: PodRecord, branch: BranchRecord): Promise<void> {
     const target = { namespace: pod.namespace, name: pod.name, uid: pod.uid };
     const annotations = {
-      [POD_ENI_ANNOTATION]: encodePodEniAnnotation([this.#attachment(branch)]),
+      [POD_ENI_ANNOTATION]: encodePodEniAnnotation([branch.attachment()]),
     };
     for (let attempt = 1; ; attempt++) {
       try {
@@ -382,34 +362,6 @@ export class PodReconciler implements Reconciler<PodRecord> {
     );
   }
 
-  #attachment(branch: BranchRecord): Parameters<typeof encodePodEniAnnotation>[0][number] {
-    return {
-      eniId: branch.eniId ?? '',
-      ifAddress: branch.macAddress,
-      privateIp: branch.privateIp,
-      ipv6Addr: branch.ipv6Address,
-      vlanId: branch.vlanId,
-      subnetCidr: branch.subnetCidr || branch.node.subnetCidr,
-      subnetV6Cidr: branch.subnetV6Cidr || branch.node.subnetV6Cidr,
-      associationID: branch.associationId ?? '',
-    };
-  }
-
-  async #findAssociation(
-    trunkId: string,
-    eniId: string,
-  ): Promise<{ associationId: string; vlanId: number } | null> {
-    const associations = await this.#deps.ec2.call(
-      'DescribeTrunkInterfaceAssociations',
-      'critical',
-      () => this.#deps.ec2.api.describeTrunkInterfaceAssociations(trunkId),
-    );
-    const found = associations.find((a) => a.branchInterfaceId === eniId);
-    return found === undefined
-      ? null
-      : { associationId: found.associationId, vlanId: found.vlanId };
-  }
-
   /** Node preparation fills in the trunk id; adoption before that waits on the trunk, bounded. */
   async #waitForTrunk(node: NodeBranches): Promise<string> {
     for (let waited = 0; waited < this.#deps.options.trunkAttachTimeoutMs; waited += 1_000) {
@@ -430,6 +382,6 @@ export class PodReconciler implements Reconciler<PodRecord> {
   }
 
   #allocatedMessage(branch: BranchRecord): string {
-    return `Allocated ${encodePodEniAnnotation([this.#attachment(branch)])} to the pod`;
+    return `Allocated ${encodePodEniAnnotation([branch.attachment()])} to the pod`;
   }
 }
