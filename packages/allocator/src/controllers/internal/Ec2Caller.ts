@@ -9,7 +9,7 @@ import type { Clock } from '../../ports/Clock.js';
 import type { NetworkInterfaceApi } from '../../ports/NetworkInterfaceApi.js';
 import { RequestLimiter } from '../../services/RequestLimiter.js';
 import type { ControllerEvents } from './ControllerEvents.js';
-import { asAllocatorError } from './failures.js';
+import { asAllocatorError } from '../../errors/asAllocatorError.js';
 
 /** The EC2 counters of `ControllerStats`. */
 export interface Ec2CallCounts {

@@ -5,7 +5,7 @@ import type { AllocatorError } from '../../errors/AllocatorError.js';
 import { podQueueSettings } from './ControllerParts.js';
 import type { ControllerParts } from './ControllerParts.js';
 import type { ControllerRecords } from './ControllerRecords.js';
-import { describeError } from './failures.js';
+import { describeError } from '../../errors/describeError.js';
 import type { NodeBranches } from './NodeBranches.js';
 import type { PodRecord } from './PodRecord.js';
 import { WorkQueue, done } from './WorkQueue.js';

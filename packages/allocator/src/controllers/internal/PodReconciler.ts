@@ -17,7 +17,8 @@ import { podQueueSettings, requeueDelay } from './ControllerParts.js';
 import type { ControllerParts } from './ControllerParts.js';
 import { clusterCall, sleep } from './Ec2Caller.js';
 import type { ControllerRecords } from './ControllerRecords.js';
-import { PodGone, asAllocatorError, describeError } from './failures.js';
+import { asAllocatorError } from '../../errors/asAllocatorError.js';
+import { describeError } from '../../errors/describeError.js';
 import type { GroupReconciler } from './GroupReconciler.js';
 import type { NodeBranches, NodeServing } from './NodeBranches.js';
 import type { PodRecord } from './PodRecord.js';
@@ -27,6 +28,13 @@ import type { ReconcileResult, Reconciler } from './WorkQueue.js';
 
 /** The parts of the controller PodReconciler uses. */
 type PodReconcilerParts = Omit<ControllerParts, 'notifyIdle'>;
+
+/** The pod an annotation was meant for is gone (deleted, or its name has a new UID). */
+class PodGone extends Error {
+  constructor(cause: unknown) {
+    super('the pod is gone', { cause });
+  }
+}
 
 /**
  * A pod's way from "scheduled" to "annotated", in order:

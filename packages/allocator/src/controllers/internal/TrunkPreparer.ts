@@ -17,7 +17,8 @@ import type { ControllerParts } from './ControllerParts.js';
 import { requeueDelay } from './ControllerParts.js';
 import { clusterCall, sleep } from './Ec2Caller.js';
 import type { ControllerRecords } from './ControllerRecords.js';
-import { asAllocatorError, describeError } from './failures.js';
+import { asAllocatorError } from '../../errors/asAllocatorError.js';
+import { describeError } from '../../errors/describeError.js';
 import type { NodeBranches } from './NodeBranches.js';
 import type { PodReconciler } from './PodReconciler.js';
 

@@ -1,6 +1,6 @@
 import { AllocatorError } from '../../errors/AllocatorError.js';
 import type { TaskPriority } from '../../services/WorkerPool.js';
-import { asAllocatorError } from './failures.js';
+import { asAllocatorError } from '../../errors/asAllocatorError.js';
 
 /** What one reconcile of a key decided. */
 export type ReconcileResult =
