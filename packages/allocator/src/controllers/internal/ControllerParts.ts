@@ -46,24 +46,25 @@ export function requeueDelay(options: ResolvedBranchControllerOptions, requeue: 
 }
 
 /**
- * A work queue of pods on the controller's worker pool (critical tasks) and timer (its retries
- * are pod deadlines).
+ * A work queue of the controller's records on its worker pool (critical tasks) and timer (a
+ * retry is the record's deadline, `deadline(key)`).
  *
- * @param retries - failed attempts retried before the queue gives up on a pod
+ * @param retries - failed attempts retried before the queue gives up on a key
  * @param backoff - the delay before the retry after `failures` failed attempts
  */
-export function podQueueSettings(
+export function recordQueueSettings<K extends PodRecord | NodeBranches>(
   parts: Pick<ControllerParts, 'submit' | 'schedule' | 'cancel' | 'clock' | 'signal'>,
   retries: number,
   backoff: (failures: number) => number,
-): WorkQueueSettings<PodRecord> {
+  deadline: (key: K) => ControllerDeadline,
+): WorkQueueSettings<K> {
   return {
     submit: parts.submit,
     priority: 'critical',
     retries,
     backoff,
-    wakeAt: (at, pod) => {
-      parts.schedule(at, { kind: 'pod', pod });
+    wakeAt: (at, key) => {
+      parts.schedule(at, deadline(key));
     },
     cancelWake: parts.cancel,
     now: () => parts.clock.now(),

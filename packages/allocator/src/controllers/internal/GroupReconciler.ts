@@ -2,7 +2,7 @@ import { PolicyIndex } from '@podsg/policy';
 import type { ClusterPod } from '../../models/ClusterObjects.js';
 import { POD_ENI_RESOURCE } from '../../models/wellKnownNames.js';
 import type { AllocatorError } from '../../errors/AllocatorError.js';
-import { podQueueSettings } from './ControllerParts.js';
+import { recordQueueSettings } from './ControllerParts.js';
 import type { ControllerParts } from './ControllerParts.js';
 import type { ControllerRecords } from './ControllerRecords.js';
 import { describeError } from '../../errors/describeError.js';
@@ -38,7 +38,12 @@ export class GroupReconciler implements Reconciler<PodRecord> {
     this.#records = records;
     this.#queue = new WorkQueue(
       this,
-      podQueueSettings(deps, 0, () => 0),
+      recordQueueSettings<PodRecord>(
+        deps,
+        0,
+        () => 0,
+        (pod) => ({ kind: 'pod', pod }),
+      ),
     );
   }
 

@@ -58,7 +58,6 @@ export class NodeBranches {
   waiting: PodRecord[] = [];
   head = 0;
   trunkGeneration = 0;
-  prepFailures = 0;
   /** Whether the node's `Unsupported` event was recorded. */
   unsupportedReported = false;
   /** The node agent's confirmed releases, as last seen on the Node. */

@@ -13,7 +13,7 @@ import type { NodeLedger } from '../../services/NodeLedger.js';
 import { unbind } from './BranchRecord.js';
 import type { BranchRecord } from './BranchRecord.js';
 import type { BranchReleaser } from './BranchReleaser.js';
-import { podQueueSettings, requeueDelay } from './ControllerParts.js';
+import { recordQueueSettings, requeueDelay } from './ControllerParts.js';
 import type { ControllerParts } from './ControllerParts.js';
 import { clusterCall, sleep } from './Ec2Caller.js';
 import type { ControllerRecords } from './ControllerRecords.js';
@@ -87,8 +87,11 @@ export class PodReconciler implements Reconciler<PodRecord> {
     };
     this.queue = new WorkQueue(
       this,
-      podQueueSettings(deps, deps.options.requeues, (failures) =>
-        requeueDelay(deps.options, failures),
+      recordQueueSettings<PodRecord>(
+        deps,
+        deps.options.requeues,
+        (failures) => requeueDelay(deps.options, failures),
+        (pod) => ({ kind: 'pod', pod }),
       ),
     );
   }

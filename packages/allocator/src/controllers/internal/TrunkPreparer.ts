@@ -13,8 +13,10 @@ import {
 import { NodeLedger } from '../../services/NodeLedger.js';
 import type { BranchRecord } from './BranchRecord.js';
 import type { BranchReleaser } from './BranchReleaser.js';
+import { recordQueueSettings, requeueDelay } from './ControllerParts.js';
 import type { ControllerParts } from './ControllerParts.js';
-import { requeueDelay } from './ControllerParts.js';
+import { WorkQueue, done } from './WorkQueue.js';
+import type { ReconcileResult, Reconciler } from './WorkQueue.js';
 import { clusterCall, sleep } from './Ec2Caller.js';
 import type { ControllerRecords } from './ControllerRecords.js';
 import { asAllocatorError } from '../../errors/asAllocatorError.js';
@@ -46,8 +48,10 @@ const TRUNK_POLL_MAX_MS = 5_000;
  * fails), polling until attached, delete-on-termination, and the node's `pod-eni` capacity.
  * Failures retry with backoff; a node that cannot take branches is reported once.
  */
-export class TrunkPreparer {
+export class TrunkPreparer implements Reconciler<NodeBranches> {
   readonly #deps: TrunkPreparerParts;
+  /** Nodes being prepared; a failure is retried with backoff, `requeues` times. */
+  readonly #queue: WorkQueue<NodeBranches>;
   readonly #records: ControllerRecords;
   readonly #pods: PodReconciler;
   readonly #releaser: BranchReleaser;
@@ -62,6 +66,15 @@ export class TrunkPreparer {
     this.#records = records;
     this.#pods = pods;
     this.#releaser = releaser;
+    this.#queue = new WorkQueue(
+      this,
+      recordQueueSettings<NodeBranches>(
+        deps,
+        deps.options.requeues,
+        (failures) => requeueDelay(deps.options, failures),
+        (node) => ({ kind: 'node', node }),
+      ),
+    );
   }
 
   /** A node's preparation retry deadline: prepares it again unless overtaken. */
@@ -70,6 +83,12 @@ export class TrunkPreparer {
       node.status = 'pending';
       this.considerNode(node);
     }
+  }
+
+  /** A failed preparation, retried with backoff by the queue, `requeues` times. */
+  failed(node: NodeBranches, error: AllocatorError, willRetry: boolean): void {
+    node.status = 'failed';
+    this.#deps.events.emit('trunkFailed', { node: node.name, error, willRetry });
   }
 
   /** The node's record, updated from the cluster; limits and ledger once it opts in. */
@@ -124,49 +143,32 @@ export class TrunkPreparer {
       return;
     }
     node.status = 'preparing';
-    this.#deps.submit('critical', () => this.#prepareNode(node));
+    this.#queue.add(node);
   }
 
-  async #prepareNode(node: NodeBranches): Promise<void> {
+  /** Prepares a node: its trunk settled, its subnet known, its `pod-eni` capacity advertised. */
+  async reconcile(node: NodeBranches): Promise<ReconcileResult> {
     const ledger = node.ledger;
     const instanceId = node.instanceId;
-    if (ledger === null || instanceId === null) return;
-    try {
-      if (!node.trunkSettled) await this.#ensureTrunk(node, instanceId);
-      const subnetId = node.requireSubnetId('its branch interfaces');
-      if (node.subnetCidr === '') {
-        const subnet = await this.#deps.ec2.subnet(subnetId);
-        node.subnetCidr = subnet.cidrBlock;
-        node.subnetV6Cidr = subnet.ipv6CidrBlock ?? '';
-      }
-      await clusterCall(this.#deps, () =>
-        this.#deps.cluster.setNodeCapacity(node.name, POD_ENI_RESOURCE, ledger.capacity),
-      );
-      node.status = 'ready';
-      node.prepFailures = 0;
-      this.#deps.events.emit('trunkReady', {
-        node: node.name,
-        trunkInterfaceId: node.trunkId ?? '',
-        capacity: ledger.capacity,
-      });
-      this.#pods.serve(node);
-    } catch (error) {
-      if (this.#deps.signal.aborted) return;
-      const failure = asAllocatorError(error);
-      node.status = 'failed';
-      node.prepFailures += 1;
-      const willRetry = node.prepFailures <= this.#deps.options.requeues;
-      this.#deps.events.emit('trunkFailed', { node: node.name, error: failure, willRetry });
-      if (willRetry) {
-        this.#deps.schedule(
-          this.#deps.clock.now() + requeueDelay(this.#deps.options, node.prepFailures),
-          {
-            kind: 'node',
-            node,
-          },
-        );
-      }
+    if (ledger === null || instanceId === null) return done;
+    if (!node.trunkSettled) await this.#ensureTrunk(node, instanceId);
+    const subnetId = node.requireSubnetId('its branch interfaces');
+    if (node.subnetCidr === '') {
+      const subnet = await this.#deps.ec2.subnet(subnetId);
+      node.subnetCidr = subnet.cidrBlock;
+      node.subnetV6Cidr = subnet.ipv6CidrBlock ?? '';
     }
+    await clusterCall(this.#deps, () =>
+      this.#deps.cluster.setNodeCapacity(node.name, POD_ENI_RESOURCE, ledger.capacity),
+    );
+    node.status = 'ready';
+    this.#deps.events.emit('trunkReady', {
+      node: node.name,
+      trunkInterfaceId: node.trunkId ?? '',
+      capacity: ledger.capacity,
+    });
+    this.#pods.serve(node);
+    return done;
   }
 
   /** Finds or creates, attaches and settles the node's trunk. */
@@ -328,7 +330,7 @@ export class TrunkPreparer {
     const node = this.#records.nodes.get(clusterNode.name);
     if (node === undefined) return;
     this.#records.nodes.delete(clusterNode.name);
-    this.#deps.cancel(node);
+    this.#queue.cancel(node);
     node.status = 'unsupported';
     node.dropWaiting();
     // Its branches die with the instance's trunk; delete what is left (EC2 keeps branches).
