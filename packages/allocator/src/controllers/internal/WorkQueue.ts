@@ -53,9 +53,9 @@ export interface WorkQueueSettings<K> {
 
 /**
  * A work queue in the manner of controller-runtime's: a key added while queued is queued once,
- * a key added while it runs runs again after it (never the same key twice at once), and a
- * failed reconcile is retried with backoff, up to `retries` times. The queue keeps the failure
- * counts, so the records it serves carry no attempt counters.
+ * a key added while it runs runs again after it when that run ends `done` (never the same key
+ * twice at once), and a failed reconcile is retried with backoff, up to `retries` times. The
+ * queue keeps the failure counts, so the records it serves carry no attempt counters.
  */
 export class WorkQueue<K> {
   readonly #reconciler: Reconciler<K>;
