@@ -28,7 +28,7 @@ const policy = (name: string, app: string, groupId: string) => ({
   spec: { podSelector: { matchLabels: { app } }, securityGroups: { groupIds: [groupId] } },
 });
 
-// Issue 7 §4: the chaos simulation's guarantees with BOTH production adapters over HTTP. The
+// The chaos simulation's guarantees with BOTH production adapters over HTTP. The
 // controller drives Ec2NetworkInterfaceApi → FakeEc2Server (SigV4, XML) → FakeEc2 and
 // KubernetesClusterApi → FakeKubernetesServer (HTTPS, watches) → FakeCluster, with faults on both
 // wires and in the EC2 model, and is replaced twice by a new instance on new adapters (a

@@ -55,6 +55,7 @@ export class FakeCloud {
       list: () => cluster.list(),
       watch: (listener) => cluster.watch(listener),
       annotatePod: (pod, annotations) => cluster.annotatePod(pod, annotations),
+      getPod: (namespace, name) => cluster.getPod(namespace, name),
       setNodeCapacity: (node, resource, quantity) =>
         cluster.setNodeCapacity(node, resource, quantity),
       recordEvent: (event) => cluster.recordEvent(event),

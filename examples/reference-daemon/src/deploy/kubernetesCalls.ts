@@ -33,6 +33,7 @@ export const PERMISSIONS_OF_METHOD = {
     ],
     watch: [],
     annotatePod: [core('patch', 'pods')],
+    getPod: [core('get', 'pods')],
     setNodeCapacity: [core('patch', 'nodes/status')],
     recordEvent: [core('create', 'events'), core('patch', 'events')],
     serviceAccountLabels: [core('get', 'serviceaccounts')],

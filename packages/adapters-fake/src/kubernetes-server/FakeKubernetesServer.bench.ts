@@ -10,7 +10,7 @@ const wallClock = {
 /**
  * What a controller restart costs the emulator: listing 100,000 pods over HTTP, whole and in
  * pages of 500 (fetch's JSON parse included), next to the in-memory `list()` of the same
- * cluster. Goal: a whole list within 5 s, half the 10 s restart budget of issue 7, leaving the
+ * cluster. Goal: a whole list within 5 s, half of a 10 s restart budget, leaving the
  * other half to the adapter.
  */
 it('FakeKubernetesServer: list 100,000 pods', async () => {

@@ -2,17 +2,18 @@ import type { Clock } from '@podsg/allocator';
 
 /** The `ClusterApi` methods faults can be injected into. */
 export type ClusterApiMethod =
-  'list' | 'annotatePod' | 'setNodeCapacity' | 'recordEvent' | 'serviceAccountLabels';
+  'list' | 'annotatePod' | 'getPod' | 'setNodeCapacity' | 'recordEvent' | 'serviceAccountLabels';
 
 /**
  * An injected failure: each call of `method` (every method with `'*'`) fails with probability
  * `rate` (seeded), before it takes effect, with an `AllocatorError` of `kind` (default
- * `Transient`; `Throttled` models the API server's 429).
+ * `Transient`; `Throttled` models the API server's 429, `Conflict` a 409 such as a write that
+ * lost an optimistic-concurrency race).
  */
 export interface ClusterFaultRule {
   method: ClusterApiMethod | '*';
   rate: number;
-  kind?: 'Transient' | 'Throttled' | 'Unauthorized';
+  kind?: 'Transient' | 'Throttled' | 'Unauthorized' | 'Conflict';
 }
 
 /** Constructor options of `FakeCluster`. */

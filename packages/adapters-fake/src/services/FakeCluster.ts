@@ -47,6 +47,8 @@ import type { FakeClusterObjectChange, FakeResource } from '../models/FakeCluste
 import type { FakePodState } from '../models/FakePodState.js';
 import { SeededRandom } from './SeededRandom.js';
 
+/** The HTTP status an injected fault of each kind stands for. */
+const FAULT_CODES = { Transient: '503', Throttled: '429', Unauthorized: '401', Conflict: '409' };
 const DEFAULT_CONTROLLER = 'system:serviceaccount:kube-system:podsg-controller';
 const SCHEDULER = 'default-scheduler';
 const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -105,98 +107,98 @@ interface Watcher {
  * scenario's YAML can be applied as is.
  */
 export class FakeCluster implements ClusterApi {
-  private readonly clock: Clock;
-  private readonly random: SeededRandom;
-  private readonly controllerUsername: string;
-  private readonly controllerUsernames: readonly string[];
-  private readonly admission: boolean;
-  private readonly schedulerEnabled: boolean;
-  private readonly schedulingDelayMs: number;
-  private readonly podTerminationMs: number;
-  private revision = 0;
-  private readonly podRecords = new Map<string, PodRecord>();
-  private readonly removedPods: PodRecord[] = [];
-  private readonly nodeRecords = new Map<string, NodeRecord>();
-  private readonly serviceAccountRecords = new Map<string, ClusterServiceAccount>();
-  private readonly serviceAccountManifests = new Map<string, JsonObject>();
+  readonly #clock: Clock;
+  readonly #random: SeededRandom;
+  readonly #controllerUsername: string;
+  readonly #controllerUsernames: readonly string[];
+  readonly #admission: boolean;
+  readonly #schedulerEnabled: boolean;
+  readonly #schedulingDelayMs: number;
+  readonly #podTerminationMs: number;
+  #revision = 0;
+  readonly #podRecords = new Map<string, PodRecord>();
+  readonly #removedPods: PodRecord[] = [];
+  readonly #nodeRecords = new Map<string, NodeRecord>();
+  readonly #serviceAccountRecords = new Map<string, ClusterServiceAccount>();
+  readonly #serviceAccountManifests = new Map<string, JsonObject>();
   /** Objects of the kinds the cluster does not model, by resource key, then `namespace/name`. */
-  private readonly genericObjects = new Map<string, Map<string, JsonObject>>();
-  private readonly objectRandom: SeededRandom;
-  private readonly eventObjectLimit: number;
-  private readonly timeOrigin: number;
-  private changeLimit = 0;
+  readonly #genericObjects = new Map<string, Map<string, JsonObject>>();
+  readonly #objectRandom: SeededRandom;
+  readonly #eventObjectLimit: number;
+  readonly #timeOrigin: number;
+  #changeLimit = 0;
   /** Changes with a resourceVersion above this one are all in `changeLog`. */
-  private changeLogOrigin = 0;
-  private changeLog: FakeClusterObjectChange[] = [];
-  private readonly objectListeners = new Set<(change: FakeClusterObjectChange) => void>();
-  private readonly lastSnapshots = new Map<string, JsonObject>();
-  private readonly policyObjects = new Map<string, JsonObject>();
-  private readonly policyIndex = new PolicyIndex();
-  private readonly eventLog: FakeClusterEvent[] = [];
-  private readonly watchers = new Set<Watcher>();
+  #changeLogOrigin = 0;
+  #changeLog: FakeClusterObjectChange[] = [];
+  readonly #objectListeners = new Set<(change: FakeClusterObjectChange) => void>();
+  readonly #lastSnapshots = new Map<string, JsonObject>();
+  readonly #policyObjects = new Map<string, JsonObject>();
+  readonly #policyIndex = new PolicyIndex();
+  readonly #eventLog: FakeClusterEvent[] = [];
+  readonly #watchers = new Set<Watcher>();
   /** Changes since the last `list()`, replayed to watches that start later; null before any list. */
-  private changesSinceList: ClusterChange[] | null = null;
-  private readonly pending = new Set<string>();
-  private schedulingQueued = false;
-  private faultRules: readonly ClusterFaultRule[];
-  private readonly faultRandom: SeededRandom;
+  #changesSinceList: ClusterChange[] | null = null;
+  readonly #pending = new Set<string>();
+  #schedulingQueued = false;
+  #faultRules: readonly ClusterFaultRule[];
+  readonly #faultRandom: SeededRandom;
 
   constructor(options: FakeClusterOptions) {
-    this.clock = options.clock;
-    this.random = new SeededRandom(options.seed ?? 1).fork('cluster');
-    this.controllerUsername = options.controllerUsername ?? DEFAULT_CONTROLLER;
-    this.controllerUsernames = options.controllerUsernames ?? [this.controllerUsername];
-    this.admission = options.admission ?? true;
-    this.schedulerEnabled = options.scheduler ?? true;
-    this.schedulingDelayMs = nonNegative('schedulingDelayMs', options.schedulingDelayMs ?? 0);
-    this.podTerminationMs = nonNegative('podTerminationMs', options.podTerminationMs ?? 1000);
-    this.faultRandom = new SeededRandom(options.seed ?? 1).fork('cluster-faults');
-    this.faultRules = validateFaults(options.faults ?? []);
+    this.#clock = options.clock;
+    this.#random = new SeededRandom(options.seed ?? 1).fork('cluster');
+    this.#controllerUsername = options.controllerUsername ?? DEFAULT_CONTROLLER;
+    this.#controllerUsernames = options.controllerUsernames ?? [this.#controllerUsername];
+    this.#admission = options.admission ?? true;
+    this.#schedulerEnabled = options.scheduler ?? true;
+    this.#schedulingDelayMs = nonNegative('schedulingDelayMs', options.schedulingDelayMs ?? 0);
+    this.#podTerminationMs = nonNegative('podTerminationMs', options.podTerminationMs ?? 1000);
+    this.#faultRandom = new SeededRandom(options.seed ?? 1).fork('cluster-faults');
+    this.#faultRules = validateFaults(options.faults ?? []);
     // Its own stream: objects served over the wire must not shift the simulations' UIDs.
-    this.objectRandom = new SeededRandom(options.seed ?? 1).fork('cluster-objects');
-    this.eventObjectLimit = nonNegative('eventObjectLimit', options.eventObjectLimit ?? 10_000);
-    this.timeOrigin = options.timeOrigin ?? 0;
-    if (!Number.isFinite(this.timeOrigin)) {
+    this.#objectRandom = new SeededRandom(options.seed ?? 1).fork('cluster-objects');
+    this.#eventObjectLimit = nonNegative('eventObjectLimit', options.eventObjectLimit ?? 10_000);
+    this.#timeOrigin = options.timeOrigin ?? 0;
+    if (!Number.isFinite(this.#timeOrigin)) {
       throw new AllocatorError(
         'Invalid',
-        `FakeCluster option timeOrigin: ${this.timeOrigin} is not finite`,
+        `FakeCluster option timeOrigin: ${this.#timeOrigin} is not finite`,
       );
     }
   }
 
   /** Replaces the injected `ClusterApi` faults (e.g. none, before checking a quiescent state). */
   setFaults(faults: readonly ClusterFaultRule[]): void {
-    this.faultRules = validateFaults(faults);
+    this.#faultRules = validateFaults(faults);
   }
 
   // ---------------------------------------------------------------- ClusterApi
 
   /** A consistent snapshot; a `watch` registered afterwards sees every later change. */
   list(): Promise<ClusterSnapshot> {
-    const fault = this.drawFault('list');
+    const fault = this.#drawFault('list');
     if (fault !== null) return Promise.reject(fault);
-    this.changesSinceList = [];
+    this.#changesSinceList = [];
     return Promise.resolve({
-      pods: [...this.podRecords.values()].map((record) => this.podView(record)),
-      nodes: [...this.nodeRecords.values()].map((record) => this.clusterNodeView(record)),
-      serviceAccounts: [...this.serviceAccountRecords.values()].map((sa) => ({
+      pods: [...this.#podRecords.values()].map((record) => this.#podView(record)),
+      nodes: [...this.#nodeRecords.values()].map((record) => this.#clusterNodeView(record)),
+      serviceAccounts: [...this.#serviceAccountRecords.values()].map((sa) => ({
         ...sa,
         labels: { ...sa.labels },
       })),
-      securityGroupPolicies: [...this.policyObjects.values()].map((p) => structuredClone(p)),
+      securityGroupPolicies: [...this.#policyObjects.values()].map((p) => structuredClone(p)),
     });
   }
 
   /** Delivers every change since the last `list()` (or since now, without one), in order, asynchronously. */
   watch(listener: (change: ClusterChange) => void): () => void {
     const watcher: Watcher = { listener, queue: [], head: 0, scheduled: false, active: true };
-    if (this.changesSinceList !== null) watcher.queue.push(...this.changesSinceList);
-    this.watchers.add(watcher);
-    if (watcher.queue.length > 0) this.scheduleDelivery(watcher);
+    if (this.#changesSinceList !== null) watcher.queue.push(...this.#changesSinceList);
+    this.#watchers.add(watcher);
+    if (watcher.queue.length > 0) this.#scheduleDelivery(watcher);
     return () => {
       watcher.active = false;
       watcher.queue = [];
-      this.watchers.delete(watcher);
+      this.#watchers.delete(watcher);
     };
   }
 
@@ -205,17 +207,31 @@ export class FakeCluster implements ClusterApi {
     pod: { namespace: string; name: string; uid: string },
     annotations: Readonly<Record<string, string | null>>,
   ): Promise<void> {
-    return this.settle(() => {
-      this.throwFault('annotatePod');
-      this.writeAnnotations(pod.namespace, pod.name, pod.uid, annotations, this.controllerUsername);
+    return this.#settle(() => {
+      this.#throwFault('annotatePod');
+      this.#writeAnnotations(
+        pod.namespace,
+        pod.name,
+        pod.uid,
+        annotations,
+        this.#controllerUsername,
+      );
     });
+  }
+
+  /** One pod's facts, or null when no pod has that name. */
+  getPod(namespace: string, name: string): Promise<ClusterPod | null> {
+    const fault = this.#drawFault('getPod');
+    if (fault !== null) return Promise.reject(fault);
+    const record = this.#podRecords.get(`${namespace}/${name}`);
+    return Promise.resolve(record === undefined ? null : this.#podView(record));
   }
 
   /** Sets capacity and allocatable of an extended resource on a node. */
   setNodeCapacity(nodeName: string, resource: string, quantity: number): Promise<void> {
-    return this.settle(() => {
-      this.throwFault('setNodeCapacity');
-      const node = this.nodeRecord(nodeName);
+    return this.#settle(() => {
+      this.#throwFault('setNodeCapacity');
+      const node = this.#nodeRecord(nodeName);
       if (typeof resource !== 'string' || resource.length === 0) {
         throw new AllocatorError('Invalid', `setNodeCapacity ${nodeName}: resource name is empty`);
       }
@@ -228,15 +244,15 @@ export class FakeCluster implements ClusterApi {
       if (node.capacity[resource] === quantity) return;
       node.capacity[resource] = quantity;
       Reflect.deleteProperty(node.otherCapacity, resource);
-      this.touchNode(node);
-      this.requestScheduling();
+      this.#touchNode(node);
+      this.#requestScheduling();
     });
   }
 
   /** Stores the event with the clock time; best effort, as in Kubernetes. */
   recordEvent(event: ClusterEvent): Promise<void> {
-    return this.settle(() => {
-      this.throwFault('recordEvent');
+    return this.#settle(() => {
+      this.#throwFault('recordEvent');
       if (!isJsonObject(event.involvedObject) || typeof event.involvedObject.name !== 'string') {
         throw new AllocatorError('Invalid', 'recordEvent: involvedObject.name is missing');
       }
@@ -247,7 +263,7 @@ export class FakeCluster implements ClusterApi {
           `recordEvent: type '${String(type)}' is not Normal or Warning`,
         );
       }
-      this.pushEvent(event, this.controllerUsername);
+      this.#pushEvent(event, this.#controllerUsername);
     });
   }
 
@@ -256,9 +272,9 @@ export class FakeCluster implements ClusterApi {
     namespace: string,
     name: string,
   ): Promise<Readonly<Record<string, string>> | null> {
-    const fault = this.drawFault('serviceAccountLabels');
+    const fault = this.#drawFault('serviceAccountLabels');
     if (fault !== null) return Promise.reject(fault);
-    const sa = this.serviceAccountRecords.get(`${namespace}/${name}`);
+    const sa = this.#serviceAccountRecords.get(`${namespace}/${name}`);
     return Promise.resolve(sa === undefined ? null : { ...sa.labels });
   }
 
@@ -297,7 +313,7 @@ export class FakeCluster implements ClusterApi {
           'createPod: metadata.name or metadata.generateName is required',
         );
       }
-      name = prefix + this.nameSuffix();
+      name = prefix + this.#nameSuffix();
       metadata['name'] = name;
     }
     checkName('createPod', 'metadata.name', name);
@@ -310,7 +326,7 @@ export class FakeCluster implements ClusterApi {
       );
     }
     const key = `${namespace}/${name}`;
-    if (this.podRecords.has(key)) {
+    if (this.#podRecords.has(key)) {
       throw new AllocatorError(
         'Conflict',
         `createPod: pods "${name}" already exists in ${namespace}`,
@@ -318,13 +334,13 @@ export class FakeCluster implements ClusterApi {
       );
     }
     const username = options.username ?? 'system:admin';
-    if (this.admission) {
+    if (this.#admission) {
       const mutated = await reviewPodMutation(admissionReview('CREATE', pod, undefined, username), {
-        policies: this.policyIndex,
+        policies: this.#policyIndex,
         // The webhook reads the cluster directly: faults injected into the controller's
         // ClusterApi calls must not reach admission.
         serviceAccountLabels: (ns, sa) => {
-          const found = this.serviceAccountRecords.get(`${ns}/${sa}`);
+          const found = this.#serviceAccountRecords.get(`${ns}/${sa}`);
           return Promise.resolve(found === undefined ? null : { ...found.labels });
         },
       });
@@ -334,13 +350,13 @@ export class FakeCluster implements ClusterApi {
       }
       deniedOrResponse(
         reviewPodAnnotations(admissionReview('CREATE', pod, undefined, username), {
-          controllerUsernames: this.controllerUsernames,
+          controllerUsernames: this.#controllerUsernames,
         }),
         'pod-eni-annotation.podsg.io',
       );
     }
     // The webhooks are asynchronous: the name may have been taken meanwhile.
-    if (this.podRecords.has(key)) {
+    if (this.#podRecords.has(key)) {
       throw new AllocatorError(
         'Conflict',
         `createPod: pods "${name}" already exists in ${namespace}`,
@@ -354,12 +370,12 @@ export class FakeCluster implements ClusterApi {
         `createPod ${key}: ${POD_ENI_RESOURCE} must be a whole number`,
       );
     }
-    const now = this.clock.now();
+    const now = this.#clock.now();
     const record: PodRecord = {
       key,
       namespace,
       name,
-      uid: this.newUid(),
+      uid: this.#newUid(),
       manifest: pod,
       resourceVersion: '',
       podEniRequest,
@@ -373,7 +389,7 @@ export class FakeCluster implements ClusterApi {
     const finalMetadata = objectAt(pod, 'metadata') ?? {};
     pod['metadata'] = finalMetadata;
     finalMetadata['uid'] = record.uid;
-    finalMetadata['creationTimestamp'] = new Date(this.timeOrigin + now).toISOString();
+    finalMetadata['creationTimestamp'] = new Date(this.#timeOrigin + now).toISOString();
     for (const annotation of Object.keys(stringMapAt(finalMetadata, 'annotations'))) {
       record.annotatedAt[annotation] = now;
     }
@@ -381,19 +397,19 @@ export class FakeCluster implements ClusterApi {
     pod['status'] = status;
     const phase = status['phase'];
     if (!PHASES.includes(phase as PodPhase)) status['phase'] = 'Pending';
-    this.podRecords.set(key, record);
-    record.resourceVersion = this.bump();
+    this.#podRecords.set(key, record);
+    record.resourceVersion = this.#bump();
     finalMetadata['resourceVersion'] = record.resourceVersion;
     const nodeName = stringAt(objectAt(pod, 'spec'), 'nodeName');
     if (nodeName !== undefined) {
       record.scheduledAt = now;
-      this.updateUsage(record);
-    } else if (this.isSchedulable(record)) {
-      this.pending.add(key);
-      this.requestScheduling();
+      this.#updateUsage(record);
+    } else if (this.#isSchedulable(record)) {
+      this.#pending.add(key);
+      this.#requestScheduling();
     }
-    this.emit({ kind: 'Pod', type: 'upsert', pod: this.podView(record) });
-    this.recordChange('pods', 'ADDED', () => record.manifest);
+    this.#emit({ kind: 'Pod', type: 'upsert', pod: this.#podView(record) });
+    this.#recordChange('pods', 'ADDED', () => record.manifest);
     return structuredClone(pod);
   }
 
@@ -407,8 +423,8 @@ export class FakeCluster implements ClusterApi {
     name: string,
     options: { gracePeriodSeconds?: number } = {},
   ): Promise<void> {
-    return this.settle(() => {
-      const record = this.podRecord(namespace, name);
+    return this.#settle(() => {
+      const record = this.#podRecord(namespace, name);
       const specGrace = objectAt(record.manifest, 'spec')?.['terminationGracePeriodSeconds'];
       const grace = options.gracePeriodSeconds ?? (typeof specGrace === 'number' ? specGrace : 30);
       if (!(grace >= 0)) {
@@ -417,19 +433,19 @@ export class FakeCluster implements ClusterApi {
           `deletePod ${namespace}/${name}: gracePeriodSeconds ${grace} is negative`,
         );
       }
-      const delay = Math.min(grace * 1000, this.podTerminationMs);
+      const delay = Math.min(grace * 1000, this.#podTerminationMs);
       const metadata = objectAt(record.manifest, 'metadata') ?? {};
       if (delay === 0 || (metadata['deletionTimestamp'] !== undefined && grace === 0)) {
-        this.removePod(record);
+        this.#removePod(record);
         return;
       }
       if (metadata['deletionTimestamp'] !== undefined) return;
-      metadata['deletionTimestamp'] = new Date(this.timeOrigin + this.clock.now()).toISOString();
+      metadata['deletionTimestamp'] = new Date(this.#timeOrigin + this.#clock.now()).toISOString();
       metadata['deletionGracePeriodSeconds'] = grace;
-      this.pending.delete(record.key);
-      this.touch(record);
-      void this.clock.sleep(delay).then(() => {
-        if (this.podRecords.get(record.key) === record) this.removePod(record);
+      this.#pending.delete(record.key);
+      this.#touch(record);
+      void this.#clock.sleep(delay).then(() => {
+        if (this.#podRecords.get(record.key) === record) this.#removePod(record);
       });
     });
   }
@@ -439,8 +455,8 @@ export class FakeCluster implements ClusterApi {
    * resources. Rejects with `NotFound` for an unknown pod.
    */
   setPodPhase(namespace: string, name: string, phase: PodPhase): Promise<void> {
-    return this.settle(() => {
-      const record = this.podRecord(namespace, name);
+    return this.#settle(() => {
+      const record = this.#podRecord(namespace, name);
       if (!PHASES.includes(phase)) {
         throw new AllocatorError(
           'Invalid',
@@ -451,10 +467,10 @@ export class FakeCluster implements ClusterApi {
       record.manifest['status'] = status;
       if (status['phase'] === phase) return;
       status['phase'] = phase;
-      if (!this.isSchedulable(record)) this.pending.delete(record.key);
-      this.updateUsage(record);
-      this.touch(record);
-      this.requestScheduling(); // a finished pod frees its node's resources
+      if (!this.#isSchedulable(record)) this.#pending.delete(record.key);
+      this.#updateUsage(record);
+      this.#touch(record);
+      this.#requestScheduling(); // a finished pod frees its node's resources
     });
   }
 
@@ -469,9 +485,9 @@ export class FakeCluster implements ClusterApi {
     annotations: Readonly<Record<string, string | null>>,
     options: { username?: string } = {},
   ): Promise<void> {
-    return this.settle(() => {
-      const record = this.podRecord(namespace, name);
-      this.writeAnnotations(
+    return this.#settle(() => {
+      const record = this.#podRecord(namespace, name);
+      this.#writeAnnotations(
         namespace,
         name,
         record.uid,
@@ -496,7 +512,7 @@ export class FakeCluster implements ClusterApi {
     providerId?: string;
   }): ClusterNode {
     checkName('addNode', 'name', spec.name);
-    if (this.nodeRecords.has(spec.name)) {
+    if (this.#nodeRecords.has(spec.name)) {
       throw new AllocatorError('Conflict', `addNode: nodes "${spec.name}" already exists`, {
         code: 'AlreadyExists',
       });
@@ -513,7 +529,7 @@ export class FakeCluster implements ClusterApi {
     const instanceId = spec.instanceId ?? null;
     const node: NodeRecord = {
       name: spec.name,
-      uid: this.newUid(),
+      uid: this.#newUid(),
       labels,
       annotations: {},
       instanceId,
@@ -521,26 +537,26 @@ export class FakeCluster implements ClusterApi {
         spec.providerId ??
         (instanceId === null ? null : `aws:///${spec.zone ?? 'unknown'}/${instanceId}`),
       resourceVersion: '',
-      createdAt: this.timeOrigin + this.clock.now(),
+      createdAt: this.#timeOrigin + this.#clock.now(),
       capacity: {},
       otherCapacity: {},
       podCount: 0,
       podEniInUse: 0,
     };
-    this.nodeRecords.set(node.name, node);
-    node.resourceVersion = this.bump();
-    for (const record of this.podRecords.values()) {
-      if (this.nodeNameOf(record) === node.name) this.updateUsage(record);
+    this.#nodeRecords.set(node.name, node);
+    node.resourceVersion = this.#bump();
+    for (const record of this.#podRecords.values()) {
+      if (this.#nodeNameOf(record) === node.name) this.#updateUsage(record);
     }
-    this.emit({ kind: 'Node', type: 'upsert', node: this.clusterNodeView(node) });
-    this.recordChange('nodes', 'ADDED', () => nodeManifest(node));
-    this.requestScheduling();
+    this.#emit({ kind: 'Node', type: 'upsert', node: this.#clusterNodeView(node) });
+    this.#recordChange('nodes', 'ADDED', () => nodeManifest(node));
+    this.#requestScheduling();
     return nodeView(node);
   }
 
   /** Sets (string) or removes (null) node labels, e.g. `vpc.amazonaws.com/has-trunk-attached`. */
   labelNode(name: string, labels: Readonly<Record<string, string | null>>): void {
-    const node = this.nodeRecord(name);
+    const node = this.#nodeRecord(name);
     let changed = false;
     for (const [key, value] of Object.entries(labels)) {
       if (value === null ? key in node.labels : node.labels[key] !== value) changed = true;
@@ -548,8 +564,8 @@ export class FakeCluster implements ClusterApi {
       else node.labels[key] = value;
     }
     if (!changed) return;
-    this.touchNode(node);
-    this.requestScheduling();
+    this.#touchNode(node);
+    this.#requestScheduling();
   }
 
   /**
@@ -557,7 +573,7 @@ export class FakeCluster implements ClusterApi {
    * (e.g. `podsg.io/released-branches`). Throws `NotFound` for an unknown node.
    */
   annotateNode(name: string, annotations: Readonly<Record<string, string | null>>): void {
-    const node = this.nodeRecord(name);
+    const node = this.#nodeRecord(name);
     let changed = false;
     for (const [key, value] of Object.entries(annotations)) {
       if (value === null ? key in node.annotations : node.annotations[key] !== value)
@@ -566,19 +582,19 @@ export class FakeCluster implements ClusterApi {
       else node.annotations[key] = value;
     }
     if (!changed) return;
-    this.touchNode(node);
+    this.#touchNode(node);
   }
 
   /** Removes a node; its pods are removed with it (as the pod garbage collector would). */
   deleteNode(name: string): void {
-    const node = this.nodeRecord(name);
-    for (const record of [...this.podRecords.values()]) {
-      if (this.nodeNameOf(record) === name) this.removePod(record);
+    const node = this.#nodeRecord(name);
+    for (const record of [...this.#podRecords.values()]) {
+      if (this.#nodeNameOf(record) === name) this.#removePod(record);
     }
-    this.nodeRecords.delete(name);
-    node.resourceVersion = this.bump();
-    this.emit({ kind: 'Node', type: 'delete', node: this.clusterNodeView(node) });
-    this.recordChange('nodes', 'DELETED', () => nodeManifest(node));
+    this.#nodeRecords.delete(name);
+    node.resourceVersion = this.#bump();
+    this.#emit({ kind: 'Node', type: 'delete', node: this.#clusterNodeView(node) });
+    this.#recordChange('nodes', 'DELETED', () => nodeManifest(node));
   }
 
   /** Creates or replaces a ServiceAccount from its manifest (`metadata.name/namespace/labels`). */
@@ -592,26 +608,26 @@ export class FakeCluster implements ClusterApi {
     checkName('applyServiceAccount', 'metadata.namespace', namespace);
     const sa: ClusterServiceAccount = { namespace, name, labels: stringMapAt(metadata, 'labels') };
     const key = `${namespace}/${name}`;
-    const existing = this.serviceAccountManifests.get(key);
+    const existing = this.#serviceAccountManifests.get(key);
     const stored: JsonObject = { ...structuredClone(manifest as JsonObject) };
     stored['apiVersion'] = 'v1';
     stored['kind'] = 'ServiceAccount';
     const storedMetadata: JsonObject = { ...metadata, namespace, name };
     if (Object.keys(sa.labels).length > 0) storedMetadata['labels'] = { ...sa.labels };
     else Reflect.deleteProperty(storedMetadata, 'labels');
-    storedMetadata['uid'] = stringAt(objectAt(existing, 'metadata'), 'uid') ?? this.objectUid();
+    storedMetadata['uid'] = stringAt(objectAt(existing, 'metadata'), 'uid') ?? this.#objectUid();
     storedMetadata['creationTimestamp'] =
-      stringAt(objectAt(existing, 'metadata'), 'creationTimestamp') ?? this.timestamp();
+      stringAt(objectAt(existing, 'metadata'), 'creationTimestamp') ?? this.#timestamp();
     stored['metadata'] = storedMetadata;
-    this.serviceAccountRecords.set(key, sa);
-    this.serviceAccountManifests.set(key, stored);
-    storedMetadata['resourceVersion'] = this.bump();
-    this.recordChange(
+    this.#serviceAccountRecords.set(key, sa);
+    this.#serviceAccountManifests.set(key, stored);
+    storedMetadata['resourceVersion'] = this.#bump();
+    this.#recordChange(
       'serviceaccounts',
       existing === undefined ? 'ADDED' : 'MODIFIED',
       () => stored,
     );
-    this.emit({
+    this.#emit({
       kind: 'ServiceAccount',
       type: 'upsert',
       serviceAccount: { ...sa, labels: { ...sa.labels } },
@@ -621,14 +637,14 @@ export class FakeCluster implements ClusterApi {
 
   /** Deletes a ServiceAccount; false when it did not exist. */
   deleteServiceAccount(namespace: string, name: string): boolean {
-    const sa = this.serviceAccountRecords.get(`${namespace}/${name}`);
+    const sa = this.#serviceAccountRecords.get(`${namespace}/${name}`);
     if (sa === undefined) return false;
-    this.serviceAccountRecords.delete(`${namespace}/${name}`);
-    const stored = this.serviceAccountManifests.get(`${namespace}/${name}`) ?? {};
-    this.serviceAccountManifests.delete(`${namespace}/${name}`);
-    const deletedAt = this.bump();
-    this.recordChange('serviceaccounts', 'DELETED', () => withResourceVersion(stored, deletedAt));
-    this.emit({ kind: 'ServiceAccount', type: 'delete', serviceAccount: sa });
+    this.#serviceAccountRecords.delete(`${namespace}/${name}`);
+    const stored = this.#serviceAccountManifests.get(`${namespace}/${name}`) ?? {};
+    this.#serviceAccountManifests.delete(`${namespace}/${name}`);
+    const deletedAt = this.#bump();
+    this.#recordChange('serviceaccounts', 'DELETED', () => withResourceVersion(stored, deletedAt));
+    this.#emit({ kind: 'ServiceAccount', type: 'delete', serviceAccount: sa });
     return true;
   }
 
@@ -650,8 +666,8 @@ export class FakeCluster implements ClusterApi {
     if (name === undefined)
       throw new AllocatorError('Invalid', 'applyPolicy: metadata.name is required');
     const key = `${namespace}/${name}`;
-    const existing = this.policyObjects.get(key);
-    if (this.admission && options.skipAdmission !== true) {
+    const existing = this.#policyObjects.get(key);
+    if (this.#admission && options.skipAdmission !== true) {
       deniedOrResponse(
         reviewSecurityGroupPolicy(
           admissionReview(
@@ -665,18 +681,18 @@ export class FakeCluster implements ClusterApi {
         'sgp-validation.podsg.io',
       );
     }
-    metadata['uid'] = stringAt(objectAt(existing, 'metadata'), 'uid') ?? this.newUid();
+    metadata['uid'] = stringAt(objectAt(existing, 'metadata'), 'uid') ?? this.#newUid();
     metadata['creationTimestamp'] =
-      stringAt(objectAt(existing, 'metadata'), 'creationTimestamp') ?? this.timestamp();
-    metadata['resourceVersion'] = this.bump();
+      stringAt(objectAt(existing, 'metadata'), 'creationTimestamp') ?? this.#timestamp();
+    metadata['resourceVersion'] = this.#bump();
     try {
-      this.policyIndex.upsert(parseSecurityGroupPolicy(policy));
+      this.#policyIndex.upsert(parseSecurityGroupPolicy(policy));
     } catch {
-      this.policyIndex.remove(namespace, name);
+      this.#policyIndex.remove(namespace, name);
     }
-    this.policyObjects.set(key, policy);
-    this.recordChange(POLICIES, existing === undefined ? 'ADDED' : 'MODIFIED', () => policy);
-    this.emit({
+    this.#policyObjects.set(key, policy);
+    this.#recordChange(POLICIES, existing === undefined ? 'ADDED' : 'MODIFIED', () => policy);
+    this.#emit({
       kind: 'SecurityGroupPolicy',
       type: 'upsert',
       policy: structuredClone(policy),
@@ -689,13 +705,13 @@ export class FakeCluster implements ClusterApi {
   /** Deletes a SecurityGroupPolicy; false when it did not exist. */
   deletePolicy(namespace: string, name: string): boolean {
     const key = `${namespace}/${name}`;
-    const policy = this.policyObjects.get(key);
+    const policy = this.#policyObjects.get(key);
     if (policy === undefined) return false;
-    this.policyObjects.delete(key);
-    this.policyIndex.remove(namespace, name);
-    const deletedAt = this.bump();
-    this.recordChange(POLICIES, 'DELETED', () => withResourceVersion(policy, deletedAt));
-    this.emit({
+    this.#policyObjects.delete(key);
+    this.#policyIndex.remove(namespace, name);
+    const deletedAt = this.#bump();
+    this.#recordChange(POLICIES, 'DELETED', () => withResourceVersion(policy, deletedAt));
+    this.#emit({
       kind: 'SecurityGroupPolicy',
       type: 'delete',
       policy: structuredClone(policy),
@@ -740,15 +756,15 @@ export class FakeCluster implements ClusterApi {
       options.shared === true ? (o: JsonObject) => o : (o: JsonObject) => structuredClone(o);
     switch (resourceKey(resource)) {
       case 'pods':
-        return [...this.podRecords.values()].map((r) => copy(r.manifest));
+        return [...this.#podRecords.values()].map((r) => copy(r.manifest));
       case 'nodes':
-        return [...this.nodeRecords.values()].map((n) => nodeManifest(n));
+        return [...this.#nodeRecords.values()].map((n) => nodeManifest(n));
       case 'serviceaccounts':
-        return [...this.serviceAccountManifests.values()].map(copy);
+        return [...this.#serviceAccountManifests.values()].map(copy);
       case POLICIES:
-        return [...this.policyObjects.values()].map(copy);
+        return [...this.#policyObjects.values()].map(copy);
       default:
-        return [...(this.genericObjects.get(resourceKey(resource))?.values() ?? [])].map(copy);
+        return [...(this.#genericObjects.get(resourceKey(resource))?.values() ?? [])].map(copy);
     }
   }
 
@@ -759,19 +775,19 @@ export class FakeCluster implements ClusterApi {
       case 'pods':
         return this.podManifest(namespace ?? '', name);
       case 'nodes': {
-        const node = this.nodeRecords.get(name);
+        const node = this.#nodeRecords.get(name);
         return node === undefined ? null : nodeManifest(node);
       }
       case 'serviceaccounts': {
-        const sa = this.serviceAccountManifests.get(key);
+        const sa = this.#serviceAccountManifests.get(key);
         return sa === undefined ? null : structuredClone(sa);
       }
       case POLICIES: {
-        const policy = this.policyObjects.get(key);
+        const policy = this.#policyObjects.get(key);
         return policy === undefined ? null : structuredClone(policy);
       }
       default: {
-        const found = this.genericObjects.get(resourceKey(resource))?.get(key);
+        const found = this.#genericObjects.get(resourceKey(resource))?.get(key);
         return found === undefined ? null : structuredClone(found);
       }
     }
@@ -791,7 +807,7 @@ export class FakeCluster implements ClusterApi {
   ): Promise<JsonObject> {
     const key = resourceKey(resource);
     if (key === 'pods') return this.createPod(manifest, options);
-    const { namespace, name } = this.objectIdentity(resource, manifest, 'create');
+    const { namespace, name } = this.#objectIdentity(resource, manifest, 'create');
     if (this.getObject(resource, namespace, name) !== null) {
       throw new AllocatorError(
         'Conflict',
@@ -801,7 +817,7 @@ export class FakeCluster implements ClusterApi {
     }
     switch (key) {
       case 'nodes':
-        return this.createNodeObject(manifest, name);
+        return this.#createNodeObject(manifest, name);
       case 'serviceaccounts':
         this.applyServiceAccount({
           ...manifest,
@@ -821,13 +837,13 @@ export class FakeCluster implements ClusterApi {
         Reflect.deleteProperty(metadata, 'generateName');
         if (namespace !== null) metadata['namespace'] = namespace;
         else Reflect.deleteProperty(metadata, 'namespace');
-        metadata['uid'] = this.objectUid();
-        metadata['creationTimestamp'] = this.timestamp();
+        metadata['uid'] = this.#objectUid();
+        metadata['creationTimestamp'] = this.#timestamp();
         metadata['generation'] = 1;
         Reflect.deleteProperty(metadata, 'deletionTimestamp');
         if (isEventResource(resource))
-          this.logEventObject(stored, options.username ?? 'system:admin');
-        return structuredClone(this.storeGeneric(resource, stored));
+          this.#logEventObject(stored, options.username ?? 'system:admin');
+        return structuredClone(this.#storeGeneric(resource, stored));
       }
     }
   }
@@ -844,7 +860,7 @@ export class FakeCluster implements ClusterApi {
     manifest: JsonObject,
     options: { username?: string; subresource?: 'status' } = {},
   ): Promise<JsonObject> {
-    return this.settleWith(() => {
+    return this.#settleWith(() => {
       const metadata = objectAt(manifest, 'metadata');
       const name = stringAt(metadata, 'name');
       if (name === undefined) throw invalid(resource, '', 'metadata.name', 'Required value');
@@ -858,14 +874,14 @@ export class FakeCluster implements ClusterApi {
       const username = options.username ?? 'system:admin';
       switch (resourceKey(resource)) {
         case 'pods':
-          return this.replacePod(
-            this.podRecord(namespace ?? '', name),
+          return this.#replacePod(
+            this.#podRecord(namespace ?? '', name),
             manifest,
             options.subresource,
             username,
           );
         case 'nodes':
-          return this.replaceNode(this.nodeRecord(name), manifest, options.subresource);
+          return this.#replaceNode(this.#nodeRecord(name), manifest, options.subresource);
         case 'serviceaccounts':
           if (jsonEqual(withoutVolatile(current), withoutVolatile(manifest))) return current;
           this.applyServiceAccount(manifest);
@@ -874,7 +890,7 @@ export class FakeCluster implements ClusterApi {
           if (jsonEqual(withoutVolatile(current), withoutVolatile(manifest))) return current;
           return this.applyPolicy(manifest);
         default:
-          return this.replaceGeneric(resource, current, manifest, options.subresource);
+          return this.#replaceGeneric(resource, current, manifest, options.subresource);
       }
     });
   }
@@ -906,7 +922,7 @@ export class FakeCluster implements ClusterApi {
         withResourceVersion(current, this.resourceVersion)
       );
     }
-    return this.settleWith(() => {
+    return this.#settleWith(() => {
       switch (resourceKey(resource)) {
         case 'nodes':
           this.deleteNode(name);
@@ -918,7 +934,7 @@ export class FakeCluster implements ClusterApi {
           this.deletePolicy(namespace ?? '', name);
           return withResourceVersion(current, this.resourceVersion);
         default:
-          return this.deleteGeneric(resource, current);
+          return this.#deleteGeneric(resource, current);
       }
     });
   }
@@ -934,9 +950,9 @@ export class FakeCluster implements ClusterApi {
         `retainChanges: limit ${limit} is not a whole number ≥ 0`,
       );
     }
-    if (this.changeLimit === 0) this.changeLogOrigin = this.revision;
-    this.changeLimit = limit;
-    this.trimChangeLog();
+    if (this.#changeLimit === 0) this.#changeLogOrigin = this.#revision;
+    this.#changeLimit = limit;
+    this.#trimChangeLog();
   }
 
   /**
@@ -944,49 +960,49 @@ export class FakeCluster implements ClusterApi {
    * longer kept (the API server's 410 Gone).
    */
   changesSince(resourceVersion: number): FakeClusterObjectChange[] | null {
-    if (resourceVersion >= this.revision) return [];
-    if (resourceVersion < this.changeLogOrigin || this.changeLimit === 0) return null;
+    if (resourceVersion >= this.#revision) return [];
+    if (resourceVersion < this.#changeLogOrigin || this.#changeLimit === 0) return null;
     let low = 0;
-    let high = this.changeLog.length;
+    let high = this.#changeLog.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if ((this.changeLog[middle]?.resourceVersion ?? 0) <= resourceVersion) low = middle + 1;
+      if ((this.#changeLog[middle]?.resourceVersion ?? 0) <= resourceVersion) low = middle + 1;
       else high = middle;
     }
-    return this.changeLog.slice(low);
+    return this.#changeLog.slice(low);
   }
 
   /** Calls `listener` with every object change, synchronously, until the returned function is called. */
   onObjectChange(listener: (change: FakeClusterObjectChange) => void): () => void {
-    this.objectListeners.add(listener);
-    return () => this.objectListeners.delete(listener);
+    this.#objectListeners.add(listener);
+    return () => this.#objectListeners.delete(listener);
   }
 
   // ---------------------------------------------------------------- inspection
 
   /** The time its timestamps are written at: epoch milliseconds (`timeOrigin` + clock time). */
   now(): number {
-    return this.timeOrigin + this.clock.now();
+    return this.#timeOrigin + this.#clock.now();
   }
 
   /** Whether the cluster runs podsg's webhooks itself (option `admission`). */
   get builtInAdmission(): boolean {
-    return this.admission;
+    return this.#admission;
   }
 
   /** The current cluster-wide resourceVersion. */
   get resourceVersion(): string {
-    return String(this.revision);
+    return String(this.#revision);
   }
 
   /** Live pods in creation order; with `includeRemoved`, removed ones first. */
   pods(options: { includeRemoved?: boolean } = {}): FakePodState[] {
     const records = [
-      ...(options.includeRemoved === true ? this.removedPods : []),
-      ...this.podRecords.values(),
+      ...(options.includeRemoved === true ? this.#removedPods : []),
+      ...this.#podRecords.values(),
     ];
     return records.map((record) => ({
-      ...this.podView(record),
+      ...this.#podView(record),
       createdAt: record.createdAt,
       scheduledAt: record.scheduledAt,
       annotatedAt: { ...record.annotatedAt },
@@ -997,13 +1013,13 @@ export class FakeCluster implements ClusterApi {
 
   /** A live pod's full manifest, or null. */
   podManifest(namespace: string, name: string): JsonObject | null {
-    const record = this.podRecords.get(`${namespace}/${name}`);
+    const record = this.#podRecords.get(`${namespace}/${name}`);
     return record === undefined ? null : structuredClone(record.manifest);
   }
 
   /** A live pod's annotations, or null when there is no such pod. */
   podAnnotations(namespace: string, name: string): Record<string, string> | null {
-    const record = this.podRecords.get(`${namespace}/${name}`);
+    const record = this.#podRecords.get(`${namespace}/${name}`);
     return record === undefined
       ? null
       : stringMapAt(objectAt(record.manifest, 'metadata'), 'annotations');
@@ -1011,7 +1027,7 @@ export class FakeCluster implements ClusterApi {
 
   /** Nodes with their advertised capacity and usage. */
   nodes(): FakeNodeState[] {
-    return [...this.nodeRecords.values()].map((node) => ({
+    return [...this.#nodeRecords.values()].map((node) => ({
       ...nodeView(node),
       annotations: { ...node.annotations },
       capacity: { ...node.capacity },
@@ -1022,7 +1038,7 @@ export class FakeCluster implements ClusterApi {
 
   /** Every event recorded, by the scheduler and through `recordEvent`, in order. */
   events(): FakeClusterEvent[] {
-    return this.eventLog.map((event) => ({
+    return this.#eventLog.map((event) => ({
       ...event,
       involvedObject: { ...event.involvedObject },
     }));
@@ -1030,31 +1046,31 @@ export class FakeCluster implements ClusterApi {
 
   /** Raw SecurityGroupPolicy objects as stored. */
   policies(): JsonObject[] {
-    return [...this.policyObjects.values()].map((p) => structuredClone(p));
+    return [...this.#policyObjects.values()].map((p) => structuredClone(p));
   }
 
   // ---------------------------------------------------------------- internals
 
-  private drawFault(method: ClusterApiMethod): AllocatorError | null {
-    for (const rule of this.faultRules) {
+  #drawFault(method: ClusterApiMethod): AllocatorError | null {
+    for (const rule of this.#faultRules) {
       if (rule.method !== '*' && rule.method !== method) continue;
-      if (this.faultRandom.next() < rule.rate) {
+      if (this.#faultRandom.next() < rule.rate) {
         const kind = rule.kind ?? 'Transient';
         return new AllocatorError(kind, `${method}: injected ${kind} failure`, {
-          code: kind === 'Throttled' ? '429' : kind === 'Unauthorized' ? '401' : '503',
+          code: FAULT_CODES[kind],
         });
       }
     }
     return null;
   }
 
-  private throwFault(method: ClusterApiMethod): void {
-    const fault = this.drawFault(method);
+  #throwFault(method: ClusterApiMethod): void {
+    const fault = this.#drawFault(method);
     if (fault !== null) throw fault;
   }
 
   /** Runs a synchronous mutation as an API call: errors become rejections, never sync throws. */
-  private settle(action: () => void): Promise<void> {
+  #settle(action: () => void): Promise<void> {
     try {
       action();
       return Promise.resolve();
@@ -1063,14 +1079,14 @@ export class FakeCluster implements ClusterApi {
     }
   }
 
-  private writeAnnotations(
+  #writeAnnotations(
     namespace: string,
     name: string,
     uid: string,
     annotations: Readonly<Record<string, string | null>>,
     username: string,
   ): void {
-    const record = this.podRecords.get(`${namespace}/${name}`);
+    const record = this.#podRecords.get(`${namespace}/${name}`);
     if (record === undefined) {
       throw new AllocatorError('NotFound', `pods "${name}" not found in ${namespace}`, {
         code: 'NotFound',
@@ -1096,62 +1112,62 @@ export class FakeCluster implements ClusterApi {
         );
     }
     if (sameStrings(current, next)) return;
-    if (this.admission) {
+    if (this.#admission) {
       const updated = structuredClone(record.manifest);
       const updatedMetadata = objectAt(updated, 'metadata') ?? {};
       updated['metadata'] = updatedMetadata;
       updatedMetadata['annotations'] = next;
       deniedOrResponse(
         reviewPodAnnotations(admissionReview('UPDATE', updated, record.manifest, username), {
-          controllerUsernames: this.controllerUsernames,
+          controllerUsernames: this.#controllerUsernames,
         }),
         'pod-eni-annotation.podsg.io',
       );
     }
     metadata['annotations'] = next;
-    const now = this.clock.now();
+    const now = this.#clock.now();
     for (const key of Object.keys(next))
       if (current[key] !== next[key]) record.annotatedAt[key] = now;
     for (const key of Object.keys(record.annotatedAt))
       if (!(key in next)) Reflect.deleteProperty(record.annotatedAt, key);
-    this.touch(record);
+    this.#touch(record);
   }
 
-  private removePod(record: PodRecord): void {
-    this.podRecords.delete(record.key);
-    this.pending.delete(record.key);
-    record.removedAt = this.clock.now();
-    this.updateUsage(record);
-    this.removedPods.push(record);
-    const deletedAt = this.bump();
-    this.emit({ kind: 'Pod', type: 'delete', pod: this.podView(record) });
-    this.recordChange('pods', 'DELETED', () => withResourceVersion(record.manifest, deletedAt));
-    this.requestScheduling();
+  #removePod(record: PodRecord): void {
+    this.#podRecords.delete(record.key);
+    this.#pending.delete(record.key);
+    record.removedAt = this.#clock.now();
+    this.#updateUsage(record);
+    this.#removedPods.push(record);
+    const deletedAt = this.#bump();
+    this.#emit({ kind: 'Pod', type: 'delete', pod: this.#podView(record) });
+    this.#recordChange('pods', 'DELETED', () => withResourceVersion(record.manifest, deletedAt));
+    this.#requestScheduling();
   }
 
   /** Bumps the pod's resourceVersion and emits it. */
-  private touch(record: PodRecord): void {
-    record.resourceVersion = this.bump();
+  #touch(record: PodRecord): void {
+    record.resourceVersion = this.#bump();
     const metadata = objectAt(record.manifest, 'metadata');
     if (metadata !== undefined) metadata['resourceVersion'] = record.resourceVersion;
-    this.emit({ kind: 'Pod', type: 'upsert', pod: this.podView(record) });
-    this.recordChange('pods', 'MODIFIED', () => record.manifest);
+    this.#emit({ kind: 'Pod', type: 'upsert', pod: this.#podView(record) });
+    this.#recordChange('pods', 'MODIFIED', () => record.manifest);
   }
 
-  private bump(): string {
-    this.revision++;
-    return String(this.revision);
+  #bump(): string {
+    this.#revision++;
+    return String(this.#revision);
   }
 
-  private emit(change: ClusterChange): void {
-    this.changesSinceList?.push(change);
-    for (const watcher of this.watchers) {
+  #emit(change: ClusterChange): void {
+    this.#changesSinceList?.push(change);
+    for (const watcher of this.#watchers) {
       watcher.queue.push(change);
-      this.scheduleDelivery(watcher);
+      this.#scheduleDelivery(watcher);
     }
   }
 
-  private scheduleDelivery(watcher: Watcher): void {
+  #scheduleDelivery(watcher: Watcher): void {
     if (watcher.scheduled) return;
     watcher.scheduled = true;
     queueMicrotask(() => {
@@ -1174,7 +1190,7 @@ export class FakeCluster implements ClusterApi {
 
   // ---------------------------------------------------------------- object API internals
 
-  private settleWith<T>(action: () => T): Promise<T> {
+  #settleWith<T>(action: () => T): Promise<T> {
     try {
       return Promise.resolve(action());
     } catch (error) {
@@ -1182,7 +1198,7 @@ export class FakeCluster implements ClusterApi {
     }
   }
 
-  private objectIdentity(
+  #objectIdentity(
     resource: FakeResource,
     manifest: JsonObject,
     verb: string,
@@ -1199,7 +1215,7 @@ export class FakeCluster implements ClusterApi {
           'Required value: name or generateName is required',
         );
       }
-      name = prefix + this.objectSuffix();
+      name = prefix + this.#objectSuffix();
     }
     const problem =
       resource.resource === 'namespaces' ? validateDnsLabel(name) : validateDnsSubdomain(name);
@@ -1215,12 +1231,12 @@ export class FakeCluster implements ClusterApi {
     return { namespace, name };
   }
 
-  private storeGeneric(resource: FakeResource, object: JsonObject): JsonObject {
+  #storeGeneric(resource: FakeResource, object: JsonObject): JsonObject {
     const key = resourceKey(resource);
-    let objects = this.genericObjects.get(key);
+    let objects = this.#genericObjects.get(key);
     if (objects === undefined) {
       objects = new Map();
-      this.genericObjects.set(key, objects);
+      this.#genericObjects.set(key, objects);
     }
     const metadata = objectAt(object, 'metadata') ?? {};
     object['metadata'] = metadata;
@@ -1228,23 +1244,23 @@ export class FakeCluster implements ClusterApi {
       ? `${stringAt(metadata, 'namespace') ?? ''}/${stringAt(metadata, 'name') ?? ''}`
       : (stringAt(metadata, 'name') ?? '');
     const existed = objects.has(objectKey);
-    const optedInBefore = key === CNI_NODES && this.cniNodeOptsIn(objectKey);
-    metadata['uid'] ??= this.objectUid();
-    metadata['creationTimestamp'] ??= this.timestamp();
+    const optedInBefore = key === CNI_NODES && this.#cniNodeOptsIn(objectKey);
+    metadata['uid'] ??= this.#objectUid();
+    metadata['creationTimestamp'] ??= this.#timestamp();
     objects.set(objectKey, object);
-    metadata['resourceVersion'] = this.bump();
-    this.recordChange(key, existed ? 'MODIFIED' : 'ADDED', () => object);
-    if (key === CNI_NODES) this.redeliverNode(objectKey, optedInBefore);
-    if (isEventResource(resource) && !existed && objects.size > this.eventObjectLimit) {
+    metadata['resourceVersion'] = this.#bump();
+    this.#recordChange(key, existed ? 'MODIFIED' : 'ADDED', () => object);
+    if (key === CNI_NODES) this.#redeliverNode(objectKey, optedInBefore);
+    if (isEventResource(resource) && !existed && objects.size > this.#eventObjectLimit) {
       const [oldestKey, oldest] = objects.entries().next().value as [string, JsonObject];
       objects.delete(oldestKey);
-      const deletedAt = this.bump();
-      this.recordChange(key, 'DELETED', () => withResourceVersion(oldest, deletedAt));
+      const deletedAt = this.#bump();
+      this.#recordChange(key, 'DELETED', () => withResourceVersion(oldest, deletedAt));
     }
     return object;
   }
 
-  private replaceGeneric(
+  #replaceGeneric(
     resource: FakeResource,
     current: JsonObject,
     manifest: JsonObject,
@@ -1284,41 +1300,41 @@ export class FakeCluster implements ClusterApi {
       nextMetadata['deletionTimestamp'] !== undefined &&
       (!Array.isArray(finalizers) || finalizers.length === 0)
     ) {
-      return this.removeGeneric(resource, next);
+      return this.#removeGeneric(resource, next);
     }
-    return structuredClone(this.storeGeneric(resource, next));
+    return structuredClone(this.#storeGeneric(resource, next));
   }
 
-  private deleteGeneric(resource: FakeResource, current: JsonObject): JsonObject {
+  #deleteGeneric(resource: FakeResource, current: JsonObject): JsonObject {
     const metadata = objectAt(current, 'metadata') ?? {};
     const finalizers = metadata['finalizers'];
     if (Array.isArray(finalizers) && finalizers.length > 0) {
       if (metadata['deletionTimestamp'] !== undefined) return current;
-      metadata['deletionTimestamp'] = this.timestamp();
-      return structuredClone(this.storeGeneric(resource, current));
+      metadata['deletionTimestamp'] = this.#timestamp();
+      return structuredClone(this.#storeGeneric(resource, current));
     }
-    return this.removeGeneric(resource, current);
+    return this.#removeGeneric(resource, current);
   }
 
-  private removeGeneric(resource: FakeResource, object: JsonObject): JsonObject {
+  #removeGeneric(resource: FakeResource, object: JsonObject): JsonObject {
     const metadata = objectAt(object, 'metadata');
     const objectKey = resource.namespaced
       ? `${stringAt(metadata, 'namespace') ?? ''}/${stringAt(metadata, 'name') ?? ''}`
       : (stringAt(metadata, 'name') ?? '');
-    const optedInBefore = resourceKey(resource) === CNI_NODES && this.cniNodeOptsIn(objectKey);
-    this.genericObjects.get(resourceKey(resource))?.delete(objectKey);
-    const deleted = withResourceVersion(object, this.bump());
-    this.recordChange(resourceKey(resource), 'DELETED', () => deleted);
-    if (resourceKey(resource) === CNI_NODES) this.redeliverNode(objectKey, optedInBefore);
+    const optedInBefore = resourceKey(resource) === CNI_NODES && this.#cniNodeOptsIn(objectKey);
+    this.#genericObjects.get(resourceKey(resource))?.delete(objectKey);
+    const deleted = withResourceVersion(object, this.#bump());
+    this.#recordChange(resourceKey(resource), 'DELETED', () => deleted);
+    if (resourceKey(resource) === CNI_NODES) this.#redeliverNode(objectKey, optedInBefore);
     return deleted;
   }
 
   /** An Event created through the object API also joins `events()`. */
-  private logEventObject(event: JsonObject, username: string): void {
+  #logEventObject(event: JsonObject, username: string): void {
     const regarding = objectAt(event, 'involvedObject') ?? objectAt(event, 'regarding') ?? {};
     const type = stringAt(event, 'type');
-    this.eventLog.push({
-      at: this.clock.now(),
+    this.#eventLog.push({
+      at: this.#clock.now(),
       involvedObject: {
         kind: (stringAt(regarding, 'kind') ?? 'Pod') as ClusterEvent['involvedObject']['kind'],
         name: stringAt(regarding, 'name') ?? '',
@@ -1336,7 +1352,7 @@ export class FakeCluster implements ClusterApi {
     });
   }
 
-  private createNodeObject(manifest: JsonObject, name: string): JsonObject {
+  #createNodeObject(manifest: JsonObject, name: string): JsonObject {
     const metadata = objectAt(manifest, 'metadata');
     const labels = checkedStringMap(manifest, 'metadata.labels', metadata?.['labels']);
     const providerId = stringAt(objectAt(manifest, 'spec'), 'providerID');
@@ -1350,7 +1366,7 @@ export class FakeCluster implements ClusterApi {
         ? {}
         : { instanceType: labels['node.kubernetes.io/instance-type'] }),
     });
-    const node = this.nodeRecord(name);
+    const node = this.#nodeRecord(name);
     const annotations = checkedStringMap(
       manifest,
       'metadata.annotations',
@@ -1360,12 +1376,12 @@ export class FakeCluster implements ClusterApi {
     if (Object.keys(annotations).length > 0 || capacity !== undefined) {
       node.annotations = annotations;
       if (capacity !== undefined) setNodeQuantities(node, capacity);
-      this.touchNode(node);
+      this.#touchNode(node);
     }
     return nodeManifest(node);
   }
 
-  private replaceNode(
+  #replaceNode(
     node: NodeRecord,
     manifest: JsonObject,
     subresource: 'status' | undefined,
@@ -1403,12 +1419,12 @@ export class FakeCluster implements ClusterApi {
       node.providerId = providerId;
     }
     if (JSON.stringify(nodeManifest(node)) === before) return nodeManifest(node);
-    this.touchNode(node);
-    this.requestScheduling();
+    this.#touchNode(node);
+    this.#requestScheduling();
     return nodeManifest(node);
   }
 
-  private replacePod(
+  #replacePod(
     record: PodRecord,
     manifest: JsonObject,
     subresource: 'status' | undefined,
@@ -1427,10 +1443,10 @@ export class FakeCluster implements ClusterApi {
       }
       if (jsonEqual(record.manifest['status'], status)) return structuredClone(record.manifest);
       record.manifest['status'] = structuredClone(status);
-      if (!this.isSchedulable(record)) this.pending.delete(record.key);
-      this.updateUsage(record);
-      this.touch(record);
-      this.requestScheduling();
+      if (!this.#isSchedulable(record)) this.#pending.delete(record.key);
+      this.#updateUsage(record);
+      this.#touch(record);
+      this.#requestScheduling();
       return structuredClone(record.manifest);
     }
     const metadata = objectAt(manifest, 'metadata');
@@ -1452,12 +1468,12 @@ export class FakeCluster implements ClusterApi {
     }
     const currentMetadata = objectAt(record.manifest, 'metadata') ?? {};
     const currentAnnotations = stringMapAt(currentMetadata, 'annotations');
-    if (!sameStrings(currentAnnotations, annotations) && this.admission) {
+    if (!sameStrings(currentAnnotations, annotations) && this.#admission) {
       const updated = structuredClone(record.manifest);
       updated['metadata'] = { ...currentMetadata, annotations };
       deniedOrResponse(
         reviewPodAnnotations(admissionReview('UPDATE', updated, record.manifest, username), {
-          controllerUsernames: this.controllerUsernames,
+          controllerUsernames: this.#controllerUsernames,
         }),
         'pod-eni-annotation.podsg.io',
       );
@@ -1476,13 +1492,13 @@ export class FakeCluster implements ClusterApi {
     next['metadata'] = nextMetadata;
     next['spec'] = structuredClone(nextSpec);
     if (jsonEqual(next, record.manifest)) return structuredClone(record.manifest);
-    const now = this.clock.now();
+    const now = this.#clock.now();
     for (const key of Object.keys(annotations))
       if (currentAnnotations[key] !== annotations[key]) record.annotatedAt[key] = now;
     for (const key of Object.keys(record.annotatedAt))
       if (!(key in annotations)) Reflect.deleteProperty(record.annotatedAt, key);
     record.manifest = next;
-    this.touch(record);
+    this.#touch(record);
     return structuredClone(record.manifest);
   }
 
@@ -1491,14 +1507,14 @@ export class FakeCluster implements ClusterApi {
    * feature (today's EKS opt-in) carries the legacy opt-in label too, as
    * `KubernetesClusterApi` reports it, so the allocator keeps one test.
    */
-  private clusterNodeView(node: NodeRecord): ClusterNode {
+  #clusterNodeView(node: NodeRecord): ClusterNode {
     const view = nodeView(node);
-    if (HAS_TRUNK_ATTACHED_LABEL in view.labels || !this.cniNodeOptsIn(node.name)) return view;
+    if (HAS_TRUNK_ATTACHED_LABEL in view.labels || !this.#cniNodeOptsIn(node.name)) return view;
     return { ...view, labels: { ...view.labels, [HAS_TRUNK_ATTACHED_LABEL]: 'true' } };
   }
 
-  private cniNodeOptsIn(nodeName: string): boolean {
-    const features = objectAt(this.genericObjects.get(CNI_NODES)?.get(nodeName), 'spec')?.[
+  #cniNodeOptsIn(nodeName: string): boolean {
+    const features = objectAt(this.#genericObjects.get(CNI_NODES)?.get(nodeName), 'spec')?.[
       'features'
     ];
     return (
@@ -1508,44 +1524,44 @@ export class FakeCluster implements ClusterApi {
   }
 
   /** Re-delivers a node whose opt-in changed with its CNINode. */
-  private redeliverNode(nodeName: string, optedInBefore: boolean): void {
-    const node = this.nodeRecords.get(nodeName);
-    if (node === undefined || this.cniNodeOptsIn(nodeName) === optedInBefore) return;
-    this.emit({ kind: 'Node', type: 'upsert', node: this.clusterNodeView(node) });
-    this.requestScheduling();
+  #redeliverNode(nodeName: string, optedInBefore: boolean): void {
+    const node = this.#nodeRecords.get(nodeName);
+    if (node === undefined || this.#cniNodeOptsIn(nodeName) === optedInBefore) return;
+    this.#emit({ kind: 'Node', type: 'upsert', node: this.#clusterNodeView(node) });
+    this.#requestScheduling();
   }
 
-  private touchNode(node: NodeRecord): void {
-    node.resourceVersion = this.bump();
-    this.emit({ kind: 'Node', type: 'upsert', node: this.clusterNodeView(node) });
-    this.recordChange('nodes', 'MODIFIED', () => nodeManifest(node));
+  #touchNode(node: NodeRecord): void {
+    node.resourceVersion = this.#bump();
+    this.#emit({ kind: 'Node', type: 'upsert', node: this.#clusterNodeView(node) });
+    this.#recordChange('nodes', 'MODIFIED', () => nodeManifest(node));
   }
 
   /** Logs an object change for watches; `snapshot` is only called when someone listens. */
-  private recordChange(
+  #recordChange(
     resource: string,
     type: FakeClusterObjectChange['type'],
     snapshot: () => JsonObject,
   ): void {
-    if (this.changeLimit === 0 && this.objectListeners.size === 0) return;
+    if (this.#changeLimit === 0 && this.#objectListeners.size === 0) return;
     const object = structuredClone(snapshot());
     const metadata = objectAt(object, 'metadata');
     const key = `${resource}|${stringAt(metadata, 'namespace') ?? ''}/${stringAt(metadata, 'name') ?? ''}`;
-    const previous = type === 'ADDED' ? null : (this.lastSnapshots.get(key) ?? null);
-    if (type === 'DELETED') this.lastSnapshots.delete(key);
-    else this.lastSnapshots.set(key, object);
+    const previous = type === 'ADDED' ? null : (this.#lastSnapshots.get(key) ?? null);
+    if (type === 'DELETED') this.#lastSnapshots.delete(key);
+    else this.#lastSnapshots.set(key, object);
     const change: FakeClusterObjectChange = {
-      resourceVersion: this.revision,
+      resourceVersion: this.#revision,
       resource,
       type,
       object,
       previous,
     };
-    if (this.changeLimit > 0) {
-      this.changeLog.push(change);
-      this.trimChangeLog();
+    if (this.#changeLimit > 0) {
+      this.#changeLog.push(change);
+      this.#trimChangeLog();
     }
-    for (const listener of this.objectListeners) {
+    for (const listener of this.#objectListeners) {
       try {
         listener(change);
       } catch (error) {
@@ -1556,60 +1572,61 @@ export class FakeCluster implements ClusterApi {
     }
   }
 
-  private trimChangeLog(): void {
-    const excess = this.changeLog.length - this.changeLimit;
+  #trimChangeLog(): void {
+    const excess = this.#changeLog.length - this.#changeLimit;
     // Trim in batches, so keeping the log costs O(1) per change.
-    if (excess <= 0 || (this.changeLimit > 0 && excess < Math.min(1024, this.changeLimit))) return;
-    const dropped = this.changeLog.slice(0, excess);
-    this.changeLog = this.changeLog.slice(excess);
-    this.changeLogOrigin = dropped[dropped.length - 1]?.resourceVersion ?? this.changeLogOrigin;
+    if (excess <= 0 || (this.#changeLimit > 0 && excess < Math.min(1024, this.#changeLimit)))
+      return;
+    const dropped = this.#changeLog.slice(0, excess);
+    this.#changeLog = this.#changeLog.slice(excess);
+    this.#changeLogOrigin = dropped[dropped.length - 1]?.resourceVersion ?? this.#changeLogOrigin;
   }
 
-  private timestamp(): string {
-    return new Date(this.timeOrigin + this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  #timestamp(): string {
+    return new Date(this.#timeOrigin + this.#clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
 
-  private objectUid(): string {
-    const r = this.objectRandom;
+  #objectUid(): string {
+    const r = this.#objectRandom;
     return `${r.hex(8)}-${r.hex(4)}-4${r.hex(3)}-${'89ab'[r.int(0, 3)] ?? '8'}${r.hex(3)}-${r.hex(12)}`;
   }
 
-  private objectSuffix(): string {
+  #objectSuffix(): string {
     let suffix = '';
     for (let i = 0; i < 5; i++)
       suffix +=
-        NAME_SUFFIX_ALPHABET[this.objectRandom.int(0, NAME_SUFFIX_ALPHABET.length - 1)] ?? 'x';
+        NAME_SUFFIX_ALPHABET[this.#objectRandom.int(0, NAME_SUFFIX_ALPHABET.length - 1)] ?? 'x';
     return suffix;
   }
 
   // ---------------------------------------------------------------- scheduler
 
-  private isSchedulable(record: PodRecord): boolean {
+  #isSchedulable(record: PodRecord): boolean {
     const metadata = objectAt(record.manifest, 'metadata');
     return (
-      this.nodeNameOf(record) === null &&
+      this.#nodeNameOf(record) === null &&
       metadata?.['deletionTimestamp'] === undefined &&
-      this.phaseOf(record) === 'Pending'
+      this.#phaseOf(record) === 'Pending'
     );
   }
 
-  private requestScheduling(): void {
-    if (!this.schedulerEnabled || this.schedulingQueued || this.pending.size === 0) return;
-    this.schedulingQueued = true;
+  #requestScheduling(): void {
+    if (!this.#schedulerEnabled || this.#schedulingQueued || this.#pending.size === 0) return;
+    this.#schedulingQueued = true;
     const run = (): void => {
-      this.schedulingQueued = false;
-      this.schedulePending();
+      this.#schedulingQueued = false;
+      this.#schedulePending();
     };
-    if (this.schedulingDelayMs === 0) queueMicrotask(run);
-    else void this.clock.sleep(this.schedulingDelayMs).then(run);
+    if (this.#schedulingDelayMs === 0) queueMicrotask(run);
+    else void this.#clock.sleep(this.#schedulingDelayMs).then(run);
   }
 
-  private schedulePending(): void {
-    const nodes = [...this.nodeRecords.values()];
-    for (const key of [...this.pending]) {
-      const record = this.podRecords.get(key);
-      if (record === undefined || !this.isSchedulable(record)) {
-        this.pending.delete(key);
+  #schedulePending(): void {
+    const nodes = [...this.#nodeRecords.values()];
+    for (const key of [...this.#pending]) {
+      const record = this.#podRecords.get(key);
+      if (record === undefined || !this.#isSchedulable(record)) {
+        this.#pending.delete(key);
         continue;
       }
       const selector = stringMapAt(objectAt(record.manifest, 'spec'), 'nodeSelector');
@@ -1646,7 +1663,7 @@ export class FakeCluster implements ClusterApi {
         const message = `0/${nodes.length} nodes are available${reasons.length > 0 ? `: ${reasons.join(', ')}` : ''}.`;
         if (record.lastSchedulingFailure !== message) {
           record.lastSchedulingFailure = message;
-          this.pushEvent(
+          this.#pushEvent(
             {
               involvedObject: podReference(record),
               type: 'Warning',
@@ -1658,12 +1675,12 @@ export class FakeCluster implements ClusterApi {
         }
         continue;
       }
-      this.pending.delete(key);
+      this.#pending.delete(key);
       const spec = objectAt(record.manifest, 'spec') ?? {};
       spec['nodeName'] = best.name;
-      record.scheduledAt = this.clock.now();
-      this.updateUsage(record);
-      this.pushEvent(
+      record.scheduledAt = this.#clock.now();
+      this.#updateUsage(record);
+      this.#pushEvent(
         {
           involvedObject: podReference(record),
           type: 'Normal',
@@ -1672,19 +1689,19 @@ export class FakeCluster implements ClusterApi {
         },
         SCHEDULER,
       );
-      record.resourceVersion = this.bump();
+      record.resourceVersion = this.#bump();
       const metadata = objectAt(record.manifest, 'metadata');
       if (metadata !== undefined) metadata['resourceVersion'] = record.resourceVersion;
-      this.emit({ kind: 'Pod', type: 'upsert', pod: this.podView(record) });
-      this.recordChange('pods', 'MODIFIED', () => record.manifest);
+      this.#emit({ kind: 'Pod', type: 'upsert', pod: this.#podView(record) });
+      this.#recordChange('pods', 'MODIFIED', () => record.manifest);
     }
   }
 
   /** Brings the pod's contribution to its node's usage in line with its state. */
-  private updateUsage(record: PodRecord): void {
-    const nodeName = this.nodeNameOf(record);
-    const node = nodeName === null ? undefined : this.nodeRecords.get(nodeName);
-    const phase = this.phaseOf(record);
+  #updateUsage(record: PodRecord): void {
+    const nodeName = this.#nodeNameOf(record);
+    const node = nodeName === null ? undefined : this.#nodeRecords.get(nodeName);
+    const phase = this.#phaseOf(record);
     const shouldCount =
       node !== undefined &&
       record.removedAt === null &&
@@ -1701,16 +1718,16 @@ export class FakeCluster implements ClusterApi {
     record.counted = shouldCount;
   }
 
-  private nodeNameOf(record: PodRecord): string | null {
+  #nodeNameOf(record: PodRecord): string | null {
     return stringAt(objectAt(record.manifest, 'spec'), 'nodeName') ?? null;
   }
 
-  private phaseOf(record: PodRecord): PodPhase {
+  #phaseOf(record: PodRecord): PodPhase {
     const phase = stringAt(objectAt(record.manifest, 'status'), 'phase');
     return PHASES.includes(phase as PodPhase) ? (phase as PodPhase) : 'Pending';
   }
 
-  private podView(record: PodRecord): ClusterPod {
+  #podView(record: PodRecord): ClusterPod {
     const metadata = objectAt(record.manifest, 'metadata');
     const spec = objectAt(record.manifest, 'spec');
     return {
@@ -1720,8 +1737,8 @@ export class FakeCluster implements ClusterApi {
       labels: stringMapAt(metadata, 'labels'),
       annotations: stringMapAt(metadata, 'annotations'),
       serviceAccountName: stringAt(spec, 'serviceAccountName') ?? 'default',
-      nodeName: this.nodeNameOf(record),
-      phase: this.phaseOf(record),
+      nodeName: this.#nodeNameOf(record),
+      phase: this.#phaseOf(record),
       requestsPodEni: record.podEniRequest > 0,
       hostNetwork: spec?.['hostNetwork'] === true,
       terminating: metadata?.['deletionTimestamp'] !== undefined,
@@ -1729,9 +1746,9 @@ export class FakeCluster implements ClusterApi {
     };
   }
 
-  private pushEvent(event: ClusterEvent, source: string): void {
-    this.eventLog.push({
-      at: this.clock.now(),
+  #pushEvent(event: ClusterEvent, source: string): void {
+    this.#eventLog.push({
+      at: this.#clock.now(),
       involvedObject: { ...event.involvedObject },
       type: event.type,
       reason: event.reason,
@@ -1739,13 +1756,13 @@ export class FakeCluster implements ClusterApi {
       source,
     });
     const namespace = event.involvedObject.namespace ?? 'default';
-    const time = this.timestamp();
-    this.storeGeneric(CORE_EVENTS, {
+    const time = this.#timestamp();
+    this.#storeGeneric(CORE_EVENTS, {
       apiVersion: 'v1',
       kind: 'Event',
       metadata: {
         // As the API server's clients name them: the object's name and a unique suffix.
-        name: `${event.involvedObject.name}.${(this.revision + 1).toString(16).padStart(16, '0')}`,
+        name: `${event.involvedObject.name}.${(this.#revision + 1).toString(16).padStart(16, '0')}`,
         namespace,
       },
       involvedObject: { ...event.involvedObject, apiVersion: 'v1' },
@@ -1760,8 +1777,8 @@ export class FakeCluster implements ClusterApi {
     });
   }
 
-  private podRecord(namespace: string, name: string): PodRecord {
-    const record = this.podRecords.get(`${namespace}/${name}`);
+  #podRecord(namespace: string, name: string): PodRecord {
+    const record = this.#podRecords.get(`${namespace}/${name}`);
     if (record === undefined) {
       throw new AllocatorError('NotFound', `pods "${name}" not found in ${namespace}`, {
         code: 'NotFound',
@@ -1770,23 +1787,23 @@ export class FakeCluster implements ClusterApi {
     return record;
   }
 
-  private nodeRecord(name: string): NodeRecord {
-    const node = this.nodeRecords.get(name);
+  #nodeRecord(name: string): NodeRecord {
+    const node = this.#nodeRecords.get(name);
     if (node === undefined) {
       throw new AllocatorError('NotFound', `nodes "${name}" not found`, { code: 'NotFound' });
     }
     return node;
   }
 
-  private newUid(): string {
-    const r = this.random;
+  #newUid(): string {
+    const r = this.#random;
     return `${r.hex(8)}-${r.hex(4)}-4${r.hex(3)}-${'89ab'[r.int(0, 3)] ?? '8'}${r.hex(3)}-${r.hex(12)}`;
   }
 
-  private nameSuffix(): string {
+  #nameSuffix(): string {
     let suffix = '';
     for (let i = 0; i < 5; i++)
-      suffix += NAME_SUFFIX_ALPHABET[this.random.int(0, NAME_SUFFIX_ALPHABET.length - 1)] ?? 'x';
+      suffix += NAME_SUFFIX_ALPHABET[this.#random.int(0, NAME_SUFFIX_ALPHABET.length - 1)] ?? 'x';
     return suffix;
   }
 }

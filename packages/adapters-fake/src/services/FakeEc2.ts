@@ -45,7 +45,7 @@ import { ec2Error } from '../internal/ec2Error.js';
 
 /**
  * Default buckets: EC2's category buckets for mutating actions (50, 5 s⁻¹) and non-mutating
- * actions (100, 20 s⁻¹), as issue 3 asks. EC2 gives some actions their own bucket; those are in
+ * actions (100, 20 s⁻¹), as EC2 documents them. EC2 gives some actions their own bucket; those are in
  * `FakeEc2.documentedThrottle`.
  */
 const MUTATING_BUCKET: Ec2ThrottleRule = { capacity: 50, refillPerSecond: 5 };
@@ -142,48 +142,46 @@ export class FakeEc2 implements NetworkInterfaceApi {
   static readonly documentedThrottle: Readonly<Record<Ec2ApiName, Ec2ThrottleRule>> =
     DOCUMENTED_THROTTLE;
 
-  private readonly clock: Clock;
-  private readonly vpcId: string;
-  private readonly vpcBlock: Ipv4Block;
-  private readonly subnetRecords = new Map<string, SubnetRecord>();
-  private readonly securityGroupTable: SecurityGroupTable;
-  private readonly interfaceRecords = new Map<string, InterfaceRecord>();
-  private readonly instanceRecords = new Map<string, InstanceRecord>();
-  private readonly associationRecords = new Map<string, TrunkAssociation>();
+  readonly #clock: Clock;
+  readonly #vpcId: string;
+  readonly #subnetRecords = new Map<string, SubnetRecord>();
+  readonly #securityGroupTable: SecurityGroupTable;
+  readonly #interfaceRecords = new Map<string, InterfaceRecord>();
+  readonly #instanceRecords = new Map<string, InstanceRecord>();
+  readonly #associationRecords = new Map<string, TrunkAssociation>();
   /** instance id → interfaces attached to it (kept in step with `attachment`). */
-  private readonly instanceInterfaces = new Map<string, Set<InterfaceRecord>>();
+  readonly #instanceInterfaces = new Map<string, Set<InterfaceRecord>>();
   /** trunk id → VLAN id → association id. */
-  private readonly trunkVlans = new Map<string, Map<number, string>>();
-  private readonly tokens = new Map<string, TokenRecord>();
-  private readonly macs = new Set<string>();
-  private readonly ids = new Set<string>();
-  private readonly buckets = new Map<Ec2ApiName, TokenBucket>();
-  private readonly callLog: Ec2Call[] = [];
-  private faultRules: readonly Ec2FaultRule[];
-  private readonly idRandom: SeededRandom;
-  private readonly groupRandom: SeededRandom;
-  private readonly latencyRandom: SeededRandom;
-  private readonly faultRandom: SeededRandom;
-  private readonly latency: { min: number; max: number };
-  private readonly visibilityDelayMs: number;
-  private readonly attachDelayMs: number;
-  private readonly interfaceQuota: number;
-  private readonly groupsPerInterface: number;
-  private readonly limitsOf: (instanceType: string) => InstanceNetworkLimits | undefined;
+  readonly #trunkVlans = new Map<string, Map<number, string>>();
+  readonly #tokens = new Map<string, TokenRecord>();
+  readonly #macs = new Set<string>();
+  readonly #ids = new Set<string>();
+  readonly #buckets = new Map<Ec2ApiName, TokenBucket>();
+  readonly #callLog: Ec2Call[] = [];
+  #faultRules: readonly Ec2FaultRule[];
+  readonly #idRandom: SeededRandom;
+  readonly #groupRandom: SeededRandom;
+  readonly #latencyRandom: SeededRandom;
+  readonly #faultRandom: SeededRandom;
+  readonly #latency: { min: number; max: number };
+  readonly #visibilityDelayMs: number;
+  readonly #attachDelayMs: number;
+  readonly #interfaceQuota: number;
+  readonly #groupsPerInterface: number;
+  readonly #limitsOf: (instanceType: string) => InstanceNetworkLimits | undefined;
 
   constructor(options: FakeEc2Options) {
-    this.clock = options.clock;
+    this.#clock = options.clock;
     const seed = options.seed ?? 1;
     const root = new SeededRandom(seed);
-    this.idRandom = root.fork('ids');
-    this.latencyRandom = root.fork('latency');
-    this.faultRandom = root.fork('faults');
+    this.#idRandom = root.fork('ids');
+    this.#latencyRandom = root.fork('latency');
+    this.#faultRandom = root.fork('faults');
 
     const vpcBlock = parseIpv4Cidr(options.vpc.cidr);
     if (vpcBlock === null) throw invalidOption('vpc.cidr', options.vpc.cidr);
     if (!/^vpc-[0-9a-f]+$/.test(options.vpc.id)) throw invalidOption('vpc.id', options.vpc.id);
-    this.vpcId = options.vpc.id;
-    this.vpcBlock = vpcBlock;
+    this.#vpcId = options.vpc.id;
 
     options.subnets.forEach((spec, index) => {
       const block = parseIpv4Cidr(spec.cidr);
@@ -200,9 +198,9 @@ export class FakeEc2 implements NetworkInterfaceApi {
           'a /16 … /28 block inside the VPC',
         );
       }
-      if (this.subnetRecords.has(spec.id))
+      if (this.#subnetRecords.has(spec.id))
         throw invalidOption(`subnets[${index}].id`, spec.id, 'unique');
-      for (const other of this.subnetRecords.values()) {
+      for (const other of this.#subnetRecords.values()) {
         if (ipv4BlocksOverlap(other.block, block)) {
           throw invalidOption(`subnets[${index}].cidr`, spec.cidr, `not overlapping ${other.id}`);
         }
@@ -215,9 +213,9 @@ export class FakeEc2 implements NetworkInterfaceApi {
         }
         ipv6Block = parsed;
       }
-      this.subnetRecords.set(spec.id, {
+      this.#subnetRecords.set(spec.id, {
         id: spec.id,
-        vpcId: this.vpcId,
+        vpcId: this.#vpcId,
         cidr: spec.cidr,
         block,
         ipv6Cidr: spec.ipv6Cidr,
@@ -229,21 +227,21 @@ export class FakeEc2 implements NetworkInterfaceApi {
     });
     // Security groups draw their ids and rule ids from streams of their own, so adding groups
     // never shifts the interface ids a seed gives.
-    this.groupRandom = root.fork('security-groups');
+    this.#groupRandom = root.fork('security-groups');
     const rulesPerGroup = options.rulesPerSecurityGroup ?? 60;
     if (!Number.isInteger(rulesPerGroup) || rulesPerGroup < 1 || rulesPerGroup > 1000) {
       throw invalidOption('rulesPerSecurityGroup', String(rulesPerGroup), 'an integer in 1 … 1000');
     }
     const ownerId = options.accountId ?? '123456789012';
     if (!/^\d{12}$/.test(ownerId)) throw invalidOption('accountId', ownerId, '12 digits');
-    this.securityGroupTable = new SecurityGroupTable(
+    this.#securityGroupTable = new SecurityGroupTable(
       root.fork('security-group-rules'),
       ownerId,
       rulesPerGroup,
     );
     options.securityGroups.forEach((spec, index) => {
       const id = typeof spec === 'string' ? spec : spec.id;
-      const vpcId = typeof spec === 'string' ? this.vpcId : spec.vpcId;
+      const vpcId = typeof spec === 'string' ? this.#vpcId : spec.vpcId;
       if (!GROUP_ID.test(id)) throw invalidOption(`securityGroups[${index}]`, id);
       this.addSecurityGroup(id, vpcId);
     });
@@ -252,24 +250,24 @@ export class FakeEc2 implements NetworkInterfaceApi {
     if (!(latency.min >= 0) || !(latency.max >= latency.min)) {
       throw invalidOption('latencyMs', JSON.stringify(latency), '0 ≤ min ≤ max');
     }
-    this.latency = latency;
-    this.visibilityDelayMs = nonNegative('visibilityDelayMs', options.visibilityDelayMs ?? 0);
-    this.attachDelayMs = nonNegative('attachDelayMs', options.attachDelayMs ?? 500);
-    this.interfaceQuota = nonNegative('interfaceQuota', options.interfaceQuota ?? 5000);
-    this.groupsPerInterface = options.groupsPerInterface ?? 5;
+    this.#latency = latency;
+    this.#visibilityDelayMs = nonNegative('visibilityDelayMs', options.visibilityDelayMs ?? 0);
+    this.#attachDelayMs = nonNegative('attachDelayMs', options.attachDelayMs ?? 500);
+    this.#interfaceQuota = nonNegative('interfaceQuota', options.interfaceQuota ?? 5000);
+    this.#groupsPerInterface = options.groupsPerInterface ?? 5;
     if (
-      !Number.isInteger(this.groupsPerInterface) ||
-      this.groupsPerInterface < 1 ||
-      this.groupsPerInterface > GROUPS_PER_INTERFACE_MAX
+      !Number.isInteger(this.#groupsPerInterface) ||
+      this.#groupsPerInterface < 1 ||
+      this.#groupsPerInterface > GROUPS_PER_INTERFACE_MAX
     ) {
       throw invalidOption(
         'groupsPerInterface',
-        String(this.groupsPerInterface),
+        String(this.#groupsPerInterface),
         `an integer in 1 … ${GROUPS_PER_INTERFACE_MAX}`,
       );
     }
-    this.limitsOf = options.instanceLimits ?? defaultInstanceLimits;
-    this.faultRules = validateFaults(options.faults ?? []);
+    this.#limitsOf = options.instanceLimits ?? defaultInstanceLimits;
+    this.#faultRules = validateFaults(options.faults ?? []);
 
     if (options.throttle !== false) {
       const overrides = options.throttle ?? {};
@@ -279,7 +277,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
         if (!(rule.capacity >= 1) || !(rule.refillPerSecond >= 0)) {
           throw invalidOption(`throttle.${api}`, JSON.stringify(rule), 'capacity ≥ 1, refill ≥ 0');
         }
-        this.buckets.set(api, new TokenBucket(rule, this.clock.now()));
+        this.#buckets.set(api, new TokenBucket(rule, this.#clock.now()));
       }
     }
   }
@@ -288,12 +286,14 @@ export class FakeEc2 implements NetworkInterfaceApi {
 
   /** DescribeInstances for one instance. */
   describeInstance(instanceId: string): Promise<Instance> {
-    return this.call('DescribeInstances', () => this.instanceView(this.instanceRecord(instanceId)));
+    return this.#call('DescribeInstances', () =>
+      this.#instanceView(this.#instanceRecord(instanceId)),
+    );
   }
 
   /** DescribeSubnets for one subnet. */
   describeSubnet(subnetId: string): Promise<Subnet> {
-    return this.call('DescribeSubnets', () => this.subnetView(this.subnetRecord(subnetId)));
+    return this.#call('DescribeSubnets', () => this.#subnetView(this.#subnetRecord(subnetId)));
   }
 
   /** CreateNetworkInterface with tags, idempotent by client token. */
@@ -305,15 +305,15 @@ export class FakeEc2 implements NetworkInterfaceApi {
     interfaceType: 'trunk' | 'branch';
     clientToken: string;
   }): Promise<NetworkInterface> {
-    return this.call('CreateNetworkInterface', () => {
-      const token = this.checkToken('CreateNetworkInterface', request.clientToken, {
+    return this.#call('CreateNetworkInterface', () => {
+      const token = this.#checkToken('CreateNetworkInterface', request.clientToken, {
         subnetId: request.subnetId,
         groupIds: [...request.groupIds].sort(),
         description: request.description,
         tags: sortedEntries(request.tags),
         interfaceType: request.interfaceType,
       });
-      if (token.replay !== null) return this.replayInterface(token.replay);
+      if (token.replay !== null) return this.#replayInterface(token.replay);
       const interfaceType: unknown = request.interfaceType;
       if (interfaceType !== 'trunk' && interfaceType !== 'branch') {
         throw ec2Error(
@@ -321,17 +321,17 @@ export class FakeEc2 implements NetworkInterfaceApi {
           `Value (${String(interfaceType)}) for parameter interfaceType is invalid`,
         );
       }
-      const subnet = this.subnetRecord(request.subnetId);
-      const groupIds = this.checkGroups(request.groupIds, subnet.vpcId);
+      const subnet = this.#subnetRecord(request.subnetId);
+      const groupIds = this.#checkGroups(request.groupIds, subnet.vpcId);
       checkDescription(request.description);
       checkTags(request.tags);
-      if (this.interfaceRecords.size >= this.interfaceQuota) {
+      if (this.#interfaceRecords.size >= this.#interfaceQuota) {
         throw ec2Error(
           'NetworkInterfaceLimitExceeded',
-          `The maximum number of network interfaces (${this.interfaceQuota}) has been reached`,
+          `The maximum number of network interfaces (${this.#interfaceQuota}) has been reached`,
         );
       }
-      const record = this.newInterface(
+      const record = this.#newInterface(
         subnet,
         request.interfaceType,
         groupIds,
@@ -340,7 +340,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
           ...request.tags,
         },
       );
-      const view = this.interfaceView(record);
+      const view = this.#interfaceView(record);
       token.commit(view);
       return view;
     });
@@ -352,9 +352,9 @@ export class FakeEc2 implements NetworkInterfaceApi {
     instanceId: string;
     deviceIndex: number;
   }): Promise<{ attachmentId: string }> {
-    return this.call('AttachNetworkInterface', () => {
-      const record = this.interfaceRecord(request.networkInterfaceId);
-      const instance = this.instanceRecord(request.instanceId);
+    return this.#call('AttachNetworkInterface', () => {
+      const record = this.#interfaceRecord(request.networkInterfaceId);
+      const instance = this.#instanceRecord(request.instanceId);
       if (record.interfaceType === 'branch') {
         throw ec2Error(
           'InvalidParameterValue',
@@ -364,7 +364,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
       if (record.attachment !== null || record.associationId !== null) {
         throw ec2Error('InvalidNetworkInterface.InUse', `Interface ${record.id} is in use`);
       }
-      if (record.vpcId !== this.subnetRecord(instance.subnetId).vpcId) {
+      if (record.vpcId !== this.#subnetRecord(instance.subnetId).vpcId) {
         throw ec2Error(
           'InvalidParameterCombination',
           `Interface ${record.id} and instance ${instance.id} are in different VPCs`,
@@ -377,7 +377,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
           `Value (${String(index)}) for parameter deviceIndex is invalid`,
         );
       }
-      const attached = this.attachedTo(instance.id);
+      const attached = this.#attachedTo(instance.id);
       if (index >= instance.limits.interfaces || attached.length >= instance.limits.interfaces) {
         throw ec2Error(
           'AttachmentLimitExceeded',
@@ -405,20 +405,20 @@ export class FakeEc2 implements NetworkInterfaceApi {
         }
       }
       const attachment: NetworkInterfaceAttachment = {
-        attachmentId: this.newId('eni-attach-'),
+        attachmentId: this.#newId('eni-attach-'),
         instanceId: instance.id,
         deviceIndex: index,
         status: 'attaching',
         deleteOnTermination: false,
       };
-      this.setAttachment(record, attachment);
+      this.#setAttachment(record, attachment);
       const complete = (): void => {
         if (record.attachment === attachment && attachment.status === 'attaching') {
           attachment.status = 'attached';
         }
       };
-      if (this.attachDelayMs === 0) complete();
-      else void this.clock.sleep(this.attachDelayMs).then(complete);
+      if (this.#attachDelayMs === 0) complete();
+      else void this.#clock.sleep(this.#attachDelayMs).then(complete);
       return { attachmentId: attachment.attachmentId };
     });
   }
@@ -436,14 +436,14 @@ export class FakeEc2 implements NetworkInterfaceApi {
   }): Promise<void> {
     const { groupIds, attachment } = request;
     if (groupIds !== undefined) {
-      await this.call('ModifyNetworkInterfaceAttribute', () => {
-        const record = this.interfaceRecord(request.networkInterfaceId);
-        record.groupIds = this.checkGroups(groupIds, record.vpcId);
+      await this.#call('ModifyNetworkInterfaceAttribute', () => {
+        const record = this.#interfaceRecord(request.networkInterfaceId);
+        record.groupIds = this.#checkGroups(groupIds, record.vpcId);
       });
     }
     if (attachment !== undefined || groupIds === undefined) {
-      await this.call('ModifyNetworkInterfaceAttribute', () => {
-        const record = this.interfaceRecord(request.networkInterfaceId);
+      await this.#call('ModifyNetworkInterfaceAttribute', () => {
+        const record = this.#interfaceRecord(request.networkInterfaceId);
         if (attachment === undefined) {
           throw ec2Error(
             'MissingParameter',
@@ -466,8 +466,8 @@ export class FakeEc2 implements NetworkInterfaceApi {
     networkInterfaceId: string,
     tags: Readonly<Record<string, string>>,
   ): Promise<void> {
-    return this.call('CreateTags', () => {
-      const record = this.interfaceRecord(networkInterfaceId);
+    return this.#call('CreateTags', () => {
+      const record = this.#interfaceRecord(networkInterfaceId);
       checkTags(tags);
       const merged = { ...record.tags, ...tags };
       if (Object.keys(merged).length > 50) {
@@ -486,7 +486,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
     networkInterfaceId: string,
     tags: readonly { key: string; value?: string | undefined }[],
   ): void {
-    const record = this.interfaceRecord(networkInterfaceId);
+    const record = this.#interfaceRecord(networkInterfaceId);
     const doomed = (key: string, value: string): boolean =>
       tags.some((tag) => tag.key === key && (tag.value === undefined || tag.value === value));
     record.tags = Object.fromEntries(
@@ -501,15 +501,15 @@ export class FakeEc2 implements NetworkInterfaceApi {
     vlanId: number;
     clientToken: string;
   }): Promise<TrunkAssociation> {
-    return this.call('AssociateTrunkInterface', () => {
-      const token = this.checkToken('AssociateTrunkInterface', request.clientToken, {
+    return this.#call('AssociateTrunkInterface', () => {
+      const token = this.#checkToken('AssociateTrunkInterface', request.clientToken, {
         trunk: request.trunkInterfaceId,
         branch: request.branchInterfaceId,
         vlanId: request.vlanId,
       });
       if (token.replay !== null) return { ...(token.replay as TrunkAssociation) };
-      const trunk = this.interfaceRecord(request.trunkInterfaceId);
-      const branch = this.interfaceRecord(request.branchInterfaceId);
+      const trunk = this.#interfaceRecord(request.trunkInterfaceId);
+      const branch = this.#interfaceRecord(request.branchInterfaceId);
       if (trunk.interfaceType !== 'trunk') {
         throw ec2Error('InvalidParameterValue', `Interface ${trunk.id} is not a trunk interface`);
       }
@@ -532,7 +532,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
       const instance =
         trunk.attachment === null
           ? undefined
-          : this.instanceRecords.get(trunk.attachment.instanceId);
+          : this.#instanceRecords.get(trunk.attachment.instanceId);
       if (instance === undefined || trunk.attachment?.status !== 'attached') {
         throw ec2Error(
           'IncorrectState',
@@ -545,7 +545,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
           `Branch interface ${branch.id} is already associated (${branch.associationId})`,
         );
       }
-      const vlans = this.vlansOf(trunk.id);
+      const vlans = this.#vlansOf(trunk.id);
       if (vlans.has(vlanId)) {
         throw ec2Error('InvalidVlanId.Duplicate', `VlanId '${vlanId}' is in use`);
       }
@@ -556,12 +556,12 @@ export class FakeEc2 implements NetworkInterfaceApi {
         );
       }
       const association: TrunkAssociation = {
-        associationId: this.newId('trunk-assoc-'),
+        associationId: this.#newId('trunk-assoc-'),
         trunkInterfaceId: trunk.id,
         branchInterfaceId: branch.id,
         vlanId,
       };
-      this.associationRecords.set(association.associationId, association);
+      this.#associationRecords.set(association.associationId, association);
       vlans.set(vlanId, association.associationId);
       branch.associationId = association.associationId;
       token.commit(association);
@@ -574,28 +574,28 @@ export class FakeEc2 implements NetworkInterfaceApi {
     associationId: string;
     clientToken: string;
   }): Promise<void> {
-    return this.call('DisassociateTrunkInterface', () => {
-      const token = this.checkToken('DisassociateTrunkInterface', request.clientToken, {
+    return this.#call('DisassociateTrunkInterface', () => {
+      const token = this.#checkToken('DisassociateTrunkInterface', request.clientToken, {
         associationId: request.associationId,
       });
       if (token.replay !== null) return;
-      const association = this.associationRecords.get(request.associationId);
+      const association = this.#associationRecords.get(request.associationId);
       if (association === undefined) {
         throw ec2Error(
           'InvalidAssociationID.NotFound',
           `The association ID '${request.associationId}' does not exist`,
         );
       }
-      this.removeAssociation(association);
+      this.#removeAssociation(association);
       token.commit(null);
     });
   }
 
   /** DescribeTrunkInterfaceAssociations of one trunk, by VLAN id. */
   describeTrunkInterfaceAssociations(trunkInterfaceId: string): Promise<TrunkAssociation[]> {
-    return this.call('DescribeTrunkInterfaceAssociations', () =>
-      [...this.vlansOf(trunkInterfaceId, false).values()]
-        .map((id) => this.associationRecords.get(id))
+    return this.#call('DescribeTrunkInterfaceAssociations', () =>
+      [...this.#vlansOf(trunkInterfaceId, false).values()]
+        .map((id) => this.#associationRecords.get(id))
         .filter((a): a is TrunkAssociation => a !== undefined)
         .sort((a, b) => a.vlanId - b.vlanId)
         .map((a) => ({ ...a })),
@@ -608,33 +608,33 @@ export class FakeEc2 implements NetworkInterfaceApi {
    * on it: it falls back to deleting a branch it could not disassociate).
    */
   deleteNetworkInterface(networkInterfaceId: string): Promise<void> {
-    return this.call('DeleteNetworkInterface', () => {
-      const record = this.interfaceRecord(networkInterfaceId);
+    return this.#call('DeleteNetworkInterface', () => {
+      const record = this.#interfaceRecord(networkInterfaceId);
       if (record.attachment !== null) {
         throw ec2Error('InvalidNetworkInterface.InUse', `Interface: [${record.id}] in use.`);
       }
-      if ((this.trunkVlans.get(record.id)?.size ?? 0) > 0) {
+      if ((this.#trunkVlans.get(record.id)?.size ?? 0) > 0) {
         throw ec2Error(
           'InvalidNetworkInterface.InUse',
           `Trunk ${record.id} still has branches associated`,
         );
       }
       if (record.associationId !== null) {
-        const association = this.associationRecords.get(record.associationId);
-        if (association !== undefined) this.removeAssociation(association);
+        const association = this.#associationRecords.get(record.associationId);
+        if (association !== undefined) this.#removeAssociation(association);
       }
-      this.removeInterface(record);
+      this.#removeInterface(record);
     });
   }
 
   /** DescribeNetworkInterfaces with filters; new interfaces appear after the visibility delay. */
   listNetworkInterfaces(filter: NetworkInterfaceFilter): Promise<NetworkInterface[]> {
-    return this.call('DescribeNetworkInterfaces', () => {
-      const now = this.clock.now();
+    return this.#call('DescribeNetworkInterfaces', () => {
+      const now = this.#clock.now();
       const ids =
         filter.networkInterfaceIds === undefined ? null : new Set(filter.networkInterfaceIds);
       const out: NetworkInterface[] = [];
-      for (const record of this.interfaceRecords.values()) {
+      for (const record of this.#interfaceRecords.values()) {
         if (record.visibleAt > now) continue;
         if (ids !== null && !ids.has(record.id)) continue;
         if (filter.subnetId !== undefined && record.subnetId !== filter.subnetId) continue;
@@ -642,7 +642,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
         if (filter.interfaceType !== undefined && record.interfaceType !== filter.interfaceType)
           continue;
         if (filter.tags !== undefined && !tagsMatch(record.tags, filter.tags)) continue;
-        const view = this.interfaceView(record);
+        const view = this.#interfaceView(record);
         if (filter.status !== undefined && view.status !== filter.status) continue;
         out.push(view);
       }
@@ -663,24 +663,24 @@ export class FakeEc2 implements NetworkInterfaceApi {
     instanceId?: string;
     groupIds?: readonly string[];
   }): Instance {
-    const limits = this.limitsOf(spec.instanceType);
+    const limits = this.#limitsOf(spec.instanceType);
     if (limits === undefined) {
       throw new AllocatorError(
         'Invalid',
         `addInstance: instanceType '${spec.instanceType}' is unknown`,
       );
     }
-    const subnet = this.subnetRecord(spec.subnetId);
-    const firstGroup = this.securityGroupTable
+    const subnet = this.#subnetRecord(spec.subnetId);
+    const firstGroup = this.#securityGroupTable
       .ids()
-      .find((id) => this.securityGroupTable.vpcOf(id) === subnet.vpcId);
+      .find((id) => this.#securityGroupTable.vpcOf(id) === subnet.vpcId);
     const groups = spec.groupIds ?? (firstGroup === undefined ? [] : [firstGroup]);
-    const groupIds = this.checkGroups(groups, subnet.vpcId);
-    const id = spec.instanceId ?? this.newId('i-');
-    if (!/^i-[0-9a-f]+$/.test(id) || this.instanceRecords.has(id)) {
+    const groupIds = this.#checkGroups(groups, subnet.vpcId);
+    const id = spec.instanceId ?? this.#newId('i-');
+    if (!/^i-[0-9a-f]+$/.test(id) || this.#instanceRecords.has(id)) {
       throw new AllocatorError('Invalid', `addInstance: instanceId '${id}' is malformed or taken`);
     }
-    this.ids.add(id);
+    this.#ids.add(id);
     if (subnet.used.size >= usableAddresses(subnet)) {
       throw ec2Error(
         'InsufficientFreeAddressesInSubnet',
@@ -693,23 +693,23 @@ export class FakeEc2 implements NetworkInterfaceApi {
       subnetId: subnet.id,
       limits,
     };
-    this.instanceRecords.set(id, instance);
-    const primary = this.newInterface(
+    this.#instanceRecords.set(id, instance);
+    const primary = this.#newInterface(
       subnet,
       'interface',
       groupIds,
       'Primary network interface',
       {},
     );
-    primary.visibleAt = this.clock.now();
-    this.setAttachment(primary, {
-      attachmentId: this.newId('eni-attach-'),
+    primary.visibleAt = this.#clock.now();
+    this.#setAttachment(primary, {
+      attachmentId: this.#newId('eni-attach-'),
       instanceId: id,
       deviceIndex: 0,
       status: 'attached',
       deleteOnTermination: true,
     });
-    return this.instanceView(instance);
+    return this.#instanceView(instance);
   }
 
   /**
@@ -717,7 +717,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
    * attached interfaces with delete-on-termination are deleted, the others detached.
    */
   terminateInstance(instanceId: string): void {
-    const instance = this.instanceRecords.get(instanceId);
+    const instance = this.#instanceRecords.get(instanceId);
     if (instance === undefined) {
       throw new AllocatorError(
         'NotFound',
@@ -727,27 +727,27 @@ export class FakeEc2 implements NetworkInterfaceApi {
         },
       );
     }
-    for (const record of this.attachedTo(instanceId)) {
-      for (const associationId of [...this.vlansOf(record.id, false).values()]) {
-        const association = this.associationRecords.get(associationId);
-        if (association !== undefined) this.removeAssociation(association);
+    for (const record of this.#attachedTo(instanceId)) {
+      for (const associationId of [...this.#vlansOf(record.id, false).values()]) {
+        const association = this.#associationRecords.get(associationId);
+        if (association !== undefined) this.#removeAssociation(association);
       }
       const deleteIt = record.attachment?.deleteOnTermination === true;
-      this.setAttachment(record, null);
-      if (deleteIt) this.removeInterface(record);
+      this.#setAttachment(record, null);
+      if (deleteIt) this.#removeInterface(record);
     }
-    this.instanceRecords.delete(instanceId);
-    this.instanceInterfaces.delete(instanceId);
+    this.#instanceRecords.delete(instanceId);
+    this.#instanceInterfaces.delete(instanceId);
   }
 
   /**
    * Adds a security group (to the fake's VPC unless `vpcId` is given) named after its id, with
    * EC2's default egress rule. A group that exists is left as it is.
    */
-  addSecurityGroup(groupId: string, vpcId: string = this.vpcId): void {
+  addSecurityGroup(groupId: string, vpcId: string = this.#vpcId): void {
     if (!GROUP_ID.test(groupId)) throw invalidOption('groupId', groupId);
-    if (this.securityGroupTable.has(groupId)) return;
-    this.securityGroupTable.add({ groupId, groupName: groupId, description: groupId, vpcId });
+    if (this.#securityGroupTable.has(groupId)) return;
+    this.#securityGroupTable.add({ groupId, groupName: groupId, description: groupId, vpcId });
   }
 
   /**
@@ -756,7 +756,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
    * `removeSecurityGroup`.
    */
   deleteSecurityGroup(groupId: string): boolean {
-    return this.securityGroupTable.forget(groupId);
+    return this.#securityGroupTable.forget(groupId);
   }
 
   // ---------------------------------------------------------------- security group actions
@@ -772,17 +772,17 @@ export class FakeEc2 implements NetworkInterfaceApi {
     vpcId?: string;
     tags?: Readonly<Record<string, string>>;
   }): { groupId: string } {
-    const vpcId = request.vpcId ?? this.vpcId;
+    const vpcId = request.vpcId ?? this.#vpcId;
     const known =
-      vpcId === this.vpcId ||
-      this.securityGroupTable.ids().some((id) => this.securityGroupTable.vpcOf(id) === vpcId);
+      vpcId === this.#vpcId ||
+      this.#securityGroupTable.ids().some((id) => this.#securityGroupTable.vpcOf(id) === vpcId);
     if (!known) throw ec2Error('InvalidVpcID.NotFound', `The vpc ID '${vpcId}' does not exist`);
-    this.securityGroupTable.checkNew(request.groupName, request.description, vpcId);
+    this.#securityGroupTable.checkNew(request.groupName, request.description, vpcId);
     if (request.tags !== undefined) checkTags(request.tags);
     let groupId: string;
-    do groupId = `sg-${this.groupRandom.hex(17)}`;
-    while (this.securityGroupTable.has(groupId));
-    this.securityGroupTable.add({
+    do groupId = `sg-${this.#groupRandom.hex(17)}`;
+    while (this.#securityGroupTable.has(groupId));
+    this.#securityGroupTable.add({
       groupId,
       groupName: request.groupName,
       description: request.description,
@@ -798,13 +798,13 @@ export class FakeEc2 implements NetworkInterfaceApi {
    */
   removeSecurityGroup(groupId: string): void {
     let user: string | undefined;
-    for (const record of this.interfaceRecords.values()) {
+    for (const record of this.#interfaceRecords.values()) {
       if (record.groupIds.includes(groupId)) {
         user = record.id;
         break;
       }
     }
-    this.securityGroupTable.remove(groupId, user);
+    this.#securityGroupTable.remove(groupId, user);
   }
 
   /**
@@ -818,7 +818,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
     egress: boolean,
     permissions: readonly IpPermission[],
   ): FakeSecurityGroupRule[] {
-    return this.securityGroupTable.authorize(groupId, egress, permissions);
+    return this.#securityGroupTable.authorize(groupId, egress, permissions);
   }
 
   /**
@@ -831,13 +831,13 @@ export class FakeEc2 implements NetworkInterfaceApi {
     permissions: readonly IpPermission[],
     ruleIds: readonly string[] = [],
   ): void {
-    this.securityGroupTable.revoke(groupId, egress, permissions, ruleIds);
+    this.#securityGroupTable.revoke(groupId, egress, permissions, ruleIds);
   }
 
   /** CreateTags on a security group (not throttled: a driver of the Query front). */
   tagSecurityGroup(groupId: string, tags: Readonly<Record<string, string>>): void {
     checkTags(tags);
-    this.securityGroupTable.retag(groupId, tags, []);
+    this.#securityGroupTable.retag(groupId, tags, []);
   }
 
   /** DeleteTags on a security group, as `untagNetworkInterface`. */
@@ -845,7 +845,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
     groupId: string,
     tags: readonly { key: string; value?: string | undefined }[],
   ): void {
-    this.securityGroupTable.retag(groupId, {}, tags);
+    this.#securityGroupTable.retag(groupId, {}, tags);
   }
 
   /**
@@ -853,30 +853,30 @@ export class FakeEc2 implements NetworkInterfaceApi {
    * `aws ec2 describe-security-groups` prints (`IpPermissions`, `IpPermissionsEgress`).
    */
   securityGroups(): FakeSecurityGroup[] {
-    return this.securityGroupTable.views();
+    return this.#securityGroupTable.views();
   }
 
   /** Every security group rule, in the shape `aws ec2 describe-security-group-rules` prints. */
   securityGroupRules(): FakeSecurityGroupRule[] {
-    return this.securityGroupTable.ruleViews();
+    return this.#securityGroupTable.ruleViews();
   }
 
   /** Replaces the fault rules (e.g. to stop faults before checking a quiescent state). */
   setFaults(faults: readonly Ec2FaultRule[]): void {
-    this.faultRules = validateFaults(faults);
+    this.#faultRules = validateFaults(faults);
   }
 
   // ---------------------------------------------------------------- inspection
 
   /** Every call so far, in the order the fake processed them. */
   calls(): Ec2Call[] {
-    return this.callLog.map((call) => ({ ...call }));
+    return this.#callLog.map((call) => ({ ...call }));
   }
 
   /** Calls per API (every outcome), for APIs called at least once. */
   callCounts(outcome?: Ec2Call['outcome']): Partial<Record<Ec2ApiName, number>> {
     const counts: Partial<Record<Ec2ApiName, number>> = {};
-    for (const call of this.callLog) {
+    for (const call of this.#callLog) {
       if (outcome !== undefined && call.outcome !== outcome) continue;
       counts[call.api] = (counts[call.api] ?? 0) + 1;
     }
@@ -885,37 +885,37 @@ export class FakeEc2 implements NetworkInterfaceApi {
 
   /** Every interface that exists, visible or not, in creation order. */
   interfaces(): NetworkInterface[] {
-    return [...this.interfaceRecords.values()].map((record) => this.interfaceView(record));
+    return [...this.#interfaceRecords.values()].map((record) => this.#interfaceView(record));
   }
 
   /** Every trunk association, in creation order. */
   associations(): TrunkAssociation[] {
-    return [...this.associationRecords.values()].map((a) => ({ ...a }));
+    return [...this.#associationRecords.values()].map((a) => ({ ...a }));
   }
 
   /** Every running instance with its attached interfaces. */
   instances(): Instance[] {
-    return [...this.instanceRecords.values()].map((instance) => this.instanceView(instance));
+    return [...this.#instanceRecords.values()].map((instance) => this.#instanceView(instance));
   }
 
   /** Every subnet, as `describeSubnet` reports it, in the order of the options. */
   subnets(): Subnet[] {
-    return [...this.subnetRecords.values()].map((subnet) => this.subnetView(subnet));
+    return [...this.#subnetRecords.values()].map((subnet) => this.#subnetView(subnet));
   }
 
   /** The account that owns the fake's resources (option `accountId`). */
   get accountId(): string {
-    return this.securityGroupTable.ownerId;
+    return this.#securityGroupTable.ownerId;
   }
 
   /** The fake's VPC id. */
   get defaultVpcId(): string {
-    return this.vpcId;
+    return this.#vpcId;
   }
 
   /** Free addresses left in a subnet (what `availableIpAddressCount` reports). */
   subnetFreeAddresses(subnetId: string): number {
-    const subnet = this.subnetRecords.get(subnetId);
+    const subnet = this.#subnetRecords.get(subnetId);
     if (subnet === undefined) {
       throw new AllocatorError(
         'NotFound',
@@ -927,28 +927,28 @@ export class FakeEc2 implements NetworkInterfaceApi {
 
   // ---------------------------------------------------------------- internals
 
-  private async call<T>(api: Ec2ApiName, operation: () => T): Promise<T> {
-    const { min, max } = this.latency;
-    if (max > 0) await this.clock.sleep(min === max ? min : this.latencyRandom.uniform(min, max));
-    const at = this.clock.now();
-    const bucket = this.buckets.get(api);
+  async #call<T>(api: Ec2ApiName, operation: () => T): Promise<T> {
+    const { min, max } = this.#latency;
+    if (max > 0) await this.#clock.sleep(min === max ? min : this.#latencyRandom.uniform(min, max));
+    const at = this.#clock.now();
+    const bucket = this.#buckets.get(api);
     if (bucket !== undefined && !bucket.tryTake(at)) {
-      this.callLog.push({ api, at, outcome: 'throttled', code: 'RequestLimitExceeded' });
+      this.#callLog.push({ api, at, outcome: 'throttled', code: 'RequestLimitExceeded' });
       throw new AllocatorError('Throttled', `${api}: Request limit exceeded.`, {
         code: 'RequestLimitExceeded',
       });
     }
-    const fault = this.drawFault(api);
+    const fault = this.#drawFault(api);
     const afterEffect = fault !== null && fault.after && MUTATING_EC2_APIS.has(api);
     if (fault !== null && !afterEffect) {
-      this.callLog.push({ api, at, outcome: 'fault', code: fault.code });
+      this.#callLog.push({ api, at, outcome: 'fault', code: fault.code });
       throw faultError(api, fault.code, false);
     }
     let result: T;
     try {
       result = operation();
     } catch (error) {
-      this.callLog.push({
+      this.#callLog.push({
         api,
         at,
         outcome: 'error',
@@ -957,19 +957,19 @@ export class FakeEc2 implements NetworkInterfaceApi {
       throw error;
     }
     if (fault !== null) {
-      this.callLog.push({ api, at, outcome: 'fault', code: fault.code, afterEffect: true });
+      this.#callLog.push({ api, at, outcome: 'fault', code: fault.code, afterEffect: true });
       throw faultError(api, fault.code, true);
     }
-    this.callLog.push({ api, at, outcome: 'ok' });
+    this.#callLog.push({ api, at, outcome: 'ok' });
     return result;
   }
 
-  private drawFault(api: Ec2ApiName): { code: string; after: boolean } | null {
-    for (const rule of this.faultRules) {
+  #drawFault(api: Ec2ApiName): { code: string; after: boolean } | null {
+    for (const rule of this.#faultRules) {
       if (rule.api !== '*' && rule.api !== api) continue;
-      if (this.faultRandom.next() < rule.rate) {
+      if (this.#faultRandom.next() < rule.rate) {
         const code =
-          rule.code ?? (this.faultRandom.next() < 0.5 ? 'InternalError' : 'ServiceUnavailable');
+          rule.code ?? (this.#faultRandom.next() < 0.5 ? 'InternalError' : 'ServiceUnavailable');
         return { code, after: rule.after === true };
       }
     }
@@ -980,7 +980,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
    * Client-token bookkeeping: a token seen before with the same request replays its result;
    * with another request it is `IdempotentParameterMismatch`. `commit` records a success.
    */
-  private checkToken(
+  #checkToken(
     api: Ec2ApiName,
     clientToken: string,
     request: unknown,
@@ -1001,7 +1001,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
     }
     const key = `${api}\u0000${clientToken}`;
     const serial = JSON.stringify(request);
-    const seen = this.tokens.get(key);
+    const seen = this.#tokens.get(key);
     if (seen !== undefined) {
       if (seen.request !== serial) {
         throw ec2Error(
@@ -1014,17 +1014,17 @@ export class FakeEc2 implements NetworkInterfaceApi {
     }
     return {
       replay: null,
-      commit: (result) => this.tokens.set(key, { request: serial, result }),
+      commit: (result) => this.#tokens.set(key, { request: serial, result }),
     };
   }
 
-  private replayInterface(snapshot: NetworkInterface | TrunkAssociation): NetworkInterface {
+  #replayInterface(snapshot: NetworkInterface | TrunkAssociation): NetworkInterface {
     const original = snapshot as NetworkInterface;
-    const record = this.interfaceRecords.get(original.networkInterfaceId);
-    return record === undefined ? structuredClone(original) : this.interfaceView(record);
+    const record = this.#interfaceRecords.get(original.networkInterfaceId);
+    return record === undefined ? structuredClone(original) : this.#interfaceView(record);
   }
 
-  private newInterface(
+  #newInterface(
     subnet: SubnetRecord,
     interfaceType: NetworkInterfaceType,
     groupIds: string[],
@@ -1038,11 +1038,11 @@ export class FakeEc2 implements NetworkInterfaceApi {
       subnet.ipv6Next += 1n;
     }
     const record: InterfaceRecord = {
-      id: this.newId('eni-'),
+      id: this.#newId('eni-'),
       interfaceType,
       subnetId: subnet.id,
       vpcId: subnet.vpcId,
-      macAddress: this.newMac(),
+      macAddress: this.#newMac(),
       address,
       ipv6Address,
       groupIds,
@@ -1050,59 +1050,56 @@ export class FakeEc2 implements NetworkInterfaceApi {
       tags,
       attachment: null,
       associationId: null,
-      visibleAt: this.clock.now() + this.visibilityDelayMs,
+      visibleAt: this.#clock.now() + this.#visibilityDelayMs,
     };
-    this.interfaceRecords.set(record.id, record);
+    this.#interfaceRecords.set(record.id, record);
     return record;
   }
 
-  private removeInterface(record: InterfaceRecord): void {
-    this.interfaceRecords.delete(record.id);
-    this.subnetRecords.get(record.subnetId)?.used.delete(record.address);
-    this.trunkVlans.delete(record.id);
+  #removeInterface(record: InterfaceRecord): void {
+    this.#interfaceRecords.delete(record.id);
+    this.#subnetRecords.get(record.subnetId)?.used.delete(record.address);
+    this.#trunkVlans.delete(record.id);
   }
 
-  private removeAssociation(association: TrunkAssociation): void {
-    this.associationRecords.delete(association.associationId);
-    this.trunkVlans.get(association.trunkInterfaceId)?.delete(association.vlanId);
-    const branch = this.interfaceRecords.get(association.branchInterfaceId);
+  #removeAssociation(association: TrunkAssociation): void {
+    this.#associationRecords.delete(association.associationId);
+    this.#trunkVlans.get(association.trunkInterfaceId)?.delete(association.vlanId);
+    const branch = this.#interfaceRecords.get(association.branchInterfaceId);
     if (branch?.associationId === association.associationId) branch.associationId = null;
   }
 
-  private vlansOf(trunkId: string, create = true): Map<number, string> {
-    let vlans = this.trunkVlans.get(trunkId);
+  #vlansOf(trunkId: string, create = true): Map<number, string> {
+    let vlans = this.#trunkVlans.get(trunkId);
     if (vlans === undefined) {
       vlans = new Map();
-      if (create) this.trunkVlans.set(trunkId, vlans);
+      if (create) this.#trunkVlans.set(trunkId, vlans);
     }
     return vlans;
   }
 
-  private setAttachment(
-    record: InterfaceRecord,
-    attachment: NetworkInterfaceAttachment | null,
-  ): void {
+  #setAttachment(record: InterfaceRecord, attachment: NetworkInterfaceAttachment | null): void {
     if (record.attachment !== null) {
-      this.instanceInterfaces.get(record.attachment.instanceId)?.delete(record);
+      this.#instanceInterfaces.get(record.attachment.instanceId)?.delete(record);
     }
     record.attachment = attachment;
     if (attachment !== null) {
-      let attached = this.instanceInterfaces.get(attachment.instanceId);
+      let attached = this.#instanceInterfaces.get(attachment.instanceId);
       if (attached === undefined) {
         attached = new Set();
-        this.instanceInterfaces.set(attachment.instanceId, attached);
+        this.#instanceInterfaces.set(attachment.instanceId, attached);
       }
       attached.add(record);
     }
   }
 
-  private attachedTo(instanceId: string): InterfaceRecord[] {
-    return [...(this.instanceInterfaces.get(instanceId) ?? [])].sort(
+  #attachedTo(instanceId: string): InterfaceRecord[] {
+    return [...(this.#instanceInterfaces.get(instanceId) ?? [])].sort(
       (a, b) => (a.attachment?.deviceIndex ?? 0) - (b.attachment?.deviceIndex ?? 0),
     );
   }
 
-  private checkGroups(groupIds: readonly string[], vpcId: string): string[] {
+  #checkGroups(groupIds: readonly string[], vpcId: string): string[] {
     const given: unknown = groupIds;
     if (!Array.isArray(given) || groupIds.length === 0) {
       throw ec2Error('MissingParameter', 'At least one security group id is required');
@@ -1114,14 +1111,14 @@ export class FakeEc2 implements NetworkInterfaceApi {
         throw ec2Error('InvalidGroupId.Malformed', `Invalid id: "${id}" (expecting "sg-...")`);
       }
     }
-    if (unique.length > this.groupsPerInterface) {
+    if (unique.length > this.#groupsPerInterface) {
       throw ec2Error(
         'SecurityGroupsPerInterfaceLimitExceeded',
-        `${unique.length} security groups exceed the limit of ${this.groupsPerInterface} per interface`,
+        `${unique.length} security groups exceed the limit of ${this.#groupsPerInterface} per interface`,
       );
     }
     for (const id of unique) {
-      const groupVpc = this.securityGroupTable.vpcOf(id);
+      const groupVpc = this.#securityGroupTable.vpcOf(id);
       if (groupVpc === undefined) {
         throw ec2Error('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
       }
@@ -1136,9 +1133,9 @@ export class FakeEc2 implements NetworkInterfaceApi {
     return unique;
   }
 
-  private interfaceRecord(id: string): InterfaceRecord {
+  #interfaceRecord(id: string): InterfaceRecord {
     checkId(id, INTERFACE_ID, 'networkInterfaceId', 'InvalidNetworkInterfaceID.Malformed', 'eni-');
-    const record = this.interfaceRecords.get(id);
+    const record = this.#interfaceRecords.get(id);
     if (record === undefined) {
       throw ec2Error(
         'InvalidNetworkInterfaceID.NotFound',
@@ -1148,25 +1145,25 @@ export class FakeEc2 implements NetworkInterfaceApi {
     return record;
   }
 
-  private instanceRecord(id: string): InstanceRecord {
+  #instanceRecord(id: string): InstanceRecord {
     checkId(id, INSTANCE_ID, 'instanceId', 'InvalidInstanceID.Malformed', 'i-');
-    const record = this.instanceRecords.get(id);
+    const record = this.#instanceRecords.get(id);
     if (record === undefined) {
       throw ec2Error('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
     }
     return record;
   }
 
-  private subnetRecord(id: string): SubnetRecord {
+  #subnetRecord(id: string): SubnetRecord {
     checkId(id, SUBNET_ID, 'subnetId', 'InvalidSubnetID.Malformed', 'subnet-');
-    const record = this.subnetRecords.get(id);
+    const record = this.#subnetRecords.get(id);
     if (record === undefined) {
       throw ec2Error('InvalidSubnetID.NotFound', `The subnet ID '${id}' does not exist`);
     }
     return record;
   }
 
-  private interfaceView(record: InterfaceRecord): NetworkInterface {
+  #interfaceView(record: InterfaceRecord): NetworkInterface {
     const view: NetworkInterface = {
       networkInterfaceId: record.id,
       interfaceType: record.interfaceType,
@@ -1184,21 +1181,21 @@ export class FakeEc2 implements NetworkInterfaceApi {
     return view;
   }
 
-  private instanceView(instance: InstanceRecord): Instance {
+  #instanceView(instance: InstanceRecord): Instance {
     return {
       instanceId: instance.id,
       instanceType: instance.instanceType,
       subnetId: instance.subnetId,
-      vpcId: this.subnetRecord(instance.subnetId).vpcId,
+      vpcId: this.#subnetRecord(instance.subnetId).vpcId,
       // EC2's DescribeInstances does not return the tags of an instance's interfaces.
-      networkInterfaces: this.attachedTo(instance.id).map((r) => ({
-        ...this.interfaceView(r),
+      networkInterfaces: this.#attachedTo(instance.id).map((r) => ({
+        ...this.#interfaceView(r),
         tags: {},
       })),
     };
   }
 
-  private subnetView(subnet: SubnetRecord): Subnet {
+  #subnetView(subnet: SubnetRecord): Subnet {
     const view: Subnet = {
       subnetId: subnet.id,
       vpcId: subnet.vpcId,
@@ -1209,22 +1206,22 @@ export class FakeEc2 implements NetworkInterfaceApi {
     return view;
   }
 
-  private newId(prefix: string): string {
+  #newId(prefix: string): string {
     for (;;) {
-      const id = `${prefix}${this.idRandom.hex(17)}`;
-      if (!this.ids.has(id)) {
-        this.ids.add(id);
+      const id = `${prefix}${this.#idRandom.hex(17)}`;
+      if (!this.#ids.has(id)) {
+        this.#ids.add(id);
         return id;
       }
     }
   }
 
-  private newMac(): string {
+  #newMac(): string {
     for (;;) {
-      const hex = this.idRandom.hex(10);
+      const hex = this.#idRandom.hex(10);
       const mac = `02:${hex.match(/../g)?.join(':') ?? ''}`;
-      if (!this.macs.has(mac)) {
-        this.macs.add(mac);
+      if (!this.#macs.has(mac)) {
+        this.#macs.add(mac);
         return mac;
       }
     }

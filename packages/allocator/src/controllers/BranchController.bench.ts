@@ -129,6 +129,7 @@ it('resyncs 100,000 annotated pods after a restart', async () => {
     },
     setNodeCapacity: () => Promise.resolve(),
     recordEvent: () => Promise.resolve(),
+    getPod: () => Promise.resolve(null),
     serviceAccountLabels: () => Promise.resolve(null),
   };
   const refuse = (): Promise<never> => Promise.reject(new Error('unexpected EC2 mutation'));

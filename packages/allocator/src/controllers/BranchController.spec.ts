@@ -108,6 +108,7 @@ function scenario(interfaces: NetworkInterface[]): {
       events.push(event);
       return Promise.resolve();
     },
+    getPod: () => Promise.resolve(null),
     serviceAccountLabels: () => Promise.resolve(null),
   };
   const controller = new BranchController({

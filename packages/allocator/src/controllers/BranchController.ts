@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type TE from 'typed-emitter';
 import type { BranchControllerEvents } from '../models/BranchControllerEvents.js';
 import type {
@@ -5,6 +6,7 @@ import type {
   ResolvedBranchControllerOptions,
 } from '../models/BranchControllerOptions.js';
 import type { ControllerInspection, NodeView, BranchView } from '../models/ControllerInspection.js';
+import { resolveControllerOptions } from '../calculations/resolveControllerOptions.js';
 import type { ControllerStats } from '../models/ControllerStats.js';
 import type { Clock } from '../ports/Clock.js';
 import type { ClusterApi } from '../ports/ClusterApi.js';
@@ -12,16 +14,20 @@ import type { NetworkInterfaceApi } from '../ports/NetworkInterfaceApi.js';
 import { AllocatorError } from '../errors/AllocatorError.js';
 import { BranchReleaser } from './internal/BranchReleaser.js';
 import { ClusterWatch } from './internal/ClusterWatch.js';
-import { ControllerContext } from './internal/ControllerContext.js';
+import { ControllerEvents } from './internal/ControllerEvents.js';
+import type { ControllerParts } from './internal/ControllerParts.js';
 import { ControllerRecords } from './internal/ControllerRecords.js';
+import { ControllerTimer } from './internal/ControllerTimer.js';
 import type { ControllerDeadline } from './internal/ControllerTimer.js';
+import { Ec2Caller, checkpoint } from './internal/Ec2Caller.js';
 import { GarbageCollector } from './internal/GarbageCollector.js';
 import { GroupReconciler } from './internal/GroupReconciler.js';
-import { NodeQueue } from './internal/NodeQueue.js';
+import { PodReconciler } from './internal/PodReconciler.js';
 import { Recovery } from './internal/Recovery.js';
 import { RetagLane } from './internal/RetagLane.js';
 import { TrunkPreparer } from './internal/TrunkPreparer.js';
-import type { BranchRecord } from './records.js';
+import type { BranchRecord } from './internal/BranchRecord.js';
+import { WorkerPool } from '../services/WorkerPool.js';
 
 /** The ports and options of a `BranchController`. */
 export interface BranchControllerDependencies {
@@ -65,57 +71,94 @@ export class BranchController {
   /** The options in force, defaults and strategy presets applied. */
   readonly options: ResolvedBranchControllerOptions;
 
-  readonly #ctx: ControllerContext;
+  readonly #abort = new AbortController();
+  readonly #signal: AbortSignal = this.#abort.signal;
+  readonly #cluster: ClusterApi;
+  readonly #ec2: Ec2Caller;
+  readonly #events: ControllerEvents;
+  readonly #pool: WorkerPool;
+  readonly #timer: ControllerTimer;
   readonly #records: ControllerRecords;
   readonly #groups: GroupReconciler;
   readonly #retag: RetagLane;
   readonly #releaser: BranchReleaser;
-  readonly #queue: NodeQueue;
+  readonly #pods: PodReconciler;
   readonly #trunks: TrunkPreparer;
   readonly #recovery: Recovery;
   readonly #gc: GarbageCollector;
   readonly #watch: ClusterWatch;
   #started = false;
+  /** Whether `start()` is rebuilding the records (nodes are neither prepared nor served). */
+  #rebuilding = false;
+  #idleWaiters: (() => void)[] = [];
 
   /**
    * @throws AllocatorError of kind `Invalid` naming the bad option (e.g. `cooldownSeconds` < 30)
    */
   constructor(dependencies: BranchControllerDependencies) {
-    const ctx = new ControllerContext(dependencies, {
-      fire: (deadline) => {
-        this.#fire(deadline);
-      },
-      isIdle: () => this.idle(),
+    const options = resolveControllerOptions(dependencies.options);
+    this.options = options;
+    // Every wait of every task listens on the one stop signal.
+    setMaxListeners(0, this.#signal);
+    const { clock, cluster } = dependencies;
+    const signal = this.#signal;
+    this.#cluster = cluster;
+    const events = new ControllerEvents(cluster, signal, () => {
+      this.#notifyIdle();
     });
-    this.#ctx = ctx;
+    this.#events = events;
+    this.events = events.emitter;
+    this.#ec2 = new Ec2Caller(dependencies.networkInterfaces, { clock, signal, options }, events);
+    this.#pool = new WorkerPool(
+      options.workers,
+      (error: unknown) => {
+        if (signal.aborted || AllocatorError.is(error, 'Aborted')) return;
+        events.warn('a background task failed', error);
+      },
+      () => {
+        this.#notifyIdle();
+      },
+    );
+    this.#timer = new ControllerTimer(clock, signal, (deadline) => {
+      this.#fire(deadline);
+    });
+    const parts: ControllerParts = {
+      options,
+      clock,
+      signal,
+      cluster,
+      ec2: this.#ec2,
+      events,
+      submit: (priority, task) => {
+        if (!signal.aborted) this.#pool.submit(priority, task);
+      },
+      schedule: (at, deadline) => {
+        this.#timer.schedule(at, deadline);
+      },
+      cancel: (record) => this.#timer.cancel(record),
+      rebuilding: () => this.#rebuilding,
+      notifyIdle: () => {
+        this.#notifyIdle();
+      },
+    };
     const records = new ControllerRecords();
     this.#records = records;
-    this.events = ctx.events;
-    this.options = ctx.options;
-    this.#groups = new GroupReconciler(ctx, records);
-    this.#retag = new RetagLane(ctx);
-    // The releaser serves node queues once a slot frees; the queue exists by then.
-    this.#releaser = new BranchReleaser(ctx, records, this.#retag, {
-      pump: (node) => {
-        this.#queue.pump(node);
-      },
+    this.#groups = new GroupReconciler(parts, records);
+    this.#retag = new RetagLane(parts);
+    // A slot the releaser frees serves its node's waiting pods: the pods' reconciler exists by then.
+    this.#releaser = new BranchReleaser(parts, records, this.#retag, (node) => {
+      this.#pods.serve(node);
     });
-    this.#queue = new NodeQueue(ctx, records, this.#groups, this.#releaser, this.#retag);
-    this.#trunks = new TrunkPreparer(ctx, records, this.#queue, this.#releaser);
-    this.#recovery = new Recovery(
-      ctx,
-      records,
-      this.#groups,
-      this.#queue.reconciler,
-      this.#releaser,
-    );
-    this.#gc = new GarbageCollector(ctx, records, this.#releaser);
+    this.#pods = new PodReconciler(parts, records, this.#groups, this.#releaser, this.#retag);
+    this.#trunks = new TrunkPreparer(parts, records, this.#pods, this.#releaser);
+    this.#recovery = new Recovery(parts, records, this.#groups, this.#pods, this.#releaser);
+    this.#gc = new GarbageCollector(parts, records, this.#releaser);
     this.#watch = new ClusterWatch(
-      ctx,
+      parts,
       records,
       this.#groups,
       this.#trunks,
-      this.#queue,
+      this.#pods,
       this.#releaser,
     );
   }
@@ -130,15 +173,14 @@ export class BranchController {
    *   initial listings
    */
   async start(): Promise<void> {
-    const ctx = this.#ctx;
-    if (this.#started || ctx.signal.aborted) {
+    if (this.#started || this.#signal.aborted) {
       throw new AllocatorError('Invalid', 'BranchController.start() may be called once');
     }
     this.#started = true;
-    ctx.rebuilding = true;
+    this.#rebuilding = true;
     try {
-      const snapshot = await ctx.cluster.list();
-      ctx.checkpoint();
+      const snapshot = await this.#cluster.list();
+      checkpoint(this.#signal);
       this.#watch.follow();
       for (const raw of snapshot.securityGroupPolicies) this.#groups.upsertPolicy(raw);
       for (const account of snapshot.serviceAccounts) {
@@ -147,17 +189,17 @@ export class BranchController {
       for (const node of snapshot.nodes) {
         this.#releaser.followConfirmations(this.#trunks.upsertNode(node), node);
       }
-      const interfaces = await ctx.ec2.call('DescribeNetworkInterfaces', 'critical', () =>
-        ctx.ec2.api.listNetworkInterfaces(ctx.ec2.ownedFilter()),
+      const interfaces = await this.#ec2.call('DescribeNetworkInterfaces', 'critical', () =>
+        this.#ec2.api.listNetworkInterfaces(this.#ec2.ownedFilter()),
       );
       await this.#recovery.rebuild(snapshot.pods, interfaces);
     } finally {
-      ctx.rebuilding = false;
+      this.#rebuilding = false;
     }
     this.#watch.replay();
     for (const node of this.#records.nodes.values()) this.#trunks.considerNode(node);
     this.#gc.start();
-    ctx.notifyIdle();
+    this.#notifyIdle();
   }
 
   /**
@@ -166,15 +208,15 @@ export class BranchController {
    * ignored, and the next `start()` reconciles them. Leaves no timer behind.
    */
   stop(): Promise<void> {
-    const ctx = this.#ctx;
-    if (!ctx.signal.aborted) {
-      ctx.abort();
+    if (!this.#signal.aborted) {
+      this.#abort.abort(new AllocatorError('Aborted', 'the branch controller stopped'));
       this.#watch.stop();
-      ctx.pool.clear();
-      ctx.timer.clear();
+      this.#pool.clear();
+      this.#timer.clear();
+      this.#pods.queue.clear();
       this.#retag.clear();
-      ctx.timer.wake();
-      ctx.notifyIdle();
+      this.#timer.wake();
+      this.#notifyIdle();
     }
     return Promise.resolve();
   }
@@ -186,27 +228,37 @@ export class BranchController {
    */
   idle(): boolean {
     return (
-      !this.#ctx.rebuilding &&
-      this.#ctx.pool.running === 0 &&
-      this.#ctx.pool.queued === 0 &&
+      !this.#rebuilding &&
+      this.#pool.running === 0 &&
+      this.#pool.queued === 0 &&
       !this.#retag.busy &&
-      this.#ctx.pendingSideCalls === 0
+      this.#events.pending === 0
     );
   }
 
   /** Resolves the next time `idle()` is true (at once when it is, or after `stop()`). */
   whenIdle(): Promise<void> {
-    return this.#ctx.whenIdle();
+    if (this.idle() || this.#signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   /** The clock time of the earliest pending cooldown, hold, requeue or sweep; null when none. */
   nextDeadline(): number | null {
-    return this.#ctx.timer.peekTime() ?? null;
+    return this.#timer.peekTime() ?? null;
   }
 
   /** Counters: EC2 calls per API, mutating calls, background tag calls, throttles, outcomes. */
   stats(): ControllerStats {
-    return this.#ctx.stats();
+    const ec2 = this.#ec2.counts;
+    return {
+      mutatingCalls: ec2.mutatingCalls,
+      tagCalls: ec2.tagCalls,
+      throttled: ec2.throttled,
+      retries: ec2.retries,
+      ...this.#events.counters,
+      calls: { ...ec2.calls },
+      throttledByApi: { ...ec2.throttledByApi },
+    };
   }
 
   inspect(): ControllerInspection {
@@ -227,10 +279,7 @@ export class BranchController {
           held: ledger?.count('held') ?? 0,
           deleting: ledger?.count('deleting') ?? 0,
         },
-        waiting: node.waiting
-          .slice(node.head)
-          .filter((pod) => pod.status === 'waiting' && pod.node === node)
-          .map((pod) => `${pod.namespace}/${pod.name}`),
+        waiting: node.waitingPods().map((pod) => `${pod.namespace}/${pod.name}`),
       });
     }
     const branches: BranchView[] = [];
@@ -257,6 +306,15 @@ export class BranchController {
     return { nodes, branches };
   }
 
+  /** Wakes `whenIdle()` callers when the controller is idle or stopped. */
+  #notifyIdle(): void {
+    if (this.#idleWaiters.length === 0) return;
+    if (!this.idle() && !this.#signal.aborted) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
   /** Hands a due deadline to the part it concerns. */
   #fire(deadline: ControllerDeadline): void {
     switch (deadline.kind) {
@@ -267,7 +325,7 @@ export class BranchController {
         this.#trunks.onDeadline(deadline.node);
         return;
       case 'pod':
-        this.#queue.reconciler.onDeadline(deadline.pod);
+        this.#pods.queue.add(deadline.pod);
         return;
       case 'branch':
         this.#releaser.onDeadline(deadline.branch);

@@ -40,6 +40,12 @@ export interface ClusterApi {
     annotations: Readonly<Record<string, string | null>>,
   ): Promise<void>;
 
+  /**
+   * Reads one pod by name, or null when no pod has that name. The controller reads it after a
+   * `Conflict` on `annotatePod` to tell a transient conflict (same UID) from a replaced pod.
+   */
+  getPod(namespace: string, name: string): Promise<ClusterPod | null>;
+
   /** Sets `status.capacity` and `status.allocatable` of an extended resource on a node. Idempotent. */
   setNodeCapacity(nodeName: string, resource: string, quantity: number): Promise<void>;
 

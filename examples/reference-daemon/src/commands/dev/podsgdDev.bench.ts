@@ -1,4 +1,4 @@
-// `npm run bench`, issue 8 §6: pod-ready percentiles for 200 pods through the whole process
+// `npm run bench`: pod-ready percentiles for 200 pods through the whole process
 // chain — `podsgd dev`'s emulators, the real controller and node agents as child processes, the
 // webhook over TLS, EC2 over the Query protocol — next to `podsgd simulate`'s figure for the same
 // scenario (testdata/bench-200.yaml) in virtual time. Ready = annotated with the branch

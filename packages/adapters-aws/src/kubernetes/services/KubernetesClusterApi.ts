@@ -288,8 +288,6 @@ export class KubernetesClusterApi implements ClusterApi {
     return raw === null ? null : { ...extractClusterServiceAccount(raw, this.#intern).labels };
   }
 
-  // ──────────────────────────────── for the daemon
-
   /** One pod's facts, or null when it does not exist. */
   async getPod(namespace: string, name: string): Promise<ClusterPod | null> {
     this.#checkOpen('getPod');
@@ -299,6 +297,8 @@ export class KubernetesClusterApi implements ClusterApi {
     );
     return raw === null ? null : extractClusterPod(raw, this.#intern, this.#keepAnnotation);
   }
+
+  // ──────────────────────────────── for the daemon
 
   /** Sets (string) or removes (null) labels of a node (merge patch). Throws `NotFound`. */
   async labelNode(nodeName: string, labels: Record<string, string | null>): Promise<void> {

@@ -1,17 +1,33 @@
 import { branchDisassociateToken } from '../../calculations/branchClientTokens.js';
 import { AllocatorError } from '../../errors/AllocatorError.js';
-import { unbind, undrain } from '../records.js';
 import type { BranchEventDetail, DeletionReason } from '../../models/BranchControllerEvents.js';
-import { checkBranchMove } from '../../models/BranchState.js';
 import type { ClusterNode } from '../../models/ClusterObjects.js';
 import type { NetworkInterface } from '../../models/NetworkInterface.js';
 import type { ReleasedBranch } from '../../models/ReleasedBranch.js';
 import type { CallPriority } from '../../models/RateLimit.js';
 import type { TaskPriority } from '../../services/WorkerPool.js';
-import type { BranchRecord, NodeRecord, PodRecord } from '../records.js';
-import type { ControllerContext } from './ControllerContext.js';
+import { unbind } from './BranchRecord.js';
+import type { BranchRecord } from './BranchRecord.js';
+import type { NodeBranches } from './NodeBranches.js';
+import type { PodRecord } from './PodRecord.js';
+import type { ControllerParts } from './ControllerParts.js';
+import { requeueDelay } from './ControllerParts.js';
 import type { ControllerRecords } from './ControllerRecords.js';
 import type { RetagLane } from './RetagLane.js';
+
+/** The parts of the controller BranchReleaser uses. */
+type BranchReleaserParts = Pick<
+  ControllerParts,
+  | 'options'
+  | 'clock'
+  | 'signal'
+  | 'ec2'
+  | 'events'
+  | 'submit'
+  | 'schedule'
+  | 'cancel'
+  | 'rebuilding'
+>;
 
 /**
  * Whether a confirmed release is for this cooling branch and the pod whose release this
@@ -28,12 +44,6 @@ function confirms(entry: ReleasedBranch, branch: BranchRecord): boolean {
   );
 }
 
-/** What the releaser asks of the allocation side (late-bound: the node queue needs the releaser). */
-export interface AllocationQueue {
-  /** Serves the node's queue (after a slot or a held branch became available). */
-  readonly pump: (node: NodeRecord) => void;
-}
-
 /**
  * The end of a branch's life: a released pod's interface cools down for `cooldownSeconds`, or
  * until its node's agent confirms that the pod's VLAN device is gone; then it is held for reuse
@@ -43,55 +53,35 @@ export interface AllocationQueue {
  * sweep) are deleted here too.
  */
 export class BranchReleaser {
-  readonly #ctx: ControllerContext;
+  readonly #deps: BranchReleaserParts;
   readonly #records: ControllerRecords;
   readonly #retag: RetagLane;
-  readonly #queue: AllocationQueue;
+  readonly #serve: (node: NodeBranches) => void;
 
+  /** @param serve - serves a node's waiting pods (after a slot or a held branch frees) */
   constructor(
-    ctx: ControllerContext,
+    deps: BranchReleaserParts,
     records: ControllerRecords,
     retag: RetagLane,
-    queue: AllocationQueue,
+    serve: (node: NodeBranches) => void,
   ) {
-    this.#ctx = ctx;
+    this.#deps = deps;
     this.#records = records;
     this.#retag = retag;
-    this.#queue = queue;
-  }
-
-  /** A pod is deleted or finished: its branch cools down, or its pending allocation stops. */
-  release(pod: PodRecord): void {
-    this.#records.pods.delete(pod.uid);
-    const previous = pod.status;
-    pod.moveTo('released');
-    if (previous === 'allocated' && pod.branch !== null) {
-      const branch = pod.branch;
-      undrain(pod, branch);
-      const detail = this.#records.detail(pod, branch);
-      unbind(pod, branch);
-      this.coolDown(branch, detail);
-    } else if (
-      previous === 'allocating' &&
-      pod.branch !== null &&
-      pod.branch.state === 'creating'
-    ) {
-      // A requeued allocation waits on a deadline: finish it here, nothing runs for it.
-      const branch = pod.branch;
-      if (this.#ctx.timer.cancel(pod)) this.abandon(pod, branch);
-    }
+    this.#serve = serve;
   }
 
   /** In-use → cooling for `cooldownSeconds`. */
   coolDown(branch: BranchRecord, detail: BranchEventDetail): void {
-    const ledger = branch.node.ledger;
     if (branch.pod !== null) unbind(branch.pod, branch);
-    if (ledger !== null && branch.state === 'in-use') ledger.move(branch, 'cooling');
+    if (branch.node.ledger !== null && branch.state === 'in-use') {
+      branch.node.moveBranch(branch, 'cooling');
+    }
     this.#retag.forget(branch);
     branch.releasedUid = detail.pod.uid;
-    branch.deadline = this.#ctx.clock.now() + this.#ctx.options.cooldownMs;
-    this.#ctx.schedule(branch.deadline, { kind: 'branch', branch });
-    this.#ctx.events.emit('released', detail);
+    branch.deadline = this.#deps.clock.now() + this.#deps.options.cooldownMs;
+    this.#deps.schedule(branch.deadline, { kind: 'branch', branch });
+    this.#deps.events.emit('released', detail);
     // The node agent may have confirmed before the pod's deletion reached us.
     const confirmation = branch.node.releasedBranches.find((entry) => confirms(entry, branch));
     if (confirmation !== undefined) this.#endCooldown(branch, confirmation);
@@ -102,15 +92,15 @@ export class BranchReleaser {
    * branches that start cooling later, reports new warnings about the annotation, and ends the
    * cooldown of each cooling branch of the node they confirm.
    */
-  followConfirmations(node: NodeRecord, clusterNode: ClusterNode): void {
+  followConfirmations(node: NodeBranches, clusterNode: ClusterNode): void {
     node.releasedBranches = clusterNode.releasedBranches ?? [];
     const warnings = clusterNode.releasedBranchesWarnings ?? [];
     const key = warnings.join('\n');
     if (key !== node.releasedBranchesWarnings) {
       node.releasedBranchesWarnings = key;
-      for (const warning of warnings) this.#ctx.warn(`node ${node.name}: ${warning}`);
+      for (const warning of warnings) this.#deps.events.warn(`node ${node.name}: ${warning}`);
     }
-    if (!this.#ctx.rebuilding) this.#applyConfirmations(node);
+    if (!this.#deps.rebuilding()) this.#applyConfirmations(node);
   }
 
   /**
@@ -118,7 +108,7 @@ export class BranchReleaser {
    * releases names: same interface, same VLAN id, and the pod that released it. Anything else
    * is ignored, so a stale or forged entry can at worst do nothing.
    */
-  #applyConfirmations(node: NodeRecord): void {
+  #applyConfirmations(node: NodeBranches): void {
     for (const entry of node.releasedBranches) {
       const branch = this.#records.branches.get(entry.eniId);
       if (branch !== undefined && branch.node === node && confirms(entry, branch)) {
@@ -129,10 +119,10 @@ export class BranchReleaser {
 
   /** Cooling → held (or deleted) before the cooldown ends: the node confirmed the release. */
   #endCooldown(branch: BranchRecord, entry: ReleasedBranch): void {
-    this.#ctx.timer.cancel(branch);
+    this.#deps.cancel(branch);
     branch.deadline = 0;
-    this.#ctx.counters.releasesConfirmed += 1;
-    this.#ctx.events.emit('releaseConfirmed', {
+    this.#deps.events.counters.releasesConfirmed += 1;
+    this.#deps.events.emit('releaseConfirmed', {
       node: branch.node.name,
       eniId: entry.eniId,
       vlanId: entry.vlanId,
@@ -143,44 +133,36 @@ export class BranchReleaser {
 
   /** A branch whose cooldown ended goes to the held pool, or is deleted. */
   #cooled(branch: BranchRecord): void {
-    if (this.#ctx.options.reuse) this.toHeldOrDelete(branch);
+    if (this.#deps.options.reuse) this.toHeldOrDelete(branch);
     else this.startDelete(branch, 'cooldown', 'maintenance');
   }
 
   /** A branch no pod used (or that cooled down) goes to the held pool, or is deleted (baseline). */
   toHeldOrDelete(branch: BranchRecord): void {
     const ledger = branch.node.ledger;
-    if (ledger === null || !this.#ctx.options.reuse || this.#ctx.options.recycleMs === 0) {
-      this.startDelete(branch, this.#ctx.options.reuse ? 'recycled' : 'cooldown', 'maintenance');
+    if (ledger === null || !this.#deps.options.reuse || this.#deps.options.recycleMs === 0) {
+      this.startDelete(branch, this.#deps.options.reuse ? 'recycled' : 'cooldown', 'maintenance');
       return;
     }
-    ledger.move(branch, 'held');
-    branch.deadline = this.#ctx.clock.now() + this.#ctx.options.recycleMs;
-    this.#ctx.schedule(branch.deadline, { kind: 'branch', branch });
-    this.#ctx.events.emit('held', {
+    branch.node.moveBranch(branch, 'held');
+    branch.deadline = this.#deps.clock.now() + this.#deps.options.recycleMs;
+    this.#deps.schedule(branch.deadline, { kind: 'branch', branch });
+    this.#deps.events.emit('held', {
       node: branch.node.name,
       eniId: branch.eniId ?? '',
       vlanId: branch.vlanId,
       groupIds: this.#records.interner.groupIds(branch.groupKey),
     });
-    this.#queue.pump(branch.node);
+    this.#serve(branch.node);
   }
 
   /** Moves a branch to `deleting` and queues its deletion. */
   startDelete(branch: BranchRecord, reason: DeletionReason, priority: TaskPriority): void {
-    const ledger = branch.node.ledger;
-    if (branch.state !== 'deleting') {
-      if (ledger !== null) {
-        ledger.move(branch, 'deleting');
-      } else {
-        checkBranchMove(branch.vlanId, branch.state, 'deleting');
-        branch.state = 'deleting';
-      }
-    }
+    if (branch.state !== 'deleting') branch.node.moveBranch(branch, 'deleting');
     this.#retag.forget(branch);
-    this.#ctx.timer.cancel(branch);
+    this.#deps.cancel(branch);
     branch.deadline = 0;
-    this.#ctx.submit(priority, () => this.deleteBranch(branch, reason, priority));
+    this.#deps.submit(priority, () => this.deleteBranch(branch, reason, priority));
   }
 
   /** Disassociates and deletes a branch, retrying with backoff; sweeps take over after that. */
@@ -195,8 +177,8 @@ export class BranchReleaser {
       if (branch.associationId !== null) {
         const associationId = branch.associationId;
         try {
-          await this.#ctx.ec2.call('DisassociateTrunkInterface', callPriority, () =>
-            this.#ctx.ec2.api.disassociateTrunkInterface({
+          await this.#deps.ec2.call('DisassociateTrunkInterface', callPriority, () =>
+            this.#deps.ec2.api.disassociateTrunkInterface({
               associationId,
               clientToken: branchDisassociateToken(associationId),
             }),
@@ -211,26 +193,29 @@ export class BranchReleaser {
       this.#freeSlot(branch);
       if (eniId !== null) {
         try {
-          await this.#ctx.ec2.call('DeleteNetworkInterface', callPriority, () =>
-            this.#ctx.ec2.api.deleteNetworkInterface(eniId),
+          await this.#deps.ec2.call('DeleteNetworkInterface', callPriority, () =>
+            this.#deps.ec2.api.deleteNetworkInterface(eniId),
           );
         } catch (error) {
           if (!AllocatorError.is(error, 'NotFound')) throw error;
         }
         this.#records.branches.delete(eniId);
-        this.#ctx.counters.deleted += 1;
-        this.#ctx.events.emit('deleted', { node: branch.node.name, eniId, reason });
+        this.#deps.events.counters.deleted += 1;
+        this.#deps.events.emit('deleted', { node: branch.node.name, eniId, reason });
       }
     } catch (error) {
-      if (this.#ctx.signal.aborted) return;
+      if (this.#deps.signal.aborted) return;
       branch.deleteFailures += 1;
-      this.#ctx.warn(`could not delete branch ${eniId ?? '?'} (${reason})`, error);
+      this.#deps.events.warn(`could not delete branch ${eniId ?? '?'} (${reason})`, error);
       // Retry later, bounded; after that the garbage collector's sweeps take over.
-      if (branch.deleteFailures <= this.#ctx.options.requeues) {
-        this.#ctx.schedule(this.#ctx.clock.now() + this.#ctx.requeueDelay(branch.deleteFailures), {
-          kind: 'branch',
-          branch,
-        });
+      if (branch.deleteFailures <= this.#deps.options.requeues) {
+        this.#deps.schedule(
+          this.#deps.clock.now() + requeueDelay(this.#deps.options, branch.deleteFailures),
+          {
+            kind: 'branch',
+            branch,
+          },
+        );
       } else if (eniId !== null && branch.associationId === null) {
         this.#records.branches.delete(eniId);
       }
@@ -242,22 +227,22 @@ export class BranchReleaser {
     if (branch.vlanId === 0) return;
     branch.node.ledger?.free(branch);
     branch.vlanId = 0;
-    this.#queue.pump(branch.node);
+    this.#serve(branch.node);
   }
 
   /** Deletes an interface found at recovery or by a sweep that no record explains. */
   deleteUnknown(
     eni: NetworkInterface,
-    node: NodeRecord | null,
+    node: NodeBranches | null,
     reason: DeletionReason,
     associationId?: string,
   ): void {
     const eniId = eni.networkInterfaceId;
-    this.#ctx.submit('maintenance', async () => {
+    this.#deps.submit('maintenance', async () => {
       if (associationId !== undefined) {
         try {
-          await this.#ctx.ec2.call('DisassociateTrunkInterface', 'maintenance', () =>
-            this.#ctx.ec2.api.disassociateTrunkInterface({
+          await this.#deps.ec2.call('DisassociateTrunkInterface', 'maintenance', () =>
+            this.#deps.ec2.api.disassociateTrunkInterface({
               associationId,
               clientToken: branchDisassociateToken(associationId),
             }),
@@ -267,14 +252,14 @@ export class BranchReleaser {
         }
       }
       try {
-        await this.#ctx.ec2.call('DeleteNetworkInterface', 'maintenance', () =>
-          this.#ctx.ec2.api.deleteNetworkInterface(eniId),
+        await this.#deps.ec2.call('DeleteNetworkInterface', 'maintenance', () =>
+          this.#deps.ec2.api.deleteNetworkInterface(eniId),
         );
       } catch (error) {
         if (!AllocatorError.is(error, 'NotFound')) throw error;
       }
-      this.#ctx.counters.deleted += 1;
-      this.#ctx.events.emit('deleted', { node: node?.name ?? null, eniId, reason });
+      this.#deps.events.counters.deleted += 1;
+      this.#deps.events.emit('deleted', { node: node?.name ?? null, eniId, reason });
     });
   }
 
@@ -288,7 +273,7 @@ export class BranchReleaser {
     else if (branch.eniId !== null) this.startDelete(branch, 'orphan', 'maintenance');
     else {
       branch.node.ledger?.unreserve(branch.vlanId);
-      this.#queue.pump(branch.node);
+      this.#serve(branch.node);
     }
   }
 
@@ -296,12 +281,12 @@ export class BranchReleaser {
   onDeadline(branch: BranchRecord): void {
     branch.deadline = 0;
     if (branch.state === 'cooling') {
-      this.#ctx.counters.cooldownsExpired += 1;
+      this.#deps.events.counters.cooldownsExpired += 1;
       this.#cooled(branch);
     } else if (branch.state === 'held') {
       this.startDelete(branch, 'recycled', 'maintenance');
     } else if (branch.state === 'deleting') {
-      this.#ctx.submit('maintenance', () => this.deleteBranch(branch, 'orphan', 'maintenance'));
+      this.#deps.submit('maintenance', () => this.deleteBranch(branch, 'orphan', 'maintenance'));
     }
   }
 }

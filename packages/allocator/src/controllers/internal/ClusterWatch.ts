@@ -1,11 +1,13 @@
 import type { ClusterChange, ClusterPod } from '../../models/ClusterObjects.js';
-import { markTerminating } from '../records.js';
 import type { BranchReleaser } from './BranchReleaser.js';
-import type { ControllerContext } from './ControllerContext.js';
+import type { ControllerParts } from './ControllerParts.js';
 import type { ControllerRecords } from './ControllerRecords.js';
 import type { GroupReconciler } from './GroupReconciler.js';
-import type { NodeQueue } from './NodeQueue.js';
+import type { PodReconciler } from './PodReconciler.js';
 import type { TrunkPreparer } from './TrunkPreparer.js';
+
+/** The parts of the controller ClusterWatch uses. */
+type ClusterWatchParts = Pick<ControllerParts, 'signal' | 'cluster' | 'events' | 'rebuilding'>;
 
 /**
  * Following the cluster's watch: changes that arrive while `start()` rebuilds are buffered and
@@ -15,36 +17,36 @@ import type { TrunkPreparer } from './TrunkPreparer.js';
  * reconciled).
  */
 export class ClusterWatch {
-  readonly #ctx: ControllerContext;
+  readonly #deps: ClusterWatchParts;
   readonly #records: ControllerRecords;
   readonly #groups: GroupReconciler;
   readonly #trunks: TrunkPreparer;
-  readonly #queue: NodeQueue;
+  readonly #pods: PodReconciler;
   readonly #releaser: BranchReleaser;
   #buffered: ClusterChange[] = [];
   #unwatch: (() => void) | null = null;
 
   constructor(
-    ctx: ControllerContext,
+    deps: ClusterWatchParts,
     records: ControllerRecords,
     groups: GroupReconciler,
     trunks: TrunkPreparer,
-    queue: NodeQueue,
+    pods: PodReconciler,
     releaser: BranchReleaser,
   ) {
-    this.#ctx = ctx;
+    this.#deps = deps;
     this.#records = records;
     this.#groups = groups;
     this.#trunks = trunks;
-    this.#queue = queue;
+    this.#pods = pods;
     this.#releaser = releaser;
   }
 
   /** Subscribes to the watch, buffering changes while the controller rebuilds. */
   follow(): void {
-    this.#unwatch = this.#ctx.cluster.watch((change) => {
-      if (this.#ctx.signal.aborted) return;
-      if (this.#ctx.rebuilding) this.#buffered.push(change);
+    this.#unwatch = this.#deps.cluster.watch((change) => {
+      if (this.#deps.signal.aborted) return;
+      if (this.#deps.rebuilding()) this.#buffered.push(change);
       else this.#apply(change);
     });
   }
@@ -90,7 +92,7 @@ export class ClusterWatch {
           break;
       }
     } catch (error) {
-      this.#ctx.warn(`could not apply a ${change.kind} ${change.type}`, error);
+      this.#deps.events.warn(`could not apply a ${change.kind} ${change.type}`, error);
     }
   }
 
@@ -113,25 +115,25 @@ export class ClusterWatch {
       record.labels = labels;
       record.serviceAccountName = this.#records.interner.text(pod.serviceAccountName);
       if (terminal) {
-        this.#releaser.release(record);
+        this.#pods.release(record);
         return;
       }
       if (identityChanged && record.status === 'allocated') this.#groups.reconcileGroups(record);
-      if (pod.terminating && !record.terminating) markTerminating(record);
-      if (record.status === 'failed' && record.failedAt !== pod.resourceVersion) {
-        record.moveTo('idle');
-        record.requeues = 0;
-        record.failedAt = null;
+      if (pod.terminating && !record.terminating) {
+        if (record.branch === null) record.terminating = true;
+        else record.branch.node.markTerminating(record);
       }
+      // A failed pod tries again once it changes.
+      if (record.status === 'failed') record.moveTo('idle');
     }
     if (record.status === 'idle' && pod.nodeName !== null) {
-      this.#queue.enqueue(record, this.#records.nodeRecord(pod.nodeName));
+      this.#pods.schedule(record, this.#records.nodeRecord(pod.nodeName));
     }
   }
 
   #onPodDelete(pod: ClusterPod): void {
     this.#groups.forgetPod(pod.uid);
     const record = this.#records.pods.get(pod.uid);
-    if (record !== undefined) this.#releaser.release(record);
+    if (record !== undefined) this.#pods.release(record);
   }
 }

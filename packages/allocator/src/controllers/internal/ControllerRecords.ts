@@ -1,7 +1,8 @@
 import type { BranchEventDetail } from '../../models/BranchControllerEvents.js';
 import type { ClusterPod } from '../../models/ClusterObjects.js';
-import { NodeRecord, PodRecord } from '../records.js';
-import type { BranchRecord } from '../records.js';
+import type { BranchRecord } from './BranchRecord.js';
+import { NodeBranches } from './NodeBranches.js';
+import { PodRecord } from './PodRecord.js';
 import { Interner } from './Interner.js';
 
 /**
@@ -15,7 +16,7 @@ export class ControllerRecords {
   /** Branches with an interface id, by it. */
   readonly branches = new Map<string, BranchRecord>();
   /** Nodes by name. */
-  readonly nodes = new Map<string, NodeRecord>();
+  readonly nodes = new Map<string, NodeBranches>();
   #seq = 0;
 
   /** The next number of the order in which pods were seen scheduled. */
@@ -24,10 +25,10 @@ export class ControllerRecords {
   }
 
   /** The node's record, created (pending) when new. */
-  nodeRecord(name: string): NodeRecord {
+  nodeRecord(name: string): NodeBranches {
     let node = this.nodes.get(name);
     if (node === undefined) {
-      node = new NodeRecord(name);
+      node = new NodeBranches(name);
       this.nodes.set(name, node);
     }
     return node;

@@ -1,6 +1,8 @@
 import type { Clock } from '../../ports/Clock.js';
 import { DeadlineQueue } from '../../services/DeadlineQueue.js';
-import type { BranchRecord, NodeRecord, PodRecord } from '../records.js';
+import type { BranchRecord } from './BranchRecord.js';
+import type { NodeBranches } from './NodeBranches.js';
+import type { PodRecord } from './PodRecord.js';
 
 /**
  * What a deadline of the controller is for: a branch's cooldown, hold or delete retry, a pod's
@@ -9,7 +11,7 @@ import type { BranchRecord, NodeRecord, PodRecord } from '../records.js';
 export type ControllerDeadline =
   | { readonly kind: 'branch'; readonly branch: BranchRecord }
   | { readonly kind: 'pod'; readonly pod: PodRecord }
-  | { readonly kind: 'node'; readonly node: NodeRecord }
+  | { readonly kind: 'node'; readonly node: NodeBranches }
   | { readonly kind: 'gc' };
 
 /**
@@ -23,7 +25,7 @@ export class ControllerTimer {
   readonly #fire: (deadline: ControllerDeadline) => void;
   readonly #deadlines = new DeadlineQueue<ControllerDeadline>();
   /** The one pending deadline of each record that has one (older ones in the queue are void). */
-  readonly #pending = new Map<BranchRecord | PodRecord | NodeRecord, ControllerDeadline>();
+  readonly #pending = new Map<BranchRecord | PodRecord | NodeBranches, ControllerDeadline>();
   #running = false;
   #wake: (() => void) | null = null;
   #abort: AbortController | null = null;
@@ -58,7 +60,7 @@ export class ControllerTimer {
   }
 
   /** Drops the record's pending deadline; whether it had one. */
-  cancel(record: BranchRecord | PodRecord | NodeRecord): boolean {
+  cancel(record: BranchRecord | PodRecord | NodeBranches): boolean {
     return this.#pending.delete(record);
   }
 
@@ -119,7 +121,7 @@ export class ControllerTimer {
 }
 
 /** The record a deadline belongs to; null for the sweep. */
-function recordOf(deadline: ControllerDeadline): BranchRecord | PodRecord | NodeRecord | null {
+function recordOf(deadline: ControllerDeadline): BranchRecord | PodRecord | NodeBranches | null {
   switch (deadline.kind) {
     case 'branch':
       return deadline.branch;

@@ -1,7 +1,5 @@
-import type TE from 'typed-emitter';
 import { backoffDelay } from '../../calculations/backoffDelay.js';
 import { AllocatorError } from '../../errors/AllocatorError.js';
-import type { BranchControllerEvents } from '../../models/BranchControllerEvents.js';
 import type { ResolvedBranchControllerOptions } from '../../models/BranchControllerOptions.js';
 import type { Subnet } from '../../models/NetworkInterface.js';
 import type { CallPriority, Ec2ApiName } from '../../models/RateLimit.js';
@@ -10,7 +8,8 @@ import { clusterTagKey } from '../../models/wellKnownNames.js';
 import type { Clock } from '../../ports/Clock.js';
 import type { NetworkInterfaceApi } from '../../ports/NetworkInterfaceApi.js';
 import { RequestLimiter } from '../../services/RequestLimiter.js';
-import { asAllocatorError } from './failures.js';
+import type { ControllerEvents } from './ControllerEvents.js';
+import { asAllocatorError } from '../../errors/asAllocatorError.js';
 
 /** The EC2 counters of `ControllerStats`. */
 export interface Ec2CallCounts {
@@ -66,6 +65,11 @@ export async function retrying<T>(
   }
 }
 
+/** A cluster call, retried like EC2 calls but without client-side limiting. */
+export function clusterCall<T>(context: RetryContext, send: () => Promise<T>): Promise<T> {
+  return retrying(context, send, () => undefined);
+}
+
 /** Sleeps on the clock; throws `Aborted` when stopped meanwhile. */
 export async function sleep(context: Omit<RetryContext, 'options'>, ms: number): Promise<void> {
   await context.clock.sleep(ms, context.signal);
@@ -92,14 +96,14 @@ export class Ec2Caller {
     throttledByApi: {},
   };
   readonly #context: RetryContext & { readonly options: ResolvedBranchControllerOptions };
-  readonly #events: TE.default<BranchControllerEvents>;
+  readonly #events: Pick<ControllerEvents, 'emit'>;
   readonly #limiter: RequestLimiter;
   readonly #subnets = new Map<string, Promise<Subnet>>();
 
   constructor(
     api: NetworkInterfaceApi,
     context: RetryContext & { readonly options: ResolvedBranchControllerOptions },
-    events: TE.default<BranchControllerEvents>,
+    events: Pick<ControllerEvents, 'emit'>,
   ) {
     this.api = api;
     this.#context = context;
@@ -146,6 +150,20 @@ export class Ec2Caller {
       subnet.catch(() => this.#subnets.delete(subnetId));
     }
     return subnet;
+  }
+
+  /** The association of a branch with a trunk, as the trunk reports it; null when none. */
+  async findAssociation(
+    trunkId: string,
+    eniId: string,
+  ): Promise<{ associationId: string; vlanId: number } | null> {
+    const associations = await this.call('DescribeTrunkInterfaceAssociations', 'critical', () =>
+      this.api.describeTrunkInterfaceAssociations(trunkId),
+    );
+    const found = associations.find((a) => a.branchInterfaceId === eniId);
+    return found === undefined
+      ? null
+      : { associationId: found.associationId, vlanId: found.vlanId };
   }
 
   /** The filter of this cluster's interfaces (in the configured VPC). */

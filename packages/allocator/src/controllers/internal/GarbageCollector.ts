@@ -1,8 +1,14 @@
 import { NODE_TAG } from '../../models/wellKnownNames.js';
-import { unbind } from '../records.js';
+import { unbind } from './BranchRecord.js';
 import type { BranchReleaser } from './BranchReleaser.js';
-import type { ControllerContext } from './ControllerContext.js';
+import type { ControllerParts } from './ControllerParts.js';
 import type { ControllerRecords } from './ControllerRecords.js';
+
+/** The parts of the controller GarbageCollector uses. */
+type GarbageCollectorParts = Pick<
+  ControllerParts,
+  'options' | 'clock' | 'ec2' | 'events' | 'submit' | 'schedule'
+>;
 
 /**
  * The periodic sweep (every `gcIntervalMs`): cools down branches whose pod vanished without
@@ -10,33 +16,33 @@ import type { ControllerRecords } from './ControllerRecords.js';
  * seen `available` in two sweeps in a row, and retries deletions that ran out of attempts.
  */
 export class GarbageCollector {
-  readonly #ctx: ControllerContext;
+  readonly #deps: GarbageCollectorParts;
   readonly #records: ControllerRecords;
   readonly #releaser: BranchReleaser;
   /** Interfaces seen `available` and unmanaged in the last sweep. */
   #availableLastSweep = new Set<string>();
 
-  constructor(ctx: ControllerContext, records: ControllerRecords, releaser: BranchReleaser) {
-    this.#ctx = ctx;
+  constructor(deps: GarbageCollectorParts, records: ControllerRecords, releaser: BranchReleaser) {
+    this.#deps = deps;
     this.#records = records;
     this.#releaser = releaser;
   }
 
   /** Schedules the first sweep (none when `gcIntervalMs` is 0). */
   start(): void {
-    if (this.#ctx.options.gcIntervalMs > 0) {
-      this.#ctx.schedule(this.#ctx.clock.now() + this.#ctx.options.gcIntervalMs, { kind: 'gc' });
+    if (this.#deps.options.gcIntervalMs > 0) {
+      this.#deps.schedule(this.#deps.clock.now() + this.#deps.options.gcIntervalMs, { kind: 'gc' });
     }
   }
 
   /** The sweep's deadline: sweeps in the background, then schedules the next one. */
   onDeadline(): void {
-    this.#ctx.submit('maintenance', async () => {
+    this.#deps.submit('maintenance', async () => {
       try {
         await this.#sweep();
       } finally {
-        if (this.#ctx.options.gcIntervalMs > 0) {
-          this.#ctx.schedule(this.#ctx.clock.now() + this.#ctx.options.gcIntervalMs, {
+        if (this.#deps.options.gcIntervalMs > 0) {
+          this.#deps.schedule(this.#deps.clock.now() + this.#deps.options.gcIntervalMs, {
             kind: 'gc',
           });
         }
@@ -56,8 +62,8 @@ export class GarbageCollector {
         this.#releaser.coolDown(branch, detail);
       }
     }
-    const interfaces = await this.#ctx.ec2.call('DescribeNetworkInterfaces', 'maintenance', () =>
-      this.#ctx.ec2.api.listNetworkInterfaces(this.#ctx.ec2.ownedFilter()),
+    const interfaces = await this.#deps.ec2.call('DescribeNetworkInterfaces', 'maintenance', () =>
+      this.#deps.ec2.api.listNetworkInterfaces(this.#deps.ec2.ownedFilter()),
     );
     const trunks = new Set<string>();
     for (const node of this.#records.nodes.values()) {
@@ -87,9 +93,9 @@ export class GarbageCollector {
     }
     // Retry deletions that ran out of attempts.
     for (const branch of this.#records.branches.values()) {
-      if (branch.state === 'deleting' && branch.deleteFailures > this.#ctx.options.requeues) {
+      if (branch.state === 'deleting' && branch.deleteFailures > this.#deps.options.requeues) {
         branch.deleteFailures = 0;
-        this.#ctx.submit('maintenance', () =>
+        this.#deps.submit('maintenance', () =>
           this.#releaser.deleteBranch(branch, 'garbage', 'maintenance'),
         );
       }
@@ -97,6 +103,6 @@ export class GarbageCollector {
     this.#availableLastSweep = new Set(
       [...available].filter((id) => !this.#availableLastSweep.has(id)),
     );
-    this.#ctx.events.emit('swept', { deleted, adopted: 0 });
+    this.#deps.events.emit('swept', { deleted, adopted: 0 });
   }
 }

@@ -1,29 +1,50 @@
 import { PolicyIndex } from '@podsg/policy';
 import type { ClusterPod } from '../../models/ClusterObjects.js';
 import { POD_ENI_RESOURCE } from '../../models/wellKnownNames.js';
-import { markTerminating, podRef, undrain } from '../records.js';
-import type { BranchRecord, NodeRecord, PodRecord } from '../records.js';
-import type { ControllerContext } from './ControllerContext.js';
+import type { AllocatorError } from '../../errors/AllocatorError.js';
+import { recordQueueSettings } from './ControllerParts.js';
+import type { ControllerParts } from './ControllerParts.js';
 import type { ControllerRecords } from './ControllerRecords.js';
-import { asAllocatorError, describeError } from './failures.js';
+import { describeError } from '../../errors/describeError.js';
+import type { NodeBranches } from './NodeBranches.js';
+import type { PodRecord } from './PodRecord.js';
+import { WorkQueue, done } from './WorkQueue.js';
+import type { ReconcileResult, Reconciler } from './WorkQueue.js';
+
+/** The parts of the controller GroupReconciler uses. */
+type GroupReconcilerParts = Pick<
+  ControllerParts,
+  'clock' | 'signal' | 'ec2' | 'events' | 'submit' | 'schedule' | 'cancel'
+>;
 
 /**
  * Which security groups a pod gets, and keeping them right: the SecurityGroupPolicies and the
  * service accounts' labels, a pod's group set (its policies' groups, else its node's primary
  * groups as a fallback), and the ModifyNetworkInterfaceAttribute that follows a change of
- * policy, service account or pod labels (one in flight per branch).
+ * policy, service account or pod labels (a work queue of pods: one change in flight per pod).
  */
-export class GroupReconciler {
-  readonly #ctx: ControllerContext;
+export class GroupReconciler implements Reconciler<PodRecord> {
+  readonly #deps: GroupReconcilerParts;
   readonly #records: ControllerRecords;
   readonly #policies = new PolicyIndex();
   readonly #serviceAccounts = new Map<string, Readonly<Record<string, string>>>();
   /** Pods already warned about matching a policy without requesting a branch. */
   readonly #warnedUnrequested = new Set<string>();
+  /** Pods whose interface needs other groups; a failure is reported, not retried. */
+  readonly #queue: WorkQueue<PodRecord>;
 
-  constructor(ctx: ControllerContext, records: ControllerRecords) {
-    this.#ctx = ctx;
+  constructor(deps: GroupReconcilerParts, records: ControllerRecords) {
+    this.#deps = deps;
     this.#records = records;
+    this.#queue = new WorkQueue(
+      this,
+      recordQueueSettings<PodRecord>(
+        deps,
+        0,
+        () => 0,
+        (pod) => ({ kind: 'pod', pod }),
+      ),
+    );
   }
 
   /** Adds or replaces a policy; an invalid one is reported as a Kubernetes event and skipped. */
@@ -35,7 +56,7 @@ export class GroupReconciler {
         ?.metadata;
       const name = typeof metadata?.name === 'string' ? metadata.name : '<unnamed>';
       const namespace = typeof metadata?.namespace === 'string' ? metadata.namespace : '';
-      this.#ctx.event(
+      this.#deps.events.record(
         { kind: 'SecurityGroupPolicy', namespace, name },
         'Warning',
         'InvalidSecurityGroupPolicy',
@@ -72,7 +93,7 @@ export class GroupReconciler {
     );
     if (resolution.groupIds.length === 0) return;
     this.#warnedUnrequested.add(pod.uid);
-    this.#ctx.event(
+    this.#deps.events.record(
       { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid },
       'Warning',
       'SecurityGroupsNotApplied',
@@ -96,7 +117,7 @@ export class GroupReconciler {
   }
 
   /** The pod's group set now: its policies' groups, else the node's primary groups (fallback). */
-  resolve(pod: PodRecord, node: NodeRecord): { groupKey: string; fallback: boolean } {
+  resolve(pod: PodRecord, node: NodeBranches): { groupKey: string; fallback: boolean } {
     const resolution = this.#policies.resolve(
       { namespace: pod.namespace, labels: pod.labels },
       this.#serviceAccountLabels(pod.namespace, pod.serviceAccountName),
@@ -119,75 +140,81 @@ export class GroupReconciler {
     }
   }
 
-  /** Applies a changed resolution to the pod's interface (one modify in flight per branch). */
+  /**
+   * Applies a changed resolution to the pod's interface: queues its group change when the
+   * groups differ (one at a time per pod; a change that lands meanwhile runs after it).
+   */
   reconcileGroups(pod: PodRecord): void {
     const branch = pod.branch;
-    if (pod.status !== 'allocated' || branch === null || branch.modifying) return;
+    if (pod.status !== 'allocated' || branch === null) return;
+    if (!this.#queue.has(pod)) {
+      const { groupKey, fallback } = this.resolve(pod, branch.node);
+      if (groupKey === branch.groupKey) {
+        branch.fallback = fallback;
+        return;
+      }
+    }
+    this.#queue.add(pod);
+  }
+
+  /** A group change: ModifyNetworkInterfaceAttribute with the pod's groups now. */
+  async reconcile(pod: PodRecord): Promise<ReconcileResult> {
+    const branch = pod.branch;
+    if (pod.status !== 'allocated' || branch === null || branch.eniId === null) return done;
+    const eniId = branch.eniId;
     const { groupKey, fallback } = this.resolve(pod, branch.node);
     if (groupKey === branch.groupKey) {
       branch.fallback = fallback;
-      return;
+      return done;
     }
-    branch.modifying = true;
-    this.#ctx.submit('critical', () => this.#modifyGroups(pod, branch, groupKey, fallback));
-  }
-
-  async #modifyGroups(
-    pod: PodRecord,
-    branch: BranchRecord,
-    groupKey: string,
-    fallback: boolean,
-  ): Promise<void> {
-    const eniId = branch.eniId;
-    if (eniId === null) return;
     const previousGroupIds = this.#records.interner.groupIds(branch.groupKey);
     const groupIds = this.#records.interner.groupIds(groupKey);
-    try {
-      await this.#ctx.ec2.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
-        this.#ctx.ec2.api.modifyNetworkInterface({ networkInterfaceId: eniId, groupIds }),
-      );
-    } catch (error) {
-      branch.modifying = false;
-      if (this.#ctx.signal.aborted) return;
-      this.#ctx.warn(`could not update the groups of ${eniId}`, error);
-      this.#ctx.event(
-        podRef(pod),
-        'Warning',
-        'SecurityGroupsUpdateFailed',
-        `Failed to apply [${groupIds.join(', ')}] to ${eniId}: ${describeError(asAllocatorError(error))}`,
-      );
-      return;
-    }
-    branch.modifying = false;
+    await this.#deps.ec2.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
+      this.#deps.ec2.api.modifyNetworkInterface({ networkInterfaceId: eniId, groupIds }),
+    );
+    const node = branch.node;
     const terminating = branch.pod === pod && pod.terminating;
-    if (terminating) undrain(pod, branch);
-    branch.node.ledger?.regroup(branch, groupKey);
-    if (terminating) markTerminating(pod);
+    if (terminating) node.undrain(pod, branch);
+    node.ledger?.regroup(branch, groupKey);
+    if (terminating) node.markTerminating(pod);
     branch.fallback = fallback;
-    if (branch.pod === pod && pod.status === 'allocated') {
-      this.#ctx.events.emit('groupsUpdated', {
-        ...this.#records.detail(pod, branch),
-        previousGroupIds,
-      });
-      if (fallback) {
-        this.#ctx.event(
-          podRef(pod),
-          'Warning',
-          'SecurityGroupsRemoved',
-          `No SecurityGroupPolicy matches the pod any more; ${eniId} keeps the node's primary ` +
-            `groups [${groupIds.join(', ')}]`,
-        );
-      } else {
-        this.#ctx.event(
-          podRef(pod),
-          'Normal',
-          'SecurityGroupsUpdated',
-          `Security groups of ${eniId} changed from [${previousGroupIds.join(', ')}] to ` +
-            `[${groupIds.join(', ')}]`,
-        );
-      }
-      // Another change may have landed meanwhile.
-      this.reconcileGroups(pod);
+    if (branch.pod !== pod || pod.isReleased()) return done;
+    this.#deps.events.emit('groupsUpdated', {
+      ...this.#records.detail(pod, branch),
+      previousGroupIds,
+    });
+    if (fallback) {
+      this.#deps.events.record(
+        pod.ref(),
+        'Warning',
+        'SecurityGroupsRemoved',
+        `No SecurityGroupPolicy matches the pod any more; ${eniId} keeps the node's primary ` +
+          `groups [${groupIds.join(', ')}]`,
+      );
+    } else {
+      this.#deps.events.record(
+        pod.ref(),
+        'Normal',
+        'SecurityGroupsUpdated',
+        `Security groups of ${eniId} changed from [${previousGroupIds.join(', ')}] to ` +
+          `[${groupIds.join(', ')}]`,
+      );
     }
+    return done;
+  }
+
+  /** A group change that failed is reported, not retried (the next change tries again). */
+  failed(pod: PodRecord, error: AllocatorError): void {
+    const branch = pod.branch;
+    if (branch === null) return;
+    const eniId = branch.eniId ?? '?';
+    const groupIds = this.#records.interner.groupIds(this.resolve(pod, branch.node).groupKey);
+    this.#deps.events.warn(`could not update the groups of ${eniId}`, error);
+    this.#deps.events.record(
+      pod.ref(),
+      'Warning',
+      'SecurityGroupsUpdateFailed',
+      `Failed to apply [${groupIds.join(', ')}] to ${eniId}: ${describeError(error)}`,
+    );
   }
 }

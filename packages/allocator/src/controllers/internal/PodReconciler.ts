@@ -9,256 +9,221 @@ import {
   TRUNK_ENI_ID_TAG,
   VLAN_ID_TAG,
 } from '../../models/wellKnownNames.js';
-import { fillFromInterface, podRef, released, requireSubnetId, unbind } from '../records.js';
-import type { BranchRecord, NodeRecord, PodRecord } from '../records.js';
+import type { NodeLedger } from '../../services/NodeLedger.js';
+import { unbind } from './BranchRecord.js';
+import type { BranchRecord } from './BranchRecord.js';
 import type { BranchReleaser } from './BranchReleaser.js';
-import type { ControllerContext } from './ControllerContext.js';
+import { recordQueueSettings, requeueDelay } from './ControllerParts.js';
+import type { ControllerParts } from './ControllerParts.js';
+import { clusterCall, sleep } from './Ec2Caller.js';
 import type { ControllerRecords } from './ControllerRecords.js';
-import { PodGone, asAllocatorError, describeError } from './failures.js';
+import { asAllocatorError } from '../../errors/asAllocatorError.js';
+import { describeError } from '../../errors/describeError.js';
 import type { GroupReconciler } from './GroupReconciler.js';
-import type { NodeQueue } from './NodeQueue.js';
+import type { NodeBranches, NodeServing } from './NodeBranches.js';
+import type { PodRecord } from './PodRecord.js';
 import type { RetagLane } from './RetagLane.js';
+import { WorkQueue, done, terminal } from './WorkQueue.js';
+import type { ReconcileResult, Reconciler } from './WorkQueue.js';
+
+/** The parts of the controller PodReconciler uses. */
+type PodReconcilerParts = Omit<ControllerParts, 'notifyIdle'>;
+
+/** The pod an annotation was meant for is gone (deleted, or its name has a new UID). */
+class PodGone extends Error {
+  constructor(cause: unknown) {
+    super('the pod is gone', { cause });
+  }
+}
 
 /**
- * A pod's way from "has a slot" to "annotated": create its branch (idempotent by client token),
- * associate it with the node's trunk, annotate the pod, and emit `allocated`; or, for a held
- * branch, only annotate. A failed attempt is requeued with backoff and resumes where it stopped;
- * after `requeues` attempts the pod fails until it changes. Adoptions at recovery take the same
- * path.
+ * A pod's way from "scheduled" to "annotated", in order:
+ * 1. scheduled: it waits in its node's queue (`schedule`) until `NodeBranches.serve` gives it a
+ *    reserved slot and VLAN id, or a held branch of its group set, and adds it to the work queue;
+ * 2. its node's trunk is ready; 3. its branch is created (idempotent by client token);
+ * 4. associated with the trunk under its VLAN id; 5. its subnet's CIDRs are known;
+ * 6. the pod is annotated; 7. `allocated`. A held branch has 2–5 already.
+ * A failed step throws: the work queue retries the pod with backoff, and the next attempt
+ * resumes where this one stopped; after `requeues` attempts the pod fails until it changes. A
+ * pod released half-way gives back what it holds. Adoptions at recovery take the same path.
  */
-export class PodReconciler {
-  readonly #ctx: ControllerContext;
+export class PodReconciler implements Reconciler<PodRecord> {
+  /** The pods on their way to annotated, by record (one per pod UID). */
+  readonly queue: WorkQueue<PodRecord>;
+  readonly #deps: PodReconcilerParts;
   readonly #records: ControllerRecords;
   readonly #groups: GroupReconciler;
   readonly #releaser: BranchReleaser;
   readonly #retag: RetagLane;
-  readonly #queue: Pick<NodeQueue, 'pump'>;
+  readonly #serving: NodeServing;
 
   constructor(
-    ctx: ControllerContext,
+    deps: PodReconcilerParts,
     records: ControllerRecords,
     groups: GroupReconciler,
     releaser: BranchReleaser,
     retag: RetagLane,
-    queue: Pick<NodeQueue, 'pump'>,
   ) {
-    this.#ctx = ctx;
+    this.#deps = deps;
     this.#records = records;
     this.#groups = groups;
     this.#releaser = releaser;
     this.#retag = retag;
-    this.#queue = queue;
+    this.#serving = {
+      reuse: deps.options.reuse,
+      reuseWaitMs: deps.options.reuseWaitMs,
+      paused: () => deps.rebuilding() || deps.signal.aborted,
+      now: () => deps.clock.now(),
+      resolve: (pod, node) => groups.resolve(pod, node),
+      cancelDeadline: (branch) => {
+        deps.cancel(branch);
+      },
+      placed: (pod) => {
+        this.queue.add(pod);
+      },
+      makeRoom: (branch) => {
+        releaser.startDelete(branch, 'capacity', 'critical');
+      },
+    };
+    this.queue = new WorkQueue(
+      this,
+      recordQueueSettings<PodRecord>(
+        deps,
+        deps.options.requeues,
+        (failures) => requeueDelay(deps.options, failures),
+        (pod) => ({ kind: 'pod', pod }),
+      ),
+    );
   }
 
-  /**
-   * Queues the creation, association and annotation of a pod's branch (a new reservation, a
-   * requeued attempt, or an adoption at recovery whose interface exists already).
-   */
-  allocate(pod: PodRecord, branch: BranchRecord): void {
-    this.#ctx.submit('critical', () => this.#allocate(pod, branch));
+  /** 1. A scheduled pod queues on its node (FIFO), which serves its queue. */
+  schedule(pod: PodRecord, node: NodeBranches): void {
+    node.enqueue(pod, this.#records.nextSeq());
+    this.serve(node);
   }
 
-  /** Queues the annotation of a held branch the pod took (no EC2 call). */
-  reuse(pod: PodRecord, branch: BranchRecord): void {
-    this.#ctx.submit('critical', () => this.#annotateReused(pod, branch));
+  /** Serves a node's waiting pods (its trunk is ready, or a slot or a held branch freed). */
+  serve(node: NodeBranches): void {
+    node.serve(this.#serving);
   }
 
-  /** A pod's requeue deadline: retries its allocation unless it was released meanwhile. */
-  onDeadline(pod: PodRecord): void {
-    if (pod.status !== 'allocating' || pod.branch === null) return;
+  /** Steps 2–7 for a pod its node placed (or that was adopted); see the class comment. */
+  async reconcile(pod: PodRecord, failures: number): Promise<ReconcileResult> {
     const branch = pod.branch;
-    this.allocate(pod, branch);
-  }
-
-  /**
-   * Creates (idempotently, by client token), associates and annotates a pod's branch; resumes
-   * where a requeued attempt stopped, and finishes adoptions (interfaces created for the pod
-   * before a restart) the same way.
-   */
-  async #allocate(pod: PodRecord, branch: BranchRecord): Promise<void> {
+    if (pod.status !== 'allocating' || branch === null) return done;
     const node = branch.node;
     const ledger = node.ledger;
-    if (ledger === null) return;
+    if (ledger === null) return done;
+    /** A held branch it took: only the annotation is missing. */
+    const reused = branch.state === 'in-use';
+    if (reused) this.#requested(pod, branch);
     try {
-      const trunkId = node.trunkId ?? (await this.#waitForTrunk(node));
-      if (branch.eniId === null) {
-        if (released(pod)) {
+      if (!reused) {
+        // 2. The node's trunk (adoptions at recovery may come before it is ready).
+        const trunkId = node.trunkId ?? (await this.#waitForTrunk(node));
+        // 3. Created.
+        if (branch.eniId === null) {
+          if (pod.isReleased()) {
+            unbind(pod, branch);
+            ledger.unreserve(branch.vlanId);
+            this.serve(node);
+            return done;
+          }
+          if (failures === 0) this.#requested(pod, branch);
+          await this.#create(pod, branch, trunkId);
+        }
+        if (pod.isReleased() && branch.associationId === null) {
           unbind(pod, branch);
-          ledger.unreserve(branch.vlanId);
-          this.#queue.pump(node);
-          return;
+          this.#releaser.startDelete(branch, 'orphan', 'maintenance');
+          return done;
         }
-        if (pod.requeues === 0) {
-          this.#ctx.event(
-            podRef(pod),
-            'Normal',
-            'SecurityGroupRequested',
-            this.#requestedMessage(branch),
-          );
+        // 4. Associated.
+        if (branch.associationId === null) await this.#associate(pod, branch, trunkId, ledger);
+        // 5. The subnet's CIDRs, for the annotation.
+        if (node.subnetCidr === '' && node.subnetId !== null && node.subnetId !== '') {
+          const subnet = await this.#deps.ec2.subnet(node.subnetId);
+          node.subnetCidr = subnet.cidrBlock;
+          node.subnetV6Cidr = subnet.ipv6CidrBlock ?? '';
         }
-        const subnetId = requireSubnetId(
-          node,
-          `a branch interface for pod ${pod.namespace}/${pod.name}`,
-        );
-        const groupIds = this.#records.interner.groupIds(branch.groupKey);
-        const created = await this.#ctx.ec2.call('CreateNetworkInterface', 'critical', () =>
-          this.#ctx.ec2.api.createNetworkInterface({
-            subnetId,
-            groupIds,
-            description: BRANCH_DESCRIPTION,
-            tags: {
-              [this.#ctx.ec2.clusterTag]: 'owned',
-              [POD_UID_TAG]: pod.uid,
-              [NODE_TAG]: node.name,
-              [TRUNK_ENI_ID_TAG]: trunkId,
-              [VLAN_ID_TAG]: String(branch.vlanId),
-            },
-            interfaceType: 'branch',
-            clientToken: branchCreateToken(pod.uid, pod.generation),
-          }),
-        );
-        fillFromInterface(branch, created);
-        branch.taggedUid = pod.uid;
-        this.#records.branches.set(created.networkInterfaceId, branch);
-        this.#ctx.counters.created += 1;
-      }
-      const eniId = branch.eniId;
-      if (eniId === null) return;
-      if (released(pod) && branch.associationId === null) {
-        unbind(pod, branch);
-        this.#releaser.startDelete(branch, 'orphan', 'maintenance');
-        return;
-      }
-      while (branch.associationId === null) {
-        const vlanId = branch.vlanId;
-        try {
-          const association = await this.#ctx.ec2.call('AssociateTrunkInterface', 'critical', () =>
-            this.#ctx.ec2.api.associateTrunkInterface({
-              trunkInterfaceId: trunkId,
-              branchInterfaceId: eniId,
-              vlanId,
-              clientToken: branchAssociateToken(eniId, vlanId, branch.associationGeneration ?? 0),
-            }),
-          );
-          branch.associationId = association.associationId;
-        } catch (error) {
-          if (this.#ctx.signal.aborted) throw error;
-          if (AllocatorError.is(error, 'NotFound')) {
-            // The interface vanished (deleted out of band): the next attempt creates a new one.
-            this.#records.branches.delete(eniId);
-            branch.eniId = null;
-            pod.generation += 1;
-            throw error;
-          }
-          if (!AllocatorError.is(error, 'InvalidParameter')) throw error;
-          // The VLAN id is taken by something we do not know, or the branch is already
-          // associated (a lost response of an earlier attempt): ask the trunk.
-          const existing = await this.#findAssociation(trunkId, eniId);
-          if (existing !== null && ledger.rebind(branch, existing.vlanId)) {
-            branch.associationId = existing.associationId;
-            break;
-          }
-          if (existing !== null || ledger.revlan(branch) === null) throw error;
+        branch.subnetCidr = node.subnetCidr;
+        branch.subnetV6Cidr = node.subnetV6Cidr;
+        if (pod.isReleased()) {
+          unbind(pod, branch);
+          this.#releaser.toHeldOrDelete(branch);
+          return done;
         }
       }
-      if (node.subnetCidr === '' && node.subnetId !== null && node.subnetId !== '') {
-        const subnet = await this.#ctx.ec2.subnet(node.subnetId);
-        node.subnetCidr = subnet.cidrBlock;
-        node.subnetV6Cidr = subnet.ipv6CidrBlock ?? '';
-      }
-      branch.subnetCidr = node.subnetCidr;
-      branch.subnetV6Cidr = node.subnetV6Cidr;
-      if (released(pod)) {
-        unbind(pod, branch);
-        this.#releaser.toHeldOrDelete(branch);
-        return;
-      }
+      // 6. Annotated.
       await this.#annotate(pod, branch);
     } catch (error) {
-      if (this.#ctx.signal.aborted) return;
+      if (this.#deps.signal.aborted) return done;
+      if (reused) {
+        // Never reached the pod: back to the held pool without a cooldown.
+        unbind(pod, branch);
+        this.#releaser.toHeldOrDelete(branch);
+        if (error instanceof PodGone || pod.isReleased()) return done;
+        const failure = asAllocatorError(error);
+        this.#allocationFailed(pod, failure);
+        return terminal(failure);
+      }
       if (error instanceof PodGone) {
         pod.moveTo('released');
         this.#records.pods.delete(pod.uid);
       }
-      if (released(pod)) {
+      if (pod.isReleased()) {
         this.#releaser.abandon(pod, branch);
-        return;
+        return done;
       }
-      this.#retryAllocation(pod, branch, asAllocatorError(error));
-      return;
+      throw error;
     }
+    // 7. Allocated.
     const detail = this.#records.detail(pod, branch);
-    ledger.move(branch, 'in-use');
-    if (released(pod)) {
+    if (!reused) node.moveBranch(branch, 'in-use');
+    if (pod.isReleased()) {
       // Released while the annotation was written: the pod may have used it, cool it down.
       this.#releaser.coolDown(branch, detail);
-      return;
+      return done;
     }
     pod.moveTo('allocated');
-    if (branch.adopted) {
-      this.#ctx.counters.adopted += 1;
-      this.#ctx.events.emit('adopted', detail);
+    if (reused) {
+      this.#deps.events.counters.reused += 1;
+      this.#deps.events.emit('reused', detail);
+    } else if (branch.adopted) {
+      this.#deps.events.counters.adopted += 1;
+      this.#deps.events.emit('adopted', detail);
     }
-    this.#ctx.events.emit('allocated', { ...detail, reused: false });
-    this.#ctx.event(podRef(pod), 'Normal', 'ResourceAllocated', this.#allocatedMessage(branch));
-    this.#groups.reconcileGroups(pod);
-  }
-
-  async #annotateReused(pod: PodRecord, branch: BranchRecord): Promise<void> {
-    const detail = this.#records.detail(pod, branch);
-    this.#ctx.event(
-      podRef(pod),
+    this.#deps.events.emit('allocated', { ...detail, reused });
+    this.#deps.events.record(
+      pod.ref(),
       'Normal',
-      'SecurityGroupRequested',
-      this.#requestedMessage(branch),
+      'ResourceAllocated',
+      this.#allocatedMessage(branch),
     );
-    try {
-      await this.#annotate(pod, branch);
-    } catch (error) {
-      if (this.#ctx.signal.aborted) return;
-      if (error instanceof PodGone || released(pod)) {
-        // Never reached the pod: back to the held pool without a cooldown.
-        unbind(pod, branch);
-        this.#releaser.toHeldOrDelete(branch);
-        return;
-      }
-      unbind(pod, branch);
-      this.#releaser.toHeldOrDelete(branch);
-      this.#allocationFailed(pod, asAllocatorError(error));
-      return;
+    if (reused && branch.taggedUid !== pod.uid && this.#deps.options.retagOnReuse) {
+      this.#retag.queue(branch);
     }
-    if (released(pod)) {
-      this.#releaser.coolDown(branch, detail);
-      return;
-    }
-    pod.moveTo('allocated');
-    this.#ctx.counters.reused += 1;
-    this.#ctx.events.emit('reused', detail);
-    this.#ctx.events.emit('allocated', { ...detail, reused: true });
-    this.#ctx.event(podRef(pod), 'Normal', 'ResourceAllocated', this.#allocatedMessage(branch));
-    if (branch.taggedUid !== pod.uid && this.#ctx.options.retagOnReuse) this.#retag.queue(branch);
     this.#groups.reconcileGroups(pod);
+    return done;
   }
 
-  /** Requeues a failed allocation with backoff, keeping what was done; gives up after `requeues`. */
-  #retryAllocation(pod: PodRecord, branch: BranchRecord, error: AllocatorError): void {
-    this.#ctx.counters.allocationFailures += 1;
+  /**
+   * A failed attempt (the queue retries it with backoff), or the last one: then what exists is
+   * undone so that the capacity is not stuck, and the pod fails until it changes.
+   */
+  failed(pod: PodRecord, error: AllocatorError, willRetry: boolean): void {
+    this.#deps.events.counters.allocationFailures += 1;
+    const branch = pod.branch;
+    if (branch === null) return;
     const node = branch.node;
-    if (pod.status !== 'released' && pod.requeues < this.#ctx.options.requeues) {
-      pod.requeues += 1;
-      this.#ctx.events.emit('allocationFailed', {
-        pod: podRef(pod),
+    if (pod.status !== 'released' && willRetry) {
+      this.#deps.events.emit('allocationFailed', {
+        pod: pod.ref(),
         node: node.name,
         error,
         willRetry: true,
       });
-      this.#ctx.schedule(this.#ctx.clock.now() + this.#ctx.requeueDelay(pod.requeues), {
-        kind: 'pod',
-        pod,
-      });
       return;
     }
-    // Give up: undo what exists so the capacity is not stuck, until the pod changes.
     unbind(pod, branch);
     if (branch.eniId !== null) {
       pod.generation += 1;
@@ -266,90 +231,168 @@ export class PodReconciler {
     } else {
       node.ledger?.unreserve(branch.vlanId);
     }
-    if (pod.status !== 'released') {
-      this.#allocationFailed(pod, error);
+    if (pod.status !== 'released') this.#allocationFailed(pod, error);
+    this.serve(node);
+  }
+
+  /**
+   * The pod is deleted or finished: its branch cools down, or a pending allocation stops (one
+   * waiting for its retry is undone here; a running one sees the release at its next step).
+   */
+  release(pod: PodRecord): void {
+    this.#records.pods.delete(pod.uid);
+    const previous = pod.status;
+    pod.moveTo('released');
+    const branch = pod.branch;
+    if (branch === null) return;
+    if (previous === 'allocated') {
+      branch.node.undrain(pod, branch);
+      const detail = this.#records.detail(pod, branch);
+      unbind(pod, branch);
+      this.#releaser.coolDown(branch, detail);
+    } else if (previous === 'allocating' && branch.state === 'creating') {
+      if (this.queue.cancel(pod)) this.#releaser.abandon(pod, branch);
     }
-    this.#queue.pump(node);
+  }
+
+  /** 3. Creates the branch, tagged for discovery, idempotently by the pod's client token. */
+  async #create(pod: PodRecord, branch: BranchRecord, trunkId: string): Promise<void> {
+    const node = branch.node;
+    const subnetId = node.requireSubnetId(
+      `a branch interface for pod ${pod.namespace}/${pod.name}`,
+    );
+    const groupIds = this.#records.interner.groupIds(branch.groupKey);
+    const created = await this.#deps.ec2.call('CreateNetworkInterface', 'critical', () =>
+      this.#deps.ec2.api.createNetworkInterface({
+        subnetId,
+        groupIds,
+        description: BRANCH_DESCRIPTION,
+        tags: {
+          [this.#deps.ec2.clusterTag]: 'owned',
+          [POD_UID_TAG]: pod.uid,
+          [NODE_TAG]: node.name,
+          [TRUNK_ENI_ID_TAG]: trunkId,
+          [VLAN_ID_TAG]: String(branch.vlanId),
+        },
+        interfaceType: 'branch',
+        clientToken: branchCreateToken(pod.uid, pod.generation),
+      }),
+    );
+    branch.fillFrom(created);
+    branch.taggedUid = pod.uid;
+    this.#records.branches.set(created.networkInterfaceId, branch);
+    this.#deps.events.counters.created += 1;
+  }
+
+  /**
+   * 4. Associates the branch under its VLAN id. A VLAN id EC2 refuses is taken by something
+   * unknown (another is tried) or already ours (a lost response: the trunk is asked); an
+   * interface that vanished is created anew by the next attempt.
+   */
+  async #associate(
+    pod: PodRecord,
+    branch: BranchRecord,
+    trunkId: string,
+    ledger: NodeLedger<BranchRecord>,
+  ): Promise<void> {
+    const eniId = branch.eniId;
+    if (eniId === null) return;
+    while (branch.associationId === null) {
+      const vlanId = branch.vlanId;
+      try {
+        const association = await this.#deps.ec2.call('AssociateTrunkInterface', 'critical', () =>
+          this.#deps.ec2.api.associateTrunkInterface({
+            trunkInterfaceId: trunkId,
+            branchInterfaceId: eniId,
+            vlanId,
+            clientToken: branchAssociateToken(eniId, vlanId, branch.associationGeneration ?? 0),
+          }),
+        );
+        branch.associationId = association.associationId;
+      } catch (error) {
+        if (this.#deps.signal.aborted) throw error;
+        if (AllocatorError.is(error, 'NotFound')) {
+          this.#records.branches.delete(eniId);
+          branch.eniId = null;
+          pod.generation += 1;
+          throw error;
+        }
+        if (!AllocatorError.is(error, 'InvalidParameter')) throw error;
+        const existing = await this.#deps.ec2.findAssociation(trunkId, eniId);
+        if (existing !== null && ledger.rebind(branch, existing.vlanId)) {
+          branch.associationId = existing.associationId;
+          return;
+        }
+        if (existing !== null || ledger.revlan(branch) === null) throw error;
+      }
+    }
+  }
+
+  /**
+   * 6. Writes the pod's annotation with a patch that carries its UID. The API server answers a
+   * `Conflict` both for a transient conflict and for a name that now belongs to a replaced pod:
+   * the pod is read again by name, and the patch is sent again while the name still has this
+   * UID (up to `callAttempts` times; then the work queue retries later).
+   *
+   * @throws PodGone when the pod with this UID is gone (not found, or the name has a new UID)
+   */
+  async #annotate(pod: PodRecord, branch: BranchRecord): Promise<void> {
+    const target = { namespace: pod.namespace, name: pod.name, uid: pod.uid };
+    const annotations = {
+      [POD_ENI_ANNOTATION]: encodePodEniAnnotation([branch.attachment()]),
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await clusterCall(this.#deps, () => this.#deps.cluster.annotatePod(target, annotations));
+        return;
+      } catch (error) {
+        if (AllocatorError.is(error, 'NotFound')) throw new PodGone(error);
+        if (!AllocatorError.is(error, 'Conflict')) throw error;
+        const current = await clusterCall(this.#deps, () =>
+          this.#deps.cluster.getPod(pod.namespace, pod.name),
+        );
+        if (current?.uid !== pod.uid) throw new PodGone(error);
+        if (attempt >= this.#deps.options.callAttempts) throw error;
+      }
+    }
   }
 
   #allocationFailed(pod: PodRecord, error: AllocatorError): void {
     pod.moveTo('failed');
-    pod.failedAt = '';
-    const node = pod.node?.name ?? '';
-    this.#ctx.events.emit('allocationFailed', {
-      pod: podRef(pod),
-      node,
+    this.#deps.events.emit('allocationFailed', {
+      pod: pod.ref(),
+      node: pod.node?.name ?? '',
       error,
       willRetry: false,
     });
-    this.#ctx.event(
-      podRef(pod),
+    this.#deps.events.record(
+      pod.ref(),
       'Warning',
       'BranchAllocationFailed',
       `Failed to allocate a branch interface: ${describeError(error)}`,
     );
   }
 
-  /** Writes the pod's annotation; throws `PodGone` when the pod (with this UID) is gone. */
-  async #annotate(pod: PodRecord, branch: BranchRecord): Promise<void> {
-    const annotation = encodePodEniAnnotation([this.#attachment(branch)]);
-    try {
-      await this.#ctx.clusterCall(() =>
-        this.#ctx.cluster.annotatePod(
-          { namespace: pod.namespace, name: pod.name, uid: pod.uid },
-          { [POD_ENI_ANNOTATION]: annotation },
-        ),
-      );
-    } catch (error) {
-      if (AllocatorError.is(error, 'NotFound') || AllocatorError.is(error, 'Conflict')) {
-        throw new PodGone(error);
-      }
-      throw error;
-    }
-  }
-
-  #attachment(branch: BranchRecord): Parameters<typeof encodePodEniAnnotation>[0][number] {
-    return {
-      eniId: branch.eniId ?? '',
-      ifAddress: branch.macAddress,
-      privateIp: branch.privateIp,
-      ipv6Addr: branch.ipv6Address,
-      vlanId: branch.vlanId,
-      subnetCidr: branch.subnetCidr || branch.node.subnetCidr,
-      subnetV6Cidr: branch.subnetV6Cidr || branch.node.subnetV6Cidr,
-      associationID: branch.associationId ?? '',
-    };
-  }
-
-  async #findAssociation(
-    trunkId: string,
-    eniId: string,
-  ): Promise<{ associationId: string; vlanId: number } | null> {
-    const associations = await this.#ctx.ec2.call(
-      'DescribeTrunkInterfaceAssociations',
-      'critical',
-      () => this.#ctx.ec2.api.describeTrunkInterfaceAssociations(trunkId),
-    );
-    const found = associations.find((a) => a.branchInterfaceId === eniId);
-    return found === undefined
-      ? null
-      : { associationId: found.associationId, vlanId: found.vlanId };
-  }
-
   /** Node preparation fills in the trunk id; adoption before that waits on the trunk, bounded. */
-  async #waitForTrunk(node: NodeRecord): Promise<string> {
-    for (let waited = 0; waited < this.#ctx.options.trunkAttachTimeoutMs; waited += 1_000) {
+  async #waitForTrunk(node: NodeBranches): Promise<string> {
+    for (let waited = 0; waited < this.#deps.options.trunkAttachTimeoutMs; waited += 1_000) {
       if (node.trunkId !== null && node.status === 'ready') return node.trunkId;
-      await this.#ctx.sleep(1_000);
+      await sleep(this.#deps, 1_000);
     }
     throw new AllocatorError('Transient', `node ${node.name} has no ready trunk`);
   }
 
-  #requestedMessage(branch: BranchRecord): string {
-    return `Pod will get the following Security Groups [${this.#records.interner.groupIds(branch.groupKey).join(' ')}]`;
+  #requested(pod: PodRecord, branch: BranchRecord): void {
+    const groupIds = this.#records.interner.groupIds(branch.groupKey).join(' ');
+    this.#deps.events.record(
+      pod.ref(),
+      'Normal',
+      'SecurityGroupRequested',
+      `Pod will get the following Security Groups [${groupIds}]`,
+    );
   }
 
   #allocatedMessage(branch: BranchRecord): string {
-    return `Allocated ${encodePodEniAnnotation([this.#attachment(branch)])} to the pod`;
+    return `Allocated ${encodePodEniAnnotation([branch.attachment()])} to the pod`;
   }
 }

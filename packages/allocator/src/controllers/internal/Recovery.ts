@@ -8,13 +8,21 @@ import {
   POD_UID_TAG,
   TRUNK_ENI_ID_TAG,
 } from '../../models/wellKnownNames.js';
-import { BranchRecord, fillFromInterface } from '../records.js';
-import type { NodeRecord, PodRecord } from '../records.js';
+import { BranchRecord } from './BranchRecord.js';
 import type { BranchReleaser } from './BranchReleaser.js';
-import type { ControllerContext } from './ControllerContext.js';
+import type { ControllerParts } from './ControllerParts.js';
+import { checkpoint } from './Ec2Caller.js';
 import type { ControllerRecords } from './ControllerRecords.js';
 import type { GroupReconciler } from './GroupReconciler.js';
+import type { NodeBranches } from './NodeBranches.js';
+import type { PodRecord } from './PodRecord.js';
 import type { PodReconciler } from './PodReconciler.js';
+
+/** The parts of the controller Recovery uses. */
+type RecoveryParts = Pick<
+  ControllerParts,
+  'options' | 'clock' | 'signal' | 'ec2' | 'events' | 'schedule'
+>;
 
 /**
  * Rebuilding the records after a restart from EC2's interfaces and the pods' annotations.
@@ -23,22 +31,20 @@ import type { PodReconciler } from './PodReconciler.js';
  * unannotated pod on the same node is adopted (associated if needed, then annotated).
  */
 export class Recovery {
-  readonly #ctx: ControllerContext;
+  readonly #deps: RecoveryParts;
   readonly #records: ControllerRecords;
   readonly #groups: GroupReconciler;
   readonly #reconciler: PodReconciler;
   readonly #releaser: BranchReleaser;
-  /** In-use branches whose interface was missing from EC2's list at recovery, to verify. */
-  readonly #unverified = new Set<BranchRecord>();
 
   constructor(
-    ctx: ControllerContext,
+    deps: RecoveryParts,
     records: ControllerRecords,
     groups: GroupReconciler,
     reconciler: PodReconciler,
     releaser: BranchReleaser,
   ) {
-    this.#ctx = ctx;
+    this.#deps = deps;
     this.#records = records;
     this.#groups = groups;
     this.#reconciler = reconciler;
@@ -75,7 +81,7 @@ export class Recovery {
       const attachment = annotation === undefined ? null : safeDecode(annotation);
       if (attachment === null || claimed.has(attachment.eniId)) {
         if (annotation !== undefined) {
-          this.#ctx.warn(
+          this.#deps.events.warn(
             `pod ${pod.namespace}/${pod.name} has an unusable ${POD_ENI_ANNOTATION} annotation`,
           );
         }
@@ -99,10 +105,9 @@ export class Recovery {
       branch.subnetV6Cidr = this.#records.interner.text(attachment.subnetV6Cidr);
       branch.taggedUid = eni?.tags[POD_UID_TAG] ?? null;
       branch.pod = pod;
-      // The list may lag behind (visibility delay): trust the annotation, verify in sweeps.
-      if (eni === undefined) this.#unverified.add(branch);
+      // The list may lag behind (visibility delay): the annotation is trusted.
       if (node.ledger !== null && !node.ledger.adopt(branch)) {
-        this.#ctx.warn(
+        this.#deps.events.warn(
           `VLAN ${attachment.vlanId} of ${attachment.eniId} (pod ${pod.namespace}/${pod.name}) ` +
             `is out of range or taken twice on node ${node.name}`,
         );
@@ -118,7 +123,7 @@ export class Recovery {
     }
     // 2. Branches no annotation names: adopt for their live pod, else cool down or delete.
     const associated: NetworkInterface[] = [];
-    const adoptions: { pod: PodRecord; eni: NetworkInterface; node: NodeRecord }[] = [];
+    const adoptions: { pod: PodRecord; eni: NetworkInterface; node: NodeBranches }[] = [];
     for (const eni of interfaces) {
       if (eni.interfaceType !== 'branch' || claimed.has(eni.networkInterfaceId)) continue;
       const node = this.#records.nodes.get(eni.tags[NODE_TAG] ?? '');
@@ -151,8 +156,8 @@ export class Recovery {
         continue;
       }
       // Its pod may have died just before the restart: a full cooldown before reuse.
-      branch.deadline = this.#ctx.clock.now() + this.#ctx.options.cooldownMs;
-      this.#ctx.schedule(branch.deadline, { kind: 'branch', branch });
+      branch.deadline = this.#deps.clock.now() + this.#deps.options.cooldownMs;
+      this.#deps.schedule(branch.deadline, { kind: 'branch', branch });
     }
     // 4. Adoptions: associate when needed, then annotate, through the allocation path.
     for (const { pod, eni, node } of adoptions) {
@@ -174,7 +179,7 @@ export class Recovery {
           this.#records.interner.groups(eni.groupIds),
           'creating',
         );
-        fillFromInterface(branch, eni);
+        branch.fillFrom(eni);
         this.#records.branches.set(eni.networkInterfaceId, branch);
       }
       branch.adopted = true;
@@ -182,16 +187,11 @@ export class Recovery {
       pod.branch = branch;
       pod.node = node;
       pod.moveTo('allocating');
-      const adopted = branch;
-      this.#reconciler.allocate(pod, adopted);
+      this.#reconciler.queue.add(pod);
     }
     // 5. The rest wait for a new branch, in list order.
     for (const { pod, nodeName } of unannotated.values()) {
-      const node = this.#records.nodeRecord(nodeName);
-      pod.moveTo('waiting');
-      pod.node = node;
-      pod.seq = this.#records.nextSeq();
-      node.waiting.push(pod);
+      this.#records.nodeRecord(nodeName).enqueue(pod, this.#records.nextSeq());
     }
   }
 
@@ -219,7 +219,7 @@ export class Recovery {
   #adoptionCandidate(
     unannotated: ReadonlyMap<string, { pod: PodRecord; nodeName: string }>,
     eni: NetworkInterface,
-    node: NodeRecord | undefined,
+    node: NodeBranches | undefined,
   ): PodRecord | undefined {
     const uid = eni.tags[POD_UID_TAG];
     const entry = uid === undefined ? undefined : unannotated.get(uid);
@@ -241,10 +241,10 @@ export class Recovery {
     for (const trunkId of trunkIds) {
       if (trunkId === '') continue;
       try {
-        const associations = await this.#ctx.ec2.call(
+        const associations = await this.#deps.ec2.call(
           'DescribeTrunkInterfaceAssociations',
           'critical',
-          () => this.#ctx.ec2.api.describeTrunkInterfaceAssociations(trunkId),
+          () => this.#deps.ec2.api.describeTrunkInterfaceAssociations(trunkId),
         );
         for (const association of associations) {
           byBranch.set(association.branchInterfaceId, {
@@ -253,8 +253,8 @@ export class Recovery {
           });
         }
       } catch (error) {
-        this.#ctx.checkpoint();
-        this.#ctx.warn(`could not describe the associations of trunk ${trunkId}`, error);
+        checkpoint(this.#deps.signal);
+        this.#deps.events.warn(`could not describe the associations of trunk ${trunkId}`, error);
       }
     }
     return byBranch;
@@ -263,7 +263,7 @@ export class Recovery {
   /** A branch record for an associated interface found at recovery, adopted into the ledger. */
   #recordFromInterface(
     eni: NetworkInterface,
-    node: NodeRecord,
+    node: NodeBranches,
     association: { associationId: string; vlanId: number },
     state: BranchState,
   ): BranchRecord | null {
@@ -273,7 +273,7 @@ export class Recovery {
       this.#records.interner.groups(eni.groupIds),
       state,
     );
-    fillFromInterface(branch, eni);
+    branch.fillFrom(eni);
     branch.associationId = association.associationId;
     if (node.ledger === null || !node.ledger.adopt(branch)) return null;
     this.#records.branches.set(eni.networkInterfaceId, branch);

@@ -1,7 +1,10 @@
 import { AllocatorError } from '../../errors/AllocatorError.js';
 import { POD_UID_TAG } from '../../models/wellKnownNames.js';
-import type { BranchRecord } from '../records.js';
-import type { ControllerContext } from './ControllerContext.js';
+import type { BranchRecord } from './BranchRecord.js';
+import type { ControllerParts } from './ControllerParts.js';
+
+/** The parts of the controller RetagLane uses. */
+type RetagLaneParts = Pick<ControllerParts, 'signal' | 'ec2' | 'events' | 'notifyIdle'>;
 
 /**
  * The background lane that rewrites the `podsg.io/pod-uid` tag of a reused branch for its new
@@ -10,13 +13,13 @@ import type { ControllerContext } from './ControllerContext.js';
  * restart.
  */
 export class RetagLane {
-  readonly #ctx: ControllerContext;
+  readonly #deps: RetagLaneParts;
   /** Branches whose `podsg.io/pod-uid` tag is stale after a reuse. */
   readonly #stale = new Set<BranchRecord>();
   #tagging = false;
 
-  constructor(ctx: ControllerContext) {
-    this.#ctx = ctx;
+  constructor(deps: RetagLaneParts) {
+    this.#deps = deps;
   }
 
   /** Whether a rewrite is queued or running. */
@@ -44,7 +47,7 @@ export class RetagLane {
   async #loop(): Promise<void> {
     this.#tagging = true;
     try {
-      while (this.#stale.size > 0 && !this.#ctx.signal.aborted) {
+      while (this.#stale.size > 0 && !this.#deps.signal.aborted) {
         const branch = this.#stale.values().next().value as BranchRecord;
         this.#stale.delete(branch);
         const pod = branch.pod;
@@ -53,18 +56,18 @@ export class RetagLane {
         if (branch.taggedUid === pod.uid) continue;
         const uid = pod.uid;
         try {
-          await this.#ctx.ec2.call('CreateTags', 'background', () =>
-            this.#ctx.ec2.api.tagNetworkInterface(eniId, { [POD_UID_TAG]: uid }),
+          await this.#deps.ec2.call('CreateTags', 'background', () =>
+            this.#deps.ec2.api.tagNetworkInterface(eniId, { [POD_UID_TAG]: uid }),
           );
           branch.taggedUid = uid;
         } catch (error) {
           if (AllocatorError.is(error, 'Aborted')) return;
-          this.#ctx.warn(`could not rewrite the pod-uid tag of ${eniId}`, error);
+          this.#deps.events.warn(`could not rewrite the pod-uid tag of ${eniId}`, error);
         }
       }
     } finally {
       this.#tagging = false;
-      this.#ctx.notifyIdle();
+      this.#deps.notifyIdle();
     }
   }
 }

@@ -2,7 +2,6 @@ import { trunkCreateToken } from '../../calculations/branchClientTokens.js';
 import { highestFreeDeviceIndex } from '../../calculations/highestFreeDeviceIndex.js';
 import { instanceLimits } from '../../calculations/instanceLimits.js';
 import { AllocatorError } from '../../errors/AllocatorError.js';
-import { requireSubnetId } from '../records.js';
 import type { ClusterNode } from '../../models/ClusterObjects.js';
 import type { NetworkInterface } from '../../models/NetworkInterface.js';
 import {
@@ -12,12 +11,33 @@ import {
   TRUNK_DESCRIPTION,
 } from '../../models/wellKnownNames.js';
 import { NodeLedger } from '../../services/NodeLedger.js';
-import type { BranchRecord, NodeRecord } from '../records.js';
+import type { BranchRecord } from './BranchRecord.js';
 import type { BranchReleaser } from './BranchReleaser.js';
-import type { ControllerContext } from './ControllerContext.js';
+import { recordQueueSettings, requeueDelay } from './ControllerParts.js';
+import type { ControllerParts } from './ControllerParts.js';
+import { WorkQueue, done } from './WorkQueue.js';
+import type { ReconcileResult, Reconciler } from './WorkQueue.js';
+import { clusterCall, sleep } from './Ec2Caller.js';
 import type { ControllerRecords } from './ControllerRecords.js';
-import { asAllocatorError, describeError } from './failures.js';
-import type { NodeQueue } from './NodeQueue.js';
+import { asAllocatorError } from '../../errors/asAllocatorError.js';
+import { describeError } from '../../errors/describeError.js';
+import type { NodeBranches } from './NodeBranches.js';
+import type { PodReconciler } from './PodReconciler.js';
+
+/** The parts of the controller TrunkPreparer uses. */
+type TrunkPreparerParts = Pick<
+  ControllerParts,
+  | 'options'
+  | 'clock'
+  | 'signal'
+  | 'cluster'
+  | 'ec2'
+  | 'events'
+  | 'submit'
+  | 'schedule'
+  | 'cancel'
+  | 'rebuilding'
+>;
 
 const TRUNK_POLL_FIRST_MS = 500;
 const TRUNK_POLL_MAX_MS = 5_000;
@@ -28,34 +48,51 @@ const TRUNK_POLL_MAX_MS = 5_000;
  * fails), polling until attached, delete-on-termination, and the node's `pod-eni` capacity.
  * Failures retry with backoff; a node that cannot take branches is reported once.
  */
-export class TrunkPreparer {
-  readonly #ctx: ControllerContext;
+export class TrunkPreparer implements Reconciler<NodeBranches> {
+  readonly #deps: TrunkPreparerParts;
+  /** Nodes being prepared; a failure is retried with backoff, `requeues` times. */
+  readonly #queue: WorkQueue<NodeBranches>;
   readonly #records: ControllerRecords;
-  readonly #queue: NodeQueue;
+  readonly #pods: PodReconciler;
   readonly #releaser: BranchReleaser;
 
   constructor(
-    ctx: ControllerContext,
+    deps: TrunkPreparerParts,
     records: ControllerRecords,
-    queue: NodeQueue,
+    pods: PodReconciler,
     releaser: BranchReleaser,
   ) {
-    this.#ctx = ctx;
+    this.#deps = deps;
     this.#records = records;
-    this.#queue = queue;
+    this.#pods = pods;
     this.#releaser = releaser;
+    this.#queue = new WorkQueue(
+      this,
+      recordQueueSettings<NodeBranches>(
+        deps,
+        deps.options.requeues,
+        (failures) => requeueDelay(deps.options, failures),
+        (node) => ({ kind: 'node', node }),
+      ),
+    );
   }
 
   /** A node's preparation retry deadline: prepares it again unless overtaken. */
-  onDeadline(node: NodeRecord): void {
+  onDeadline(node: NodeBranches): void {
     if (node.status === 'failed') {
       node.status = 'pending';
       this.considerNode(node);
     }
   }
 
+  /** A failed preparation, retried with backoff by the queue, `requeues` times. */
+  failed(node: NodeBranches, error: AllocatorError, willRetry: boolean): void {
+    node.status = 'failed';
+    this.#deps.events.emit('trunkFailed', { node: node.name, error, willRetry });
+  }
+
   /** The node's record, updated from the cluster; limits and ledger once it opts in. */
-  upsertNode(clusterNode: ClusterNode): NodeRecord {
+  upsertNode(clusterNode: ClusterNode): NodeBranches {
     const node = this.#records.nodeRecord(clusterNode.name);
     node.uid = clusterNode.uid;
     node.instanceId = clusterNode.instanceId;
@@ -76,8 +113,8 @@ export class TrunkPreparer {
   }
 
   /** Starts preparing a node when it newly qualifies; reports it once when it cannot. */
-  considerNode(node: NodeRecord): void {
-    if (this.#ctx.rebuilding || this.#ctx.signal.aborted) return;
+  considerNode(node: NodeBranches): void {
+    if (this.#deps.rebuilding() || this.#deps.signal.aborted) return;
     if (node.status !== 'pending' && node.status !== 'unsupported') return;
     if (!node.optedIn) return;
     if (node.ledger === null || node.instanceId === null) {
@@ -91,12 +128,12 @@ export class TrunkPreparer {
             : node.limits === null
               ? `instance type ${type} is not in the EC2 limits table`
               : `instance type ${type} does not support trunk interfaces`;
-        this.#ctx.events.emit('nodeUnsupported', {
+        this.#deps.events.emit('nodeUnsupported', {
           node: node.name,
           instanceType: node.instanceType,
           reason,
         });
-        this.#ctx.event(
+        this.#deps.events.record(
           { kind: 'Node', name: node.name, uid: node.uid },
           'Warning',
           'Unsupported',
@@ -106,52 +143,38 @@ export class TrunkPreparer {
       return;
     }
     node.status = 'preparing';
-    this.#ctx.submit('critical', () => this.#prepareNode(node));
+    this.#queue.add(node);
   }
 
-  async #prepareNode(node: NodeRecord): Promise<void> {
+  /** Prepares a node: its trunk settled, its subnet known, its `pod-eni` capacity advertised. */
+  async reconcile(node: NodeBranches): Promise<ReconcileResult> {
     const ledger = node.ledger;
     const instanceId = node.instanceId;
-    if (ledger === null || instanceId === null) return;
-    try {
-      if (!node.trunkSettled) await this.#ensureTrunk(node, instanceId);
-      const subnetId = requireSubnetId(node, 'its branch interfaces');
-      if (node.subnetCidr === '') {
-        const subnet = await this.#ctx.ec2.subnet(subnetId);
-        node.subnetCidr = subnet.cidrBlock;
-        node.subnetV6Cidr = subnet.ipv6CidrBlock ?? '';
-      }
-      await this.#ctx.clusterCall(() =>
-        this.#ctx.cluster.setNodeCapacity(node.name, POD_ENI_RESOURCE, ledger.capacity),
-      );
-      node.status = 'ready';
-      node.prepFailures = 0;
-      this.#ctx.events.emit('trunkReady', {
-        node: node.name,
-        trunkInterfaceId: node.trunkId ?? '',
-        capacity: ledger.capacity,
-      });
-      this.#queue.pump(node);
-    } catch (error) {
-      if (this.#ctx.signal.aborted) return;
-      const failure = asAllocatorError(error);
-      node.status = 'failed';
-      node.prepFailures += 1;
-      const willRetry = node.prepFailures <= this.#ctx.options.requeues;
-      this.#ctx.events.emit('trunkFailed', { node: node.name, error: failure, willRetry });
-      if (willRetry) {
-        this.#ctx.schedule(this.#ctx.clock.now() + this.#ctx.requeueDelay(node.prepFailures), {
-          kind: 'node',
-          node,
-        });
-      }
+    if (ledger === null || instanceId === null) return done;
+    if (!node.trunkSettled) await this.#ensureTrunk(node, instanceId);
+    const subnetId = node.requireSubnetId('its branch interfaces');
+    if (node.subnetCidr === '') {
+      const subnet = await this.#deps.ec2.subnet(subnetId);
+      node.subnetCidr = subnet.cidrBlock;
+      node.subnetV6Cidr = subnet.ipv6CidrBlock ?? '';
     }
+    await clusterCall(this.#deps, () =>
+      this.#deps.cluster.setNodeCapacity(node.name, POD_ENI_RESOURCE, ledger.capacity),
+    );
+    node.status = 'ready';
+    this.#deps.events.emit('trunkReady', {
+      node: node.name,
+      trunkInterfaceId: node.trunkId ?? '',
+      capacity: ledger.capacity,
+    });
+    this.#pods.serve(node);
+    return done;
   }
 
   /** Finds or creates, attaches and settles the node's trunk. */
-  async #ensureTrunk(node: NodeRecord, instanceId: string): Promise<void> {
-    let instance = await this.#ctx.ec2.call('DescribeInstances', 'critical', () =>
-      this.#ctx.ec2.api.describeInstance(instanceId),
+  async #ensureTrunk(node: NodeBranches, instanceId: string): Promise<void> {
+    let instance = await this.#deps.ec2.call('DescribeInstances', 'critical', () =>
+      this.#deps.ec2.api.describeInstance(instanceId),
     );
     const primary =
       instance.networkInterfaces.find((eni) => eni.attachment?.deviceIndex === 0) ??
@@ -164,22 +187,22 @@ export class TrunkPreparer {
     }
     node.trunkId = trunk.networkInterfaceId;
     // Poll until attached, bounded by the attach timeout.
-    const deadline = this.#ctx.clock.now() + this.#ctx.options.trunkAttachTimeoutMs;
+    const deadline = this.#deps.clock.now() + this.#deps.options.trunkAttachTimeoutMs;
     let delay = TRUNK_POLL_FIRST_MS;
     let attachment = trunk.attachment;
     while (attachment?.status !== 'attached') {
-      if (this.#ctx.clock.now() + delay > deadline) {
+      if (this.#deps.clock.now() + delay > deadline) {
         throw new AllocatorError(
           'Transient',
           `trunk ${trunk.networkInterfaceId} of node ${node.name} is not attached after ` +
-            `${this.#ctx.options.trunkAttachTimeoutMs / 1000} s (attachment.status ` +
+            `${this.#deps.options.trunkAttachTimeoutMs / 1000} s (attachment.status ` +
             `${attachment?.status ?? 'none'})`,
         );
       }
-      await this.#ctx.sleep(delay);
+      await sleep(this.#deps, delay);
       delay = Math.min(delay * 2, TRUNK_POLL_MAX_MS);
-      instance = await this.#ctx.ec2.call('DescribeInstances', 'critical', () =>
-        this.#ctx.ec2.api.describeInstance(instanceId),
+      instance = await this.#deps.ec2.call('DescribeInstances', 'critical', () =>
+        this.#deps.ec2.api.describeInstance(instanceId),
       );
       attachment = instance.networkInterfaces.find(
         (eni) => eni.networkInterfaceId === node.trunkId,
@@ -187,8 +210,8 @@ export class TrunkPreparer {
     }
     if (!attachment.deleteOnTermination) {
       const { attachmentId } = attachment;
-      await this.#ctx.ec2.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
-        this.#ctx.ec2.api.modifyNetworkInterface({
+      await this.#deps.ec2.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
+        this.#deps.ec2.api.modifyNetworkInterface({
           networkInterfaceId: trunk.networkInterfaceId,
           attachment: { attachmentId, deleteOnTermination: true },
         }),
@@ -198,7 +221,7 @@ export class TrunkPreparer {
   }
 
   async #createAndAttachTrunk(
-    node: NodeRecord,
+    node: NodeBranches,
     instanceId: string,
     attached: readonly NetworkInterface[],
   ): Promise<NetworkInterface> {
@@ -208,13 +231,13 @@ export class TrunkPreparer {
     let trunkId = node.spareTrunkId;
     try {
       if (trunkId === null) {
-        const subnetId = requireSubnetId(node, 'its trunk interface');
-        const created = await this.#ctx.ec2.call('CreateNetworkInterface', 'critical', () =>
-          this.#ctx.ec2.api.createNetworkInterface({
+        const subnetId = node.requireSubnetId('its trunk interface');
+        const created = await this.#deps.ec2.call('CreateNetworkInterface', 'critical', () =>
+          this.#deps.ec2.api.createNetworkInterface({
             subnetId,
             groupIds: node.primaryGroupIds,
             description: TRUNK_DESCRIPTION,
-            tags: { [this.#ctx.ec2.clusterTag]: 'owned', [NODE_TAG]: node.name },
+            tags: { [this.#deps.ec2.clusterTag]: 'owned', [NODE_TAG]: node.name },
             interfaceType: 'trunk',
             clientToken: trunkCreateToken(instanceId, node.trunkGeneration),
           }),
@@ -236,8 +259,8 @@ export class TrunkPreparer {
         );
       }
       const attachTo = trunkId;
-      const { attachmentId } = await this.#ctx.ec2.call('AttachNetworkInterface', 'critical', () =>
-        this.#ctx.ec2.api.attachNetworkInterface({
+      const { attachmentId } = await this.#deps.ec2.call('AttachNetworkInterface', 'critical', () =>
+        this.#deps.ec2.api.attachNetworkInterface({
           networkInterfaceId: attachTo,
           instanceId,
           deviceIndex,
@@ -267,7 +290,7 @@ export class TrunkPreparer {
         },
       };
     } catch (error) {
-      if (this.#ctx.signal.aborted) throw error;
+      if (this.#deps.signal.aborted) throw error;
       const failure = asAllocatorError(error);
       if (trunkId !== null) {
         // Roll back: an unattached trunk is useless and would leak.
@@ -275,24 +298,24 @@ export class TrunkPreparer {
         node.spareTrunkId = null;
         node.trunkGeneration += 1;
         try {
-          await this.#ctx.ec2.call('DeleteNetworkInterface', 'critical', () =>
-            this.#ctx.ec2.api.deleteNetworkInterface(rollbackId),
+          await this.#deps.ec2.call('DeleteNetworkInterface', 'critical', () =>
+            this.#deps.ec2.api.deleteNetworkInterface(rollbackId),
           );
-          this.#ctx.events.emit('deleted', {
+          this.#deps.events.emit('deleted', {
             node: node.name,
             eniId: rollbackId,
             reason: 'rollback',
           });
         } catch (deleteError) {
           if (!AllocatorError.is(deleteError, 'NotFound')) {
-            this.#ctx.warn(
+            this.#deps.events.warn(
               `could not roll back trunk ${rollbackId} of node ${node.name}`,
               deleteError,
             );
           }
         }
       }
-      this.#ctx.event(
+      this.#deps.events.record(
         { kind: 'Node', name: node.name, uid: node.uid },
         'Warning',
         'TrunkENICreationFailed',
@@ -307,16 +330,9 @@ export class TrunkPreparer {
     const node = this.#records.nodes.get(clusterNode.name);
     if (node === undefined) return;
     this.#records.nodes.delete(clusterNode.name);
-    this.#ctx.timer.cancel(node);
+    this.#queue.cancel(node);
     node.status = 'unsupported';
-    for (const pod of node.waiting.slice(node.head)) {
-      if (pod.node === node && pod.status === 'waiting') {
-        pod.moveTo('idle');
-        pod.node = null;
-      }
-    }
-    node.waiting = [];
-    node.head = 0;
+    node.dropWaiting();
     // Its branches die with the instance's trunk; delete what is left (EC2 keeps branches).
     for (const branch of [...this.#records.branches.values()]) {
       if (branch.node !== node) continue;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AllocatorError } from '../errors/AllocatorError.js';
-import { POD_TRANSITIONS, PodRecord } from './records.js';
-import type { PodStatus } from './records.js';
+import { AllocatorError } from '../../errors/AllocatorError.js';
+import { POD_TRANSITIONS, PodRecord } from './PodRecord.js';
+import type { PodStatus } from './PodRecord.js';
 
 function pod(): PodRecord {
   return new PodRecord('uid-1', 'default', 'web', {}, 'default');
