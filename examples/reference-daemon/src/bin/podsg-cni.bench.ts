@@ -8,6 +8,7 @@
 // off both sides of each ratio, or the ratios would flatter podsg.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AgentPodAnswer } from '@podsg/cni';
@@ -60,7 +61,7 @@ async function sideBySide(
   return samples;
 }
 
-/** One line: median and p90 of `values`, and the median's ratio to `of`'s median. */
+/** One line: p10, median and p90 of `values`, and the median's ratio to `of`'s median. */
 function line(
   name: string,
   values: readonly number[],
@@ -68,7 +69,8 @@ function line(
   unit = 'ms',
 ): string {
   const ratio = of === undefined ? '' : `${(median(values) / median(of)).toFixed(2)}×`;
-  return `  ${name.padEnd(62)} median ${median(values).toFixed(1).padStart(6)} ${unit}   p90 ${quantile(values, 0.9).toFixed(1).padStart(6)} ${unit} ${ratio.padStart(7)}`;
+  const at = (q: number): string => quantile(values, q).toFixed(1).padStart(6);
+  return `  ${name.padEnd(62)} p10 ${at(0.1)}   median ${at(0.5)}   p90 ${at(0.9)} ${unit} ${ratio.padStart(7)}`;
 }
 
 interface Goal {
@@ -203,7 +205,9 @@ it.skipIf(!!why)(
           GOALS.branch,
         );
         console.log(
-          `\nCNI ADD, process start to result, ${String(RUNS)} alternating rounds; ratios to ptp's median`,
+          `\nCNI ADD, process start to result, ${String(RUNS)} alternating rounds; ratios to ptp's median` +
+            ` (load average ${loadavg()[0]?.toFixed(1) ?? '?'} on ${String(availableParallelism())} CPUs: every` +
+            ` hand-off between processes waits for a CPU, and podsg's call has more of them than ptp's)`,
         );
         console.log(
           `(each minus what \`ip netns exec\` adds: ${netnsExec.toFixed(1)} ms, the median of \`true\` through it less \`true\` alone)`,
@@ -449,6 +453,12 @@ async function measureMemory(input: MemoryInput): Promise<MemoryFigures> {
     for (let run = 0; run < MEMORY_RUNS; run += 1) {
       figures.ptp.push((await measured(input.ptp, input.ptpConfig, 'plain')).call);
       const add = await measured([podsgCniShim], config, 'plain');
+      if (add.agent === 0) {
+        // The delegate ran in the agent: a figure without it would flatter podsg.
+        throw new Error(
+          `the traced agent logged no process for a delegated ADD:\n${readFileSync(agentLog, 'utf8')}`,
+        );
+      }
       figures.delegated.push(add.call + add.agent);
       figures.shim.push(add.call);
       const branch = await measured([podsgCniShim], config, 'web');

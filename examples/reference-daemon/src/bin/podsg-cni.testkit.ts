@@ -261,6 +261,7 @@ export async function startStubAgent(
   };
   if (options.sharing === undefined) write();
   const argv = [
+    ...(options.wrapper ?? []),
     process.execPath,
     STUB_AGENT,
     socketPath,
