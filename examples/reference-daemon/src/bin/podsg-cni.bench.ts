@@ -1,6 +1,6 @@
 // `npm run bench`: podsg-cni as it ships (the forwarding shim, the call run by the node agent)
-// side by side with Debian's Go `ptp` (containernetworking-plugins) in one run, alternating so
-// machine noise hits both alike: one ADD, 30 concurrent ADDs, and the memory of one invocation.
+// side by side with Debian's Go `ptp` (containernetworking-plugins) in one run, in shuffled order
+// so machine noise hits both alike: one ADD, 30 concurrent ADDs, and the memory of one invocation.
 // Prints medians, p90s and ratios; asserts nothing about time.
 //
 // Every process runs in a throwaway namespace that plays the node (through `ip netns exec`); the
@@ -31,7 +31,7 @@ import {
 
 const RUNS = Math.max(25, Number(process.env.PODSG_BENCH_RUNS ?? 25));
 const CONCURRENT = 30;
-const CONCURRENT_ROUNDS = 5;
+const CONCURRENT_ROUNDS = 9;
 const MEMORY_RUNS = 5;
 const GOALS = { delegated: 1.5, branch: 2, concurrent: 1.5, memory: 2 };
 
@@ -45,16 +45,29 @@ const median = (values: readonly number[]): number => quantile(values, 0.5);
 /** Samples in ms per case name, one per round, rounds in the same order for every case. */
 type Samples = Record<string, number[]>;
 
-/** Runs each named case once per round, in a rotating order, so noise hits every case alike. */
+/**
+ * Runs each named case once per round, in an order shuffled afresh each round (seeded, so runs
+ * repeat), so noise hits every case alike and no case always follows the same one: a DEL leaves
+ * the kernel work to do (a veth's deletion finishes after `ip` exits) that the next case pays for.
+ */
 async function sideBySide(
   rounds: number,
   cases: Readonly<Record<string, () => Promise<number>>>,
 ): Promise<Samples> {
   const names = Object.keys(cases);
   const samples: Samples = Object.fromEntries(names.map((name) => [name, []]));
+  let seed = 0x9e3779b9;
+  const random = (below: number): number => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed % below;
+  };
   for (let round = 0; round < rounds; round += 1) {
-    for (let i = 0; i < names.length; i += 1) {
-      const name = names[(round + i) % names.length] ?? '';
+    const order = [...names];
+    for (let i = order.length - 1; i > 0; i -= 1) {
+      const j = random(i + 1);
+      [order[i], order[j]] = [order[j] ?? '', order[i] ?? ''];
+    }
+    for (const name of order) {
       samples[name]?.push(await (cases[name] ?? (() => Promise.resolve(NaN)))());
     }
   }
@@ -205,7 +218,7 @@ it.skipIf(!!why)(
           GOALS.branch,
         );
         console.log(
-          `\nCNI ADD, process start to result, ${String(RUNS)} alternating rounds; ratios to ptp's median` +
+          `\nCNI ADD, process start to result, ${String(RUNS)} rounds, each in a shuffled order; ratios to ptp's median` +
             ` (load average ${loadavg()[0]?.toFixed(1) ?? '?'} on ${String(availableParallelism())} CPUs: every` +
             ` hand-off between processes waits for a CPU, and podsg's call has more of them than ptp's)`,
         );
@@ -284,7 +297,7 @@ it.skipIf(!!why)(
           GOALS.concurrent,
         );
         console.log(
-          `\n${String(CONCURRENT)} concurrent ADDs (one pod namespace each), wall time, ${String(CONCURRENT_ROUNDS)} alternating rounds`,
+          `\n${String(CONCURRENT)} concurrent ADDs (one pod namespace each), wall time, ${String(CONCURRENT_ROUNDS)} rounds in shuffled order`,
         );
         console.log(line('ptp + host-local', walls.ptp ?? [], walls.ptp));
         console.log(
@@ -489,7 +502,7 @@ it('podsg-cni VERSION through the Node.js fallback: bundled vs unbundled vs node
     unbundled: versionOf(podsgCniUnbundled),
   });
   console.log(
-    `\nthe Node.js plugin (the shim's fallback) VERSION, spawn to exit, ${String(runs)} alternating runs`,
+    `\nthe Node.js plugin (the shim's fallback) VERSION, spawn to exit, ${String(runs)} rounds in shuffled order`,
   );
   console.log(line('node -e 0 (the floor)', samples.floor ?? [], samples.floor));
   console.log(
