@@ -198,6 +198,32 @@ describe('POST /v1/cni', () => {
     expect(replies.map((reply) => reply.exitCode)).toEqual(['0', '0']);
   });
 
+  it('lets a running call answer when the agent closes (SIGTERM), so no shim runs it twice', async () => {
+    let release: () => void = () => undefined;
+    let started: () => void = () => undefined;
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    delegate.run = async (): Promise<DelegateOutcome> => {
+      started();
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      return { stdout: '{"cniVersion":"1.0.0"}', exitCode: 0 };
+    };
+    const socketPath = await serve();
+    const reply = post(socketPath, callBody(env('ADD', 'plain'), config));
+    await running;
+    const closing = server?.close();
+    release();
+    expect(await reply).toMatchObject({
+      status: 200,
+      exitCode: '0',
+      body: '{"cniVersion":"1.0.0"}',
+    });
+    await closing;
+  });
+
   it('is an unknown path on an agent without CNI calls, so the shim runs the Node.js plugin', async () => {
     const socketPath = await serve(false);
     expect(await post(socketPath, callBody(env('VERSION', 'plain'), config))).toMatchObject({

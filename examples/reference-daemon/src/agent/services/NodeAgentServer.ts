@@ -15,6 +15,9 @@ export interface NodeAgentCniCalls {
   run(body: Uint8Array): Promise<CniRunOutcome>;
 }
 
+/** How long `close` lets running CNI calls finish (the DaemonSet's grace period is 10 s). */
+const CNI_DRAIN_MS = 5000;
+
 /** A CNI call's body is its environment and network configuration: kilobytes. */
 const MAX_CNI_CALL_BYTES = 1024 * 1024;
 
@@ -53,6 +56,7 @@ export interface NodeAgentServerOptions {
 export class NodeAgentServer {
   readonly #options: NodeAgentServerOptions;
   #server: Server | undefined;
+  readonly #cniCallsRunning = new Set<Promise<void>>();
 
   constructor(options: NodeAgentServerOptions) {
     this.#options = options;
@@ -96,17 +100,31 @@ export class NodeAgentServer {
     this.#options.log.info(`node agent listening on ${socketPath}`);
   }
 
-  /** Stops serving, drops open connections and removes the socket file. Idempotent. */
+  /**
+   * Stops serving and removes the socket file. CNI calls already running get up to
+   * `CNI_DRAIN_MS` to finish and answer (a call cut short would leave its shim to run it again
+   * through the Node.js plugin); then open connections are dropped. Idempotent.
+   */
   async close(): Promise<void> {
     const server = this.#server;
     if (server === undefined) return;
     this.#server = undefined;
-    await new Promise<void>((resolve) => {
+    const closed = new Promise<void>((resolve) => {
       server.close(() => {
         resolve();
       });
-      server.closeAllConnections();
     });
+    server.closeIdleConnections();
+    if (this.#cniCallsRunning.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.#cniCallsRunning]),
+        new Promise((resolve) => (timer = setTimeout(resolve, CNI_DRAIN_MS))),
+      ]);
+      clearTimeout(timer);
+    }
+    server.closeAllConnections();
+    await closed;
     // net.Server removes its socket file on close; this covers a server closed by an error.
     await unlink(this.#options.socketPath).catch(() => undefined);
   }
@@ -245,6 +263,14 @@ export class NodeAgentServer {
         send(400, { reason: 'BadRequest', message: 'the body is not Content-Length bytes long' });
         return;
       }
+      // Done once the answer has left (or the connection is gone): what close() waits for.
+      const answered = new Promise<void>((resolve) => {
+        res.once('close', () => {
+          this.#cniCallsRunning.delete(answered);
+          resolve();
+        });
+      });
+      this.#cniCallsRunning.add(answered);
       void cniCalls.run(Buffer.concat(chunks, size)).then(
         (outcome) => {
           const stdout = Buffer.from(outcome.stdout, 'utf8');
