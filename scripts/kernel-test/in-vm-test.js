@@ -9,11 +9,16 @@
 // (a VLAN device made by hand), for developing the harness without the plugin.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const IP = '/usr/bin/ip'; // iproute2, not the busybox applet
 const PLUGIN = '/podsg/examples/reference-daemon/bin/podsg-cni.js';
+// The forwarding shim as `npm run build` compiles it; a copy without its Node.js fallback next to
+// it, so a call that did not go through the agent's POST /v1/cni fails instead of passing.
+const SHIM = '/podsg/examples/reference-daemon/dist/cni-shim/podsg-cni';
+const SHIM_ONLY = '/tmp/shim-only/podsg-cni';
+const STUB_AGENT = '/podsg/scripts/kernel-test/stub-agent.js';
 const AGENT_SOCKET = '/run/podsg/agent.sock';
 const PLUGIN_LOG = '/tmp/podsg-cni.log';
 const WALKTHROUGH = '/podsg/scripts/kernel-test/walkthrough.js';
@@ -200,6 +205,7 @@ function selfCheck() {
 const pods = [
   {
     label: 'strict',
+    route: 'agent', // shim → node agent
     mode: 'strict',
     namespace: 'default',
     name: 'web-1',
@@ -217,6 +223,7 @@ const pods = [
   },
   {
     label: 'standard',
+    route: 'node', // the Node.js plugin, as without an agent serving POST /v1/cni
     mode: 'standard',
     namespace: 'default',
     name: 'web-2',
@@ -236,6 +243,7 @@ const pods = [
 /** Needs a branch that the controller has not annotated yet: code 11, nothing created. */
 const unannotated = {
   label: 'unannotated',
+  route: 'agent',
   mode: 'strict',
   namespace: 'default',
   name: 'web-3',
@@ -280,9 +288,13 @@ function runPlugin(command, pod, prevResult) {
     ].join(';'),
   };
   const started = uptime();
-  const result = run('node', [PLUGIN], { input: netConf(pod, prevResult), env });
+  const viaAgent = pod.route === 'agent' && existsSync(SHIM_ONLY);
+  const result = viaAgent
+    ? run(SHIM_ONLY, [], { input: netConf(pod, prevResult), env })
+    : run('node', [PLUGIN], { input: netConf(pod, prevResult), env });
   const seconds = (uptime() - started).toFixed(2);
-  console.log(`KTEST INFO ${pod.label} ${command}: exit ${result.status} in ${seconds}s`);
+  const via = viaAgent ? 'shim → agent' : 'Node.js plugin';
+  console.log(`KTEST INFO ${pod.label} ${command} (${via}): exit ${result.status} in ${seconds}s`);
   return result;
 }
 
@@ -306,14 +318,17 @@ async function startAgent() {
     branch: null,
     trunkLink: TRUNK,
   };
+  answers[`${benchPod.namespace}/${benchPod.name}`] = {
+    podUid: benchPod.uid,
+    required: true,
+    branch: benchPod.branch,
+    trunkLink: TRUNK,
+  };
   writeFileSync('/run/podsg/pods.json', JSON.stringify(answers));
-  const agent = spawn(
-    'node',
-    ['/podsg-ktest/stub-agent.js', AGENT_SOCKET, '/run/podsg/pods.json'],
-    {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
+  // The stub agent serves POST /v1/cni with the real NodeAgentCniRunner: it wires the pods.
+  const agent = spawn('node', [STUB_AGENT, AGENT_SOCKET, '/run/podsg/pods.json'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   for (let i = 0; i < 300 && !existsSync(AGENT_SOCKET); i += 1) await sleep(100);
   check('stub-agent/listening', () =>
     expect(existsSync(AGENT_SOCKET), `no socket ${AGENT_SOCKET} after 30 s`),
@@ -518,6 +533,14 @@ async function pluginTest() {
     )
   )
     return;
+  if (existsSync(SHIM)) {
+    mkdirSync('/tmp/shim-only', { recursive: true });
+    copyFileSync(SHIM, SHIM_ONLY);
+  } else {
+    console.log(
+      `KTEST INFO no shim built (no C compiler on the host): every call runs the Node.js plugin`,
+    );
+  }
   const agent = await startAgent();
   try {
     const results = new Map();
@@ -560,9 +583,11 @@ async function pluginTest() {
         'pod netns got links',
       );
     });
+    vmBench();
   } finally {
     agent.kill('SIGTERM');
-    for (const pod of [...pods, unannotated]) run(IP, ['netns', 'del', pod.netns]);
+    for (const pod of [...pods, unannotated, benchPod]) run(IP, ['netns', 'del', pod.netns]);
+    run(IP, ['netns', 'del', 'ktest-ptp']);
     run(IP, ['netns', 'del', VPC_NETNS]);
   }
   if (failed > 0 && existsSync(PLUGIN_LOG)) {
@@ -570,6 +595,91 @@ async function pluginTest() {
     console.log(readFileSync(PLUGIN_LOG, 'utf8').trimEnd().split('\n').slice(-40).join('\n'));
     console.log('----');
   }
+}
+
+// ---- a branch ADD with a real VLAN, side by side with Debian's ptp ADD ------------------
+
+/** A strict pod used only by the side-by-side timing (not asserted above). */
+const benchPod = {
+  label: 'bench',
+  route: 'agent',
+  mode: 'strict',
+  namespace: 'default',
+  name: 'bench-1',
+  uid: '7d1e2f3a-4b5c-4d6e-8f70-81920a0b0009',
+  netns: 'ktest-bench-1',
+  branch: {
+    eniId: 'eni-0a1b2c3d4e5f60009',
+    ifAddress: '0a:58:0a:00:09:0a',
+    privateIp: '10.0.9.10',
+    vlanId: 9,
+    subnetCidr: '10.0.9.0/24',
+    associationID: 'trunk-assoc-0a1b2c3d4e5f60009',
+  },
+};
+
+/**
+ * Prints (asserts nothing about time) a full branch ADD through the shim and the agent, real
+ * VLAN device included, against Debian's `ptp` + `host-local` ADD, alternating, each followed by
+ * an untimed DEL. Under qemu TCG every instruction is emulated, so the milliseconds are the VM's;
+ * the ratio is the figure.
+ */
+function vmBench() {
+  const ptp = '/opt/cni/bin/ptp';
+  if (!existsSync(ptp) || !existsSync(SHIM_ONLY)) {
+    console.log('KTEST INFO vm-bench skipped: no ptp in /opt/cni/bin or no shim');
+    return;
+  }
+  must(IP, ['netns', 'add', benchPod.netns]);
+  must(IP, ['netns', 'add', 'ktest-ptp']);
+  const ptpConf = JSON.stringify({
+    cniVersion: '1.0.0',
+    name: 'ktest-ptp',
+    type: 'ptp',
+    ipMasq: false,
+    ipam: { type: 'host-local', subnet: '10.44.0.0/24', dataDir: '/tmp/ipam' },
+  });
+  const ptpEnv = (command) => ({
+    PATH: process.env.PATH,
+    CNI_COMMAND: command,
+    CNI_CONTAINERID: 'ktest-ptp',
+    CNI_NETNS: '/var/run/netns/ktest-ptp',
+    CNI_IFNAME: 'eth0',
+    CNI_PATH: '/opt/cni/bin',
+  });
+  const timed = (action) => {
+    const started = process.hrtime.bigint();
+    const result = action();
+    return { result, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+  };
+  const samples = { ptp: [], branch: [] };
+  const rounds = 5;
+  for (let round = 0; round < rounds; round += 1) {
+    const order = round % 2 === 0 ? ['ptp', 'branch'] : ['branch', 'ptp'];
+    for (const name of order) {
+      if (name === 'ptp') {
+        const add = timed(() => run(ptp, [], { input: ptpConf, env: ptpEnv('ADD') }));
+        if (add.result.status !== 0) throw new Error(`ptp ADD: ${describeFailure(add.result)}`);
+        samples.ptp.push(add.ms);
+        const prev = JSON.stringify({
+          ...JSON.parse(ptpConf),
+          prevResult: JSON.parse(add.result.stdout),
+        });
+        run(ptp, [], { input: prev, env: ptpEnv('DEL') });
+      } else {
+        const add = timed(() => runPlugin('ADD', benchPod));
+        if (add.result.status !== 0) throw new Error(`branch ADD: ${describeFailure(add.result)}`);
+        samples.branch.push(add.ms);
+        runPlugin('DEL', benchPod, JSON.parse(add.result.stdout));
+      }
+    }
+  }
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const [ptpMs, branchMs] = [median(samples.ptp), median(samples.branch)];
+  console.log(
+    `KTEST INFO vm-bench (qemu TCG, ${rounds} alternating rounds, medians): ptp + host-local ADD ${ptpMs.toFixed(0)} ms; ` +
+      `podsg-cni branch ADD, shim → agent, real VLAN ${branchMs.toFixed(0)} ms; ratio ${(branchMs / ptpMs).toFixed(2)}× (goal ≤ 2×)`,
+  );
 }
 
 // ---- the walkthrough through the real daemon chain (walkthrough.js) ------------------

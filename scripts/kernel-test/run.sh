@@ -152,6 +152,10 @@ add_binary "$(command -v nsenter)" /usr/bin/nsenter
 add_binary "$(command -v unshare)" /usr/bin/unshare
 add_binary "$(command -v node)" /usr/bin/node
 add_binary "$(command -v openssl)" /usr/bin/openssl # the walkthrough's webhook certificates
+# Debian's Go ptp and host-local: the VM prints a branch ADD side by side with a ptp ADD.
+for plugin in ptp host-local; do
+  if [ -x "/usr/lib/cni/$plugin" ]; then add_binary "/usr/lib/cni/$plugin" "/opt/cni/bin/$plugin"; fi
+done
 if [ -f /etc/ssl/openssl.cnf ]; then
   mkdir -p "$root/etc/ssl" "$root/usr/lib"
   cp /etc/ssl/openssl.cnf "$root/etc/ssl/"
@@ -170,7 +174,7 @@ cp "$entry"/modules/*.ko "$entry/modules/load-order" "$root/lib/modules/podsg/"
     examples/reference-daemon/deploy node_modules/@podsg
 ) | tar -C "$root/podsg" -xf -
 mkdir -p "$root/podsg/scripts/kernel-test"
-cp "$here/walkthrough.js" "$root/podsg/scripts/kernel-test/"
+cp "$here/walkthrough.js" "$here/stub-agent.js" "$root/podsg/scripts/kernel-test/"
 # The walkthrough runs the whole daemon chain (emulators, controller, node agent), so the
 # image also holds every production dependency (npm ls --omit=dev), without types and maps.
 if [ "$mode" = plugin ]; then
@@ -211,7 +215,7 @@ if [ "$mode" = plugin ]; then
   done <"$work/packages"
   log "podsg-cni loads $(wc -l <"$trace") files; third-party packages: $(sed "s#^$repo/##" "$work/packages" | tr '\n' ' ')"
 fi
-cp "$here/in-vm-test.js" "$here/stub-agent.js" "$root/podsg-ktest/"
+cp "$here/in-vm-test.js" "$root/podsg-ktest/"
 echo '{ "type": "module" }' >"$root/podsg-ktest/package.json"
 
 (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$work/initramfs.gz"

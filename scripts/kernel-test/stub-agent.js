@@ -1,38 +1,51 @@
 /* global console, process, URL */
-// In the VM: a stub podsg node agent. Serves the agent protocol of docs/architecture.md (HTTP/1.1 on a
-// unix socket) from a fixed table of pods, so the real podsg-cni can be run without a
-// cluster.
+// A stub podsg node agent: the real `NodeAgentServer` (the agent protocol of
+// docs/architecture.md, HTTP/1.1 on a unix socket) answering from a file of pods instead of the
+// Kubernetes API, and serving the podsg-cni shim's `POST /v1/cni` with the real
+// `NodeAgentCniRunner` (the plugin's logic, run in this process, wiring pods in this process's
+// network namespace). Used in the kernel test's VM and by the podsg-cni tests and bench, which
+// start it inside a throwaway namespace that plays the node.
 //
-// usage: node stub-agent.js <socket path> <pods.json>
-// pods.json: { "<namespace>/<name>": <agent answer>, … }
-import { readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+// usage: node stub-agent.js <socket path> <pods.json> [--no-cni]
+// pods.json: { "<namespace>/<name>": <agent answer>, … }, read on every question.
+// --no-cni: no `POST /v1/cni` (an agent from before the shim: the shim falls back to Node.js).
+// Prints `stub-agent: … listening on <socket>`, then `stub-agent: pid <pid>`, on stderr once it answers.
+import { readFileSync } from 'node:fs';
 
-const [socketPath, podsFile] = process.argv.slice(2);
-if (!socketPath || !podsFile) {
-  console.error('usage: stub-agent.js <socket> <pods.json>');
+const [socketPath, podsFile, flag] = process.argv.slice(2);
+if (!socketPath || !podsFile || (flag !== undefined && flag !== '--no-cni')) {
+  console.error('usage: stub-agent.js <socket> <pods.json> [--no-cni]');
   process.exit(2);
 }
-const pods = JSON.parse(readFileSync(podsFile, 'utf8'));
+const agentDir = new URL('../../examples/reference-daemon/dist/agent/services/', import.meta.url);
+const [{ NodeAgentServer }, { NodeAgentCniRunner }, { PodSourceAgentClient }] = await Promise.all([
+  import(new URL('NodeAgentServer.js', agentDir).href),
+  import(new URL('NodeAgentCniRunner.js', agentDir).href),
+  import(new URL('PodSourceAgentClient.js', agentDir).href),
+]);
 
-const server = createServer((req, res) => {
-  const reply = (status, body) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  };
-  const path = new URL(req.url ?? '/', 'http://agent').pathname;
-  const pod = /^\/v1\/pods\/([^/]+)\/([^/]+)$/.exec(path);
-  console.error(`stub-agent: ${req.method} ${path}`);
-  if (req.method !== 'GET') return reply(405, { reason: 'MethodNotAllowed' });
-  if (path === '/v1/healthz') return reply(200, { ok: true });
-  if (pod) {
-    const key = `${decodeURIComponent(pod[1] ?? '')}/${decodeURIComponent(pod[2] ?? '')}`;
-    const answer = pods[key];
-    return answer ? reply(200, answer) : reply(404, { reason: 'NotFound' });
-  }
-  return reply(404, { reason: 'NotFound' });
+const pods = {
+  synced: true,
+  // Read on every question (a few hundred bytes), so a test may change the pods at any time.
+  answerFor: (namespace, name) =>
+    JSON.parse(readFileSync(podsFile, 'utf8'))[`${namespace}/${name}`] ?? null,
+};
+const log = {
+  info: (message) => console.error(`stub-agent: ${message}`),
+  warn: (message) => console.error(`stub-agent: ${message}`),
+};
+const server = new NodeAgentServer({
+  socketPath,
+  pods,
+  log,
+  ...(flag === '--no-cni'
+    ? {}
+    : { cniCalls: new NodeAgentCniRunner({ agent: new PodSourceAgentClient(pods) }) }),
 });
-
-rmSync(socketPath, { force: true });
-server.listen(socketPath, () => console.error(`stub-agent: listening on ${socketPath}`));
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+await server.start();
+console.error(`stub-agent: pid ${String(process.pid)}`);
+const stop = () => {
+  void server.close().then(() => process.exit(0));
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

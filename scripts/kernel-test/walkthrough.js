@@ -16,7 +16,7 @@
 // Lives under /podsg/scripts/kernel-test in the image so that bare imports resolve from
 // /podsg/node_modules.
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AuthorizeSecurityGroupIngressCommand,
@@ -35,6 +35,11 @@ const IP = '/usr/bin/ip';
 const PODSGD = new URL('../../examples/reference-daemon/bin/podsgd.js', import.meta.url).pathname;
 const PLUGIN = new URL('../../examples/reference-daemon/bin/podsg-cni.js', import.meta.url)
   .pathname;
+// The installed podsg-cni when `npm run build` had a C compiler: the shim, whose calls the real
+// node agent runs (POST /v1/cni); else the Node.js plugin.
+const SHIM = new URL('../../examples/reference-daemon/dist/cni-shim/podsg-cni', import.meta.url)
+  .pathname;
+const pluginArgv = existsSync(SHIM) ? [SHIM] : ['node', PLUGIN];
 const STATE = '/tmp/podsg-dev';
 const FILES = '/tmp/walkthrough';
 const FABRIC = 'vpc-fabric';
@@ -328,7 +333,7 @@ export async function walkthrough({ check: checkOne, expect, must }) {
       let add;
       // The node agent learns the annotation from its watch; until then ADD says "try again".
       for (let i = 0; i < 60; i++) {
-        add = await runAsync('node', [PLUGIN], {
+        add = await runAsync(pluginArgv[0], pluginArgv.slice(1), {
           input: JSON.stringify({
             cniVersion: '1.0.0',
             name: 'podsg',

@@ -1,6 +1,7 @@
 import { inject, injectable } from 'inversify';
 import { AllocatorError, HAS_TRUNK_ATTACHED_LABEL } from '@podsg/allocator';
 import type { Clock, ClusterApi } from '@podsg/allocator';
+import type { AgentPodAnswer } from '@podsg/cni';
 import { TOKENS } from '../composition/tokens.js';
 import { NodeHostFacts } from '../cni/NodeHostFacts.js';
 import type { DaemonLog } from '../daemon/ports/DaemonLog.js';
@@ -10,7 +11,9 @@ import type { NodeNetworkSetup } from './ports/NodeNetworkSetup.js';
 import type { NodeRegistrationApi } from './ports/NodeRegistrationApi.js';
 import type { ReleaseConfirmationApi } from './ports/ReleaseConfirmationApi.js';
 import { installPodsgCni, writePodsgConflist } from './services/installPodsgCni.js';
+import { NodeAgentCniRunner } from './services/NodeAgentCniRunner.js';
 import { NodeAgentServer } from './services/NodeAgentServer.js';
+import { PodSourceAgentClient } from './services/PodSourceAgentClient.js';
 import { PodCache } from './services/PodCache.js';
 import { ReleaseConfirmer } from './services/ReleaseConfirmer.js';
 
@@ -20,7 +23,7 @@ export const NODE_NETWORK_SETUP = Symbol('NodeNetworkSetup');
 /**
  * `podsgd node-agent`, one per node (DaemonSet): applies the node's network setup, installs
  * `podsg-cni` and its conflist, serves the agent protocol on its unix socket from a cache of
- * this node's pods, marks the node trunk-capable (label and CNINode feature), and confirms
+ * this node's pods (and runs the CNI calls the podsg-cni shim forwards, `POST /v1/cni`), marks the node trunk-capable (label and CNINode feature), and confirms
  * branch releases. `/healthz` and `/readyz` on a local plain-HTTP port. SIGTERM closes the
  * socket (podsg-cni then answers "try again") and exits 0.
  */
@@ -82,14 +85,17 @@ export class NodeAgentDaemon {
         this.confirmer.depart(pod);
       },
     });
+    const onAnswer = (_namespace: string, _name: string, answer: AgentPodAnswer): void => {
+      if (answer.required && answer.branch !== null)
+        this.confirmer.wired(answer.podUid, answer.branch.vlanId);
+    };
     this.#server = new NodeAgentServer({
       socketPath: settings.agentSocket,
       pods: this.#cache,
       log: agentLog,
-      onAnswer: (_namespace, _name, answer) => {
-        if (answer.required && answer.branch !== null)
-          this.confirmer.wired(answer.podUid, answer.branch.vlanId);
-      },
+      onAnswer,
+      // The podsg-cni shim's calls run here: the plugin's pod question is a call on the cache.
+      cniCalls: new NodeAgentCniRunner({ agent: new PodSourceAgentClient(this.#cache, onAnswer) }),
     });
     this.#ops = new OpsServer({
       host: settings.opsHost,

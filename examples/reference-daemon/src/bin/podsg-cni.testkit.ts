@@ -2,13 +2,12 @@
 // and stand up throwaway network namespaces. Test code only; nothing in the plugin imports it.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentPodAnswer } from '@podsg/cni';
-import { NodeAgentServer } from '../agent/services/NodeAgentServer.js';
 
 /** The repository root. */
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -18,6 +17,18 @@ export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
  * `dist/podsg-cni.bundle.mjs` (or, when there is none, tsc's `dist/bin/podsg-cni.js`).
  */
 export const podsgCniBin = join(repoRoot, 'examples/reference-daemon/bin/podsg-cni.js');
+
+/**
+ * The forwarding shim `npm run build` compiles when there is a C compiler (the installed
+ * `podsg-cni`): it hands each call to the agent's `POST /v1/cni`, else runs `podsg-cni-node`
+ * next to it, the committed bin above.
+ */
+export const podsgCniShim = join(repoRoot, 'examples/reference-daemon/dist/cni-shim/podsg-cni');
+
+/** What ships as `podsg-cni`: the shim when it was built, else the Node.js bin. */
+export function shippedPluginArgv(): string[] {
+  return existsSync(podsgCniShim) ? [podsgCniShim] : [process.execPath, podsgCniBin];
+}
 
 /** Where Debian's `containernetworking-plugins` installs the reference plugins. */
 export const CNI_BIN_DIR = '/usr/lib/cni';
@@ -91,13 +102,13 @@ export function runProcess(
   });
 }
 
-/** Runs the built `podsg-cni` (see `runProcess`). */
+/** Runs the built `podsg-cni` as it ships (`shippedPluginArgv`; see `runProcess`). */
 export function runPlugin(
   env: Record<string, string>,
   stdin: string,
   netns?: string,
 ): Promise<ProcessRun> {
-  return runProcess([process.execPath, podsgCniBin], env, stdin, netns);
+  return runProcess(shippedPluginArgv(), env, stdin, netns);
 }
 
 /** `ip …`, synchronously, returning stdout. */
@@ -172,8 +183,9 @@ export function podEnv(
 
 /**
  * Builds the plugin as `npm run build` does, so the plugin run is the one that ships: `tsc -b`
- * (warning on type errors), then the one-file bundle the bin runs (`scripts/bundle-cni.js`; a
- * failure to bundle throws, as the bin would otherwise run an older bundle).
+ * (warning on type errors), then the one-file bundle the bin runs (`scripts/bundle-cni.js`) and
+ * the forwarding shim (`scripts/build-cni-shim.js`, when there is a C compiler); a failure to
+ * build either throws, as an older one would otherwise run.
  */
 export function buildReferenceDaemon(): void {
   try {
@@ -188,11 +200,13 @@ export function buildReferenceDaemon(): void {
     const output = stdout?.toString('utf8') ?? String(error);
     console.warn(`tsc -b examples/reference-daemon reported errors:\n${output}`);
   }
-  execFileSync(process.execPath, [join(repoRoot, 'scripts/bundle-cni.js')], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    timeout: 120_000,
-  });
+  for (const script of ['scripts/bundle-cni.js', 'scripts/build-cni-shim.js']) {
+    execFileSync(process.execPath, [join(repoRoot, script)], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: 120_000,
+    });
+  }
 }
 
 /** The bundle `buildReferenceDaemon` writes and the bin runs. */
@@ -201,33 +215,95 @@ export const podsgCniBundle = join(repoRoot, 'examples/reference-daemon/dist/pod
 /** The unbundled tsc output of the plugin (what the bin runs when there is no bundle). */
 export const podsgCniUnbundled = join(repoRoot, 'examples/reference-daemon/dist/bin/podsg-cni.js');
 
-/** A real node agent on a unix socket in a fresh temporary directory. */
+/** A node agent process (scripts/kernel-test/stub-agent.js) answering from a file of pods. */
 export interface StubAgent {
   /** The temporary directory (also a place for IPAM data and logs); removed by `close`. */
   workDir: string;
   socketPath: string;
+  /** The agent's process id (for reading its memory). */
+  pid: number;
+  /** Makes the agent know (or, with null, forget) pod `namespace/name` from the next question on. */
+  setPod(key: string, answer: AgentPodAnswer | null): void;
   close(): Promise<void>;
 }
 
-/** Starts a `NodeAgentServer` answering from `pods` (keyed `namespace/name`), read live. */
+/** Options of `startStubAgent`. */
+export interface StubAgentOptions {
+  /** Serve `POST /v1/cni` (the shim's calls run in the agent); false: the shim falls back. */
+  cni: boolean;
+  /** Run the agent in this network namespace (`ip netns exec`), the node it wires. */
+  netns?: string;
+  /** Share this agent's directory and pods (its own socket) instead of making new ones. */
+  sharing?: StubAgent;
+  /** Words run before `node` (a tracer such as the bench's `pss-at-exit <log>`). */
+  wrapper?: readonly string[];
+}
+
+/** The stub agent the kernel test's VM runs too. */
+const STUB_AGENT = join(repoRoot, 'scripts/kernel-test/stub-agent.js');
+
+/**
+ * Starts the stub node agent as a process: the real `NodeAgentServer` (and, with `cni`, the real
+ * `NodeAgentCniRunner`) answering from a pods file in a fresh temporary directory.
+ */
 export async function startStubAgent(
   prefix: string,
   pods: ReadonlyMap<string, AgentPodAnswer>,
+  options: StubAgentOptions,
 ): Promise<StubAgent> {
-  const workDir = await mkdtemp(join(tmpdir(), prefix));
-  const socketPath = join(workDir, 'agent.sock');
-  const agent = new NodeAgentServer({
+  const workDir = options.sharing?.workDir ?? (await mkdtemp(join(tmpdir(), prefix)));
+  const tag = randomBytes(3).toString('hex');
+  const socketPath = join(workDir, `agent-${tag}.sock`);
+  const podsFile = join(workDir, 'pods.json');
+  const known = new Map(pods);
+  const write = (): void => {
+    writeFileSync(podsFile, JSON.stringify(Object.fromEntries(known)));
+  };
+  if (options.sharing === undefined) write();
+  const argv = [
+    ...(options.wrapper ?? []),
+    process.execPath,
+    STUB_AGENT,
     socketPath,
-    log: { info: () => undefined, warn: () => undefined },
-    pods: { synced: true, answerFor: (ns, name) => pods.get(`${ns}/${name}`) ?? null },
+    podsFile,
+    ...(options.cni ? [] : ['--no-cni']),
+  ];
+  const [file = '', ...args] =
+    options.netns === undefined ? argv : ['ip', 'netns', 'exec', options.netns, ...argv];
+  const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<void>((resolve) => {
+    child.on('exit', () => {
+      resolve();
+    });
   });
-  await agent.start();
+  const deadline = Date.now() + 20_000;
+  let pid: RegExpExecArray | null = null;
+  while ((pid = /stub-agent: pid (\d+)/.exec(stderr)) === null) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`stub agent did not start: ${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   return {
     workDir,
     socketPath,
+    pid: Number(pid[1]),
+    setPod: (key, answer) => {
+      if (options.sharing !== undefined) {
+        options.sharing.setPod(key, answer);
+        return;
+      }
+      if (answer === null) known.delete(key);
+      else known.set(key, answer);
+      write();
+    },
     close: async () => {
-      await agent.close();
-      await rm(workDir, { recursive: true, force: true });
+      child.kill('SIGTERM');
+      await exited;
+      if (options.sharing === undefined) await rm(workDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,15 +1,17 @@
-// The `podsg-cni` CNI plugin. The container runtime runs it once per pod operation, so start-up
+// The `podsg-cni` CNI plugin as a Node.js process: what the forwarding shim (cni-shim/podsg-cni.c)
+// runs when no node agent answers its `POST /v1/cni`, and the plugin itself where no shim is
+// built. The container runtime may run it once per pod operation, so start-up
 // stays lean: it is bundled into one module (scripts/bundle-cni.js), only @podsg/cni and node
 // built-ins run up front, the Linux applier and node:child_process on first use; never a DI
 // container, YAML, a CLI framework or an SDK. stdout carries the CNI result
 // and nothing else; logs go to `logFile`.
 import { readFileSync, writeSync } from 'node:fs';
-import { CniError, formatCniError, peekCniVersion, runCniCommand } from '@podsg/cni';
-import type { CniRunnerPorts, CniRunOutcome, NetworkConfig } from '@podsg/cni';
-import { appendFileLog } from '../cni/appendFileLog.js';
+import { CniError, formatCniError, peekCniVersion } from '@podsg/cni';
+import type { CniRunOutcome, NetworkConfig } from '@podsg/cni';
 import { CniPathDelegatePluginRunner } from '../cni/CniPathDelegatePluginRunner.js';
 import { LazyPodNetworkApplier } from '../cni/LazyPodNetworkApplier.js';
 import { NodeHostFacts } from '../cni/NodeHostFacts.js';
+import { runPodsgCni } from '../cni/runPodsgCni.js';
 import { UnixSocketNodeAgentClient } from '../cni/UnixSocketNodeAgentClient.js';
 
 async function readStdin(): Promise<string> {
@@ -29,61 +31,25 @@ async function readStdin(): Promise<string> {
   }
 }
 
-/**
- * The version to answer an error in when the runner could not: the config's (the spec's error
- * carries "the same value as provided by the configuration"), else the newest podsg speaks.
- */
-function declaredCniVersion(stdin: string): string {
-  return peekCniVersion(stdin) ?? '1.1.0';
-}
-
-function logPrefix(env: NodeJS.ProcessEnv): string {
-  const args = new Map(
-    (env.CNI_ARGS ?? '')
-      .split(';')
-      .map((pair) => pair.split('=', 2) as [string, string | undefined]),
-  );
-  const pod = `${args.get('K8S_POD_NAMESPACE') ?? '-'}/${args.get('K8S_POD_NAME') ?? '-'}`;
-  return `${env.CNI_COMMAND ?? '-'} ${(env.CNI_CONTAINERID ?? '-').slice(0, 12)} ${pod}`;
-}
-
 async function main(): Promise<CniRunOutcome> {
-  const started = process.hrtime.bigint();
   let stdin = '';
-  let log: ((message: string) => void) | undefined;
   try {
     stdin = await readStdin();
-    const outcome = await runCniCommand(process.env, stdin, (config: NetworkConfig) => {
-      const ports: CniRunnerPorts = {
-        agent: new UnixSocketNodeAgentClient({ socketPath: config.agentSocket }),
-        // Loaded only when the kernel is touched: VERSION and delegated pods never need it.
-        applier: new LazyPodNetworkApplier(async () => {
-          const { Iproute2PodNetworkApplier } = await import('@podsg/adapters-aws/linux');
-          return new Iproute2PodNetworkApplier();
-        }),
-        delegate: new CniPathDelegatePluginRunner(),
-        host: new NodeHostFacts(),
-      };
-      if (config.logFile !== undefined) {
-        log = appendFileLog({ path: config.logFile, prefix: logPrefix(process.env) });
-        ports.log = log;
-      }
-      return ports;
-    });
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    log?.(
-      outcome.exitCode === 0
-        ? `ok in ${ms.toFixed(1)} ms`
-        : `failed with exit code ${outcome.exitCode} in ${ms.toFixed(1)} ms: ${outcome.stdout.trim()}`,
-    );
-    return outcome;
   } catch (cause) {
-    // runCniCommand never throws; reading stdin can, and a bug must still answer in CNI form,
-    // the same form as the runner's own errors (a bug: `Unexpected`, libcni's 999).
-    const error = formatCniError(declaredCniVersion(stdin), cause);
-    log?.(`failed with code ${error.code}: ${error.msg}`);
+    // The spec's error carries the configuration's version; without one, the newest podsg speaks.
+    const error = formatCniError(peekCniVersion(stdin) ?? '1.1.0', cause);
     return { stdout: `${JSON.stringify(error)}\n`, exitCode: 1 };
   }
+  return runPodsgCni(process.env, stdin, (config: NetworkConfig) => ({
+    agent: new UnixSocketNodeAgentClient({ socketPath: config.agentSocket }),
+    // Loaded only when the kernel is touched: VERSION and delegated pods never need it.
+    applier: new LazyPodNetworkApplier(async () => {
+      const { Iproute2PodNetworkApplier } = await import('@podsg/adapters-aws/linux');
+      return new Iproute2PodNetworkApplier();
+    }),
+    delegate: new CniPathDelegatePluginRunner(),
+    host: new NodeHostFacts(),
+  }));
 }
 
 /**

@@ -163,7 +163,7 @@ describe('deploy/podsg.yaml', () => {
     }
   });
 
-  it('hardens the controller and gives the node agent only NET_ADMIN', () => {
+  it('hardens the controller and gives the node agent only NET_ADMIN, SYS_ADMIN and the CNI paths', () => {
     const controller = find('Deployment', 'podsg-controller') as unknown as {
       spec: {
         replicas: number;
@@ -205,6 +205,7 @@ describe('deploy/podsg.yaml', () => {
                 privileged: boolean;
                 capabilities: { drop: string[]; add: string[] };
               };
+              volumeMounts: { mountPath: string; readOnly?: boolean; mountPropagation?: string }[];
             }[];
           };
         };
@@ -213,8 +214,17 @@ describe('deploy/podsg.yaml', () => {
     expect(agent.spec.template.spec.hostNetwork).toBe(true);
     expect(agent.spec.template.spec.containers[0]?.securityContext).toMatchObject({
       privileged: false,
-      capabilities: { drop: ['ALL'], add: ['NET_ADMIN'] },
+      capabilities: { drop: ['ALL'], add: ['NET_ADMIN', 'SYS_ADMIN'] },
     });
+    // The agent runs the shim's calls: the delegate on the runtime's CNI_PATH, the pods'
+    // namespaces as the runtime creates them, the delegate's IPAM state.
+    expect(agent.spec.template.spec.containers[0]?.volumeMounts).toEqual(
+      expect.arrayContaining([
+        { name: 'cni-bin', mountPath: '/opt/cni/bin', readOnly: true },
+        { name: 'netns', mountPath: '/var/run/netns', mountPropagation: 'HostToContainer' },
+        { name: 'cni-state', mountPath: '/var/lib/cni' },
+      ]),
+    );
   });
 
   it('routes the webhooks to the paths the controller serves, never for kube-system', () => {

@@ -2,16 +2,24 @@ import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
-import type { AgentPodAnswer } from '@podsg/cni';
+import type { AgentPodAnswer, CniRunOutcome } from '@podsg/cni';
+import { answerPodQuestion, type NodeAgentPodSource } from '../calculations/answerPodQuestion.js';
 import { NodeAgentError } from '../errors/NodeAgentError.js';
 import type { NodeAgentLog } from '../ports/NodeAgentLog.js';
 
-/** What the server answers from: a `PodCache`, or anything that knows pods the same way. */
-export interface NodeAgentPodSource {
-  /** False until the pods are known; the server answers 503 meanwhile. */
-  readonly synced: boolean;
-  answerFor(namespace: string, name: string): AgentPodAnswer | null;
+export type { NodeAgentPodSource } from '../calculations/answerPodQuestion.js';
+
+/** Runs the CNI calls of `POST /v1/cni` (in the agent: `NodeAgentCniRunner`). */
+export interface NodeAgentCniCalls {
+  /** The call's outcome from the request body; never throws for a malformed body. */
+  run(body: Uint8Array): Promise<CniRunOutcome>;
 }
+
+/** How long `close` lets running CNI calls finish (the DaemonSet's grace period is 10 s). */
+const CNI_DRAIN_MS = 5000;
+
+/** A CNI call's body is its environment and network configuration: kilobytes. */
+const MAX_CNI_CALL_BYTES = 1024 * 1024;
 
 /** Options of `NodeAgentServer`. */
 export interface NodeAgentServerOptions {
@@ -21,6 +29,8 @@ export interface NodeAgentServerOptions {
   log: NodeAgentLog;
   /** Called for every 200 answer (the confirmed-release tracker learns which branches were wired). */
   onAnswer?: (namespace: string, name: string, answer: AgentPodAnswer) => void;
+  /** Serves `POST /v1/cni` when given; without it the path is unknown (the shim falls back). */
+  cniCalls?: NodeAgentCniCalls;
 }
 
 /**
@@ -32,6 +42,9 @@ export interface NodeAgentServerOptions {
  *   the old incarnation's branch, and the old one's DEL never sees the new one's. Clients that
  *   send no `uid` get the answer as before.
  * - `GET /v1/healthz` → 200 `{"ok":true}`.
+ * - `POST /v1/cni` (with `cniCalls`): one CNI call forwarded by the podsg-cni shim (its body as
+ *   `parseCniCall` reads it) → 200 with header `podsg-cni-exit-code` and the plugin's stdout as
+ *   the body; 413 for a body over 1 MiB. Calls run concurrently.
  * - 503 `{"reason":"NotSynced"}` (healthz: `{"ok":false,…}`) until the pod source is synced,
  *   so an agent that just started never claims a pod is unknown; other paths 404
  *   `{"reason":"UnknownPath"}`, other methods 405 `{"reason":"MethodNotAllowed"}`.
@@ -43,6 +56,7 @@ export interface NodeAgentServerOptions {
 export class NodeAgentServer {
   readonly #options: NodeAgentServerOptions;
   #server: Server | undefined;
+  readonly #cniCallsRunning = new Set<Promise<void>>();
 
   constructor(options: NodeAgentServerOptions) {
     this.#options = options;
@@ -86,17 +100,31 @@ export class NodeAgentServer {
     this.#options.log.info(`node agent listening on ${socketPath}`);
   }
 
-  /** Stops serving, drops open connections and removes the socket file. Idempotent. */
+  /**
+   * Stops serving and removes the socket file. CNI calls already running get up to
+   * `CNI_DRAIN_MS` to finish and answer (a call cut short would leave its shim to run it again
+   * through the Node.js plugin); then open connections are dropped. Idempotent.
+   */
   async close(): Promise<void> {
     const server = this.#server;
     if (server === undefined) return;
     this.#server = undefined;
-    await new Promise<void>((resolve) => {
+    const closed = new Promise<void>((resolve) => {
       server.close(() => {
         resolve();
       });
-      server.closeAllConnections();
     });
+    server.closeIdleConnections();
+    if (this.#cniCallsRunning.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.#cniCallsRunning]),
+        new Promise((resolve) => (timer = setTimeout(resolve, CNI_DRAIN_MS))),
+      ]);
+      clearTimeout(timer);
+    }
+    server.closeAllConnections();
+    await closed;
     // net.Server removes its socket file on close; this covers a server closed by an error.
     await unlink(this.#options.socketPath).catch(() => undefined);
   }
@@ -139,6 +167,19 @@ export class NodeAgentServer {
     const segments = path.split('/');
     const isHealthz = path === '/v1/healthz';
     const isPod = segments.length === 5 && segments[1] === 'v1' && segments[2] === 'pods';
+    const { cniCalls } = this.#options;
+    if (path === '/v1/cni' && cniCalls !== undefined) {
+      if (req.method !== 'POST') {
+        send(
+          405,
+          { reason: 'MethodNotAllowed', message: `${String(req.method)} ${path}: only POST` },
+          { allow: 'POST' },
+        );
+        return;
+      }
+      this.#serveCniCall(req, res, cniCalls, send);
+      return;
+    }
     if (!isHealthz && !isPod) {
       send(404, { reason: 'UnknownPath', message: `no such endpoint: ${path}` });
       return;
@@ -175,24 +216,79 @@ export class NodeAgentServer {
       send(400, { reason: 'BadRequest', message: 'namespace and name must not be empty' });
       return;
     }
-    if (!pods.synced) {
-      send(503, { reason: 'NotSynced', message: 'the node agent has not listed the pods yet' });
-      return;
+    const found = answerPodQuestion(pods, namespace, name, uid);
+    switch (found.kind) {
+      case 'NotSynced':
+        send(503, { reason: 'NotSynced', message: 'the node agent has not listed the pods yet' });
+        return;
+      case 'NotFound':
+        send(404, { reason: 'NotFound', message: `pod ${namespace}/${name} is not on this node` });
+        return;
+      case 'UidMismatch':
+        send(404, {
+          reason: 'UidMismatch',
+          message: `pod ${namespace}/${name} on this node has uid ${found.knownUid}, not ${String(uid)}`,
+        });
+        return;
+      case 'Found':
+        this.#options.onAnswer?.(namespace, name, found.answer);
+        send(200, found.answer);
     }
-    const answer = pods.answerFor(namespace, name);
-    if (answer === null) {
-      send(404, { reason: 'NotFound', message: `pod ${namespace}/${name} is not on this node` });
-      return;
-    }
-    if (uid !== null && uid !== answer.podUid) {
-      send(404, {
-        reason: 'UidMismatch',
-        message: `pod ${namespace}/${name} on this node has uid ${answer.podUid}, not ${uid}`,
+  }
+
+  #serveCniCall(
+    req: IncomingMessage,
+    res: ServerResponse,
+    cniCalls: NodeAgentCniCalls,
+    send: (status: number, body: unknown) => void,
+  ): void {
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (!(declared <= MAX_CNI_CALL_BYTES)) {
+      // Unknown or too large: the shim then runs the Node.js plugin, which takes any size.
+      send(413, {
+        reason: 'TooLarge',
+        message: `a CNI call needs a Content-Length of at most ${String(MAX_CNI_CALL_BYTES)} bytes`,
       });
+      req.resume();
       return;
     }
-    this.#options.onAnswer?.(namespace, name, answer);
-    send(200, answer);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= declared) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (size !== declared) {
+        send(400, { reason: 'BadRequest', message: 'the body is not Content-Length bytes long' });
+        return;
+      }
+      // Done once the answer has left (or the connection is gone): what close() waits for.
+      const answered = new Promise<void>((resolve) => {
+        res.once('close', () => {
+          this.#cniCallsRunning.delete(answered);
+          resolve();
+        });
+      });
+      this.#cniCallsRunning.add(answered);
+      void cniCalls.run(Buffer.concat(chunks, size)).then(
+        (outcome) => {
+          const stdout = Buffer.from(outcome.stdout, 'utf8');
+          res.writeHead(200, {
+            'content-type': 'application/octet-stream',
+            'content-length': String(stdout.length),
+            'podsg-cni-exit-code': String(outcome.exitCode),
+          });
+          res.end(stdout);
+        },
+        (error: unknown) => {
+          this.#options.log.warn(
+            `CNI call failed: ${error instanceof Error ? error.message : String(error)}`,
+          );
+          send(500, { reason: 'Internal', message: 'the CNI call failed in the node agent' });
+        },
+      );
+    });
   }
 }
 

@@ -70,12 +70,12 @@ describe('writePodsgConflist', () => {
 });
 
 describe('installPodsgCni', () => {
-  it('installs the bundle, the runtime and an executable launcher, rewriting only what changed', async () => {
+  it('without a shim installs the bundle, the runtime and an executable launcher, rewriting only what changed', async () => {
     const bundle = join(dir, 'bundle.mjs');
     await writeFile(bundle, 'console.log("plugin")\n');
     const binDir = join(dir, 'bin');
     await (await import('node:fs/promises')).mkdir(binDir);
-    const first = await installPodsgCni({ binDir, bundle, nodeBinary: bundle });
+    const first = await installPodsgCni({ binDir, bundle, nodeBinary: bundle, shim: null });
     expect(first.written.map((path) => path.slice(binDir.length + 1)).sort()).toEqual([
       'podsg-cni',
       'podsg-cni.mjs',
@@ -85,12 +85,39 @@ describe('installPodsgCni', () => {
     expect(await readFile(join(binDir, 'podsg-cni'), 'utf8')).toContain(
       'exec "$here/podsg-node" "$here/podsg-cni.mjs" "$@"',
     );
-    expect((await installPodsgCni({ binDir, bundle, nodeBinary: bundle })).written).toEqual([]);
+    expect(
+      (await installPodsgCni({ binDir, bundle, nodeBinary: bundle, shim: null })).written,
+    ).toEqual([]);
     await writeFile(bundle, 'console.log("plugin v2")\n');
     expect(
-      (await installPodsgCni({ binDir, bundle, nodeBinary: null })).written
+      (await installPodsgCni({ binDir, bundle, nodeBinary: null, shim: null })).written
         .map((path) => path.slice(binDir.length + 1))
         .sort(),
     ).toEqual(['podsg-cni', 'podsg-cni.mjs']);
+  });
+
+  it('with the shim installs it as podsg-cni and the launcher as its fallback podsg-cni-node', async () => {
+    const bundle = join(dir, 'bundle.mjs');
+    const shim = join(dir, 'shim');
+    await writeFile(bundle, 'console.log("plugin")\n');
+    await writeFile(shim, '\x7fELF the shim');
+    const binDir = join(dir, 'bin');
+    await (await import('node:fs/promises')).mkdir(binDir);
+    const first = await installPodsgCni({ binDir, bundle, nodeBinary: bundle, shim });
+    // podsg-cni last: the runtime never runs a shim whose fallback is not there yet.
+    expect(first.written.map((path) => path.slice(binDir.length + 1))).toEqual([
+      'podsg-cni.mjs',
+      'podsg-node',
+      'podsg-cni-node',
+      'podsg-cni',
+    ]);
+    expect(await readFile(join(binDir, 'podsg-cni'), 'utf8')).toBe('\x7fELF the shim');
+    expect((await stat(join(binDir, 'podsg-cni'))).mode & 0o777).toBe(0o755);
+    expect(await readFile(join(binDir, 'podsg-cni-node'), 'utf8')).toContain(
+      'exec "$here/podsg-node" "$here/podsg-cni.mjs" "$@"',
+    );
+    expect((await installPodsgCni({ binDir, bundle, nodeBinary: bundle, shim })).written).toEqual(
+      [],
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,14 @@ export const PODSG_CNI_BUNDLE = fileURLToPath(
   new URL('../../../dist/podsg-cni.bundle.mjs', import.meta.url),
 );
 
+/**
+ * The forwarding shim `npm run build` compiles when the machine has a C compiler
+ * (scripts/build-cni-shim.js); absent without one.
+ */
+export const PODSG_CNI_SHIM = fileURLToPath(
+  new URL('../../../dist/cni-shim/podsg-cni', import.meta.url),
+);
+
 /** What was installed. */
 export interface CniInstallation {
   /** Files written (unchanged ones are not rewritten). */
@@ -23,14 +32,21 @@ export interface CniInstallation {
 
 /**
  * Installs `podsg-cni` into the host's CNI bin directory: the bundle as `podsg-cni.mjs`, the
- * Node.js runtime as `podsg-node` (a copy of `nodeBinary`; null uses the host's `node`), and the
- * `podsg-cni` launcher the runtime executes. Each file is written atomically and only when its
- * content differs, so a running pod start never sees a half-written plugin.
+ * Node.js runtime as `podsg-node` (a copy of `nodeBinary`; null uses the host's `node`), and what
+ * the runtime executes as `podsg-cni`:
+ * - with the forwarding shim (`shim`; by default the built one, when there is one): the shim,
+ *   which hands each call to this agent, and next to it `podsg-cni-node`, the launcher of the
+ *   Node.js plugin it falls back to when no agent answers;
+ * - without (`shim: null`, or none built): that launcher itself.
+ *
+ * Each file is written atomically and only when its content differs, `podsg-cni` last, so a
+ * running pod start never sees a half-written plugin nor a shim without its fallback.
  */
 export async function installPodsgCni(options: {
   binDir: string;
   bundle?: string;
   nodeBinary: string | null;
+  shim?: string | null;
 }): Promise<CniInstallation> {
   const written: string[] = [];
   const install = async (
@@ -49,21 +65,29 @@ export async function installPodsgCni(options: {
       { cause },
     );
   });
+  const shimPath =
+    options.shim === undefined
+      ? existsSync(PODSG_CNI_SHIM)
+        ? PODSG_CNI_SHIM
+        : null
+      : options.shim;
   await install('podsg-cni.mjs', bundle, 0o644);
   if (options.nodeBinary !== null)
     await install('podsg-node', await readFile(options.nodeBinary), 0o755);
   const runtime = options.nodeBinary === null ? 'node' : '"$here/podsg-node"';
-  await install(
-    'podsg-cni',
-    [
-      '#!/bin/sh',
-      '# Installed by podsgd node-agent: runs the podsg-cni bundle.',
-      'here=$(dirname "$0")',
-      `exec ${runtime} "$here/podsg-cni.mjs" "$@"`,
-      '',
-    ].join('\n'),
-    0o755,
-  );
+  const launcher = [
+    '#!/bin/sh',
+    '# Installed by podsgd node-agent: runs the podsg-cni bundle.',
+    'here=$(dirname "$0")',
+    `exec ${runtime} "$here/podsg-cni.mjs" "$@"`,
+    '',
+  ].join('\n');
+  if (shimPath === null) {
+    await install('podsg-cni', launcher, 0o755);
+    return { written };
+  }
+  await install('podsg-cni-node', launcher, 0o755);
+  await install('podsg-cni', await readFile(shimPath), 0o755);
   return { written };
 }
 

@@ -146,6 +146,18 @@ describe.skipIf(!!why)('podsgd node-agent (process)', () => {
       expect(JSON.parse(version.stdout)).toMatchObject({
         supportedVersions: expect.arrayContaining(['1.0.0']),
       });
+      if (existsSync(join(binDir, 'podsg-cni-node'))) {
+        // The installed shim hands the call to this agent (POST /v1/cni): without its Node.js
+        // fallback next to it, the answer can only have come from the agent.
+        rmSync(join(binDir, 'podsg-cni-node'));
+        const viaAgent = spawnSync(join(binDir, 'podsg-cni'), [], {
+          env: { CNI_COMMAND: 'VERSION' },
+          input: JSON.stringify({ cniVersion: '1.0.0', agentSocket: socketPath }),
+          encoding: 'utf8',
+        });
+        expect(viaAgent.status, viaAgent.stdout).toBe(0);
+        expect(JSON.parse(viaAgent.stdout)).toMatchObject({ cniVersion: '1.0.0' });
+      }
 
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
