@@ -24,7 +24,31 @@ describe('resolveControllerOptions', () => {
       requeues: 5,
       rateLimits: { perApi: {} },
       retagOnReuse: true,
+      moveBranches: true,
+      releaseWaitMs: 0,
     });
+  });
+
+  it('moves branches by default and waits for releases only when asked; the baseline does neither', () => {
+    expect(
+      resolveControllerOptions({ clusterName: 'demo', releaseWaitSeconds: 3 }).releaseWaitMs,
+    ).toBe(3_000);
+    expect(
+      resolveControllerOptions({
+        clusterName: 'demo',
+        strategy: 'baseline',
+        moveBranches: true,
+        releaseWaitSeconds: 3,
+      }),
+    ).toMatchObject({ moveBranches: false, releaseWaitMs: 0 });
+    expect(
+      refusal(() =>
+        resolveControllerOptions({ clusterName: 'd', moveBranches: 'yes' as unknown as boolean }),
+      ),
+    ).toMatch(/options\.moveBranches/);
+    expect(
+      refusal(() => resolveControllerOptions({ clusterName: 'd', releaseWaitSeconds: -1 })),
+    ).toMatch(/options\.releaseWaitSeconds/);
   });
 
   it("presets the baseline as EKS's controller, explicit options still winning", () => {

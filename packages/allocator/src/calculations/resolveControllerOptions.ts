@@ -75,6 +75,10 @@ export function resolveControllerOptions(
     trunkAttachTimeoutMs: trunkAttachTimeoutSeconds * 1000,
     retagOnReuse: !baseline && (options.retagOnReuse ?? true),
     reuseWaitMs: baseline ? 0 : number(options.reuseWaitSeconds, 'reuseWaitSeconds', 0, 0) * 1000,
+    moveBranches: !baseline && flag(options.moveBranches, 'moveBranches', true),
+    releaseWaitMs: baseline
+      ? 0
+      : number(options.releaseWaitSeconds, 'releaseWaitSeconds', 0, 0) * 1000,
   };
 }
 
@@ -83,6 +87,12 @@ function number(value: number | undefined, field: string, fallback: number, min:
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
     throw invalid(field, `${String(value)} must be a number ≥ ${min}`);
   }
+  return value;
+}
+
+function flag(value: boolean | undefined, field: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw invalid(field, `${String(value)} must be true or false`);
   return value;
 }
 

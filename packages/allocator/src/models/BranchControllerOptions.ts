@@ -48,6 +48,20 @@ export interface BranchControllerOptions {
   readonly reuseWaitSeconds?: number;
   /** Whether reuse rewrites the `podsg.io/pod-uid` tag in a background lane; default true. */
   readonly retagOnReuse?: boolean;
+  /**
+   * Whether a pod that needs a new branch takes a held one of its group set from another node
+   * of its subnet by moving it (DisassociateTrunkInterface there, AssociateTrunkInterface here:
+   * 2 calls) instead of creating one while the other is deleted later (4 calls). Default true;
+   * off under the baseline.
+   */
+  readonly moveBranches?: boolean;
+  /**
+   * A pod that would create a branch first waits up to this many seconds for one of its group
+   * set to be released on its node, or (with `moveBranches`) on another node of its subnet,
+   * whenever branches of that group set exist there: fewer EC2 calls in rollouts at the price
+   * of that much latency at most. Default 0 (never wait); ignored by the baseline.
+   */
+  readonly releaseWaitSeconds?: number;
 }
 
 /** Options with every default applied and validated. */
@@ -69,4 +83,6 @@ export interface ResolvedBranchControllerOptions {
   readonly trunkAttachTimeoutMs: number;
   readonly retagOnReuse: boolean;
   readonly reuseWaitMs: number;
+  readonly moveBranches: boolean;
+  readonly releaseWaitMs: number;
 }

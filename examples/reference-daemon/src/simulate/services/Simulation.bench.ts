@@ -57,11 +57,15 @@ const CALLS_PER_POD_GOAL = 0.2;
 /** The rollout goals of (b'): p99 ready of new pods, and mutating calls per pod to the end. */
 const ROLLOUT_P99_GOAL_S = 10;
 const ROLLOUT_CALLS_TO_END_GOAL = 0.2;
+/** The cold start of (b') stays within this ratio of the token-bucket bound. */
+const ROLLOUT_COLD_START_GOAL = 1.05;
 /** The EC2 latency of (b'). */
 const SLOW_EC2_LATENCY_MS = { min: 100, max: 600 };
 const UNTIL_S = 1500;
 const NAMESPACE = 'default';
 const SEED = 1;
+/** `releaseWaitSeconds` of (b'): a pod may wait this long for a released branch before creating. */
+const RELEASE_WAIT_S = 9;
 /** Just over the 60 s cooldown: a pod may wait for any interface its node is draining. */
 const REUSE_WAIT_S = 65;
 
@@ -81,6 +85,8 @@ interface Variant {
   latencyMs?: { min: number; max: number };
   /** Scenario `nodeAgent.confirmRelease`; default false. */
   confirmRelease?: boolean;
+  /** `BranchControllerOptions.releaseWaitSeconds`, beyond the scenario format. */
+  releaseWaitSeconds?: number;
 }
 
 /** What one simulation measured. */
@@ -110,6 +116,8 @@ interface Measured {
   /** Cooldowns ended by a confirmation, and cooldowns that ran their whole length. */
   releasesConfirmed: number;
   cooldownsExpired: number;
+  /** Held branches moved to another node's trunk. */
+  moved: number;
 }
 
 /** EC2 requests (every attempt, whatever its outcome) in a window of simulated time. */
@@ -137,14 +145,23 @@ const VARIANTS: Variant[] = [
 
 /** (b'): slower EC2, without and with confirmed release, for both Deployment strategies. */
 const CONFIRMED_RELEASE_VARIANTS: Variant[] = (['RollingUpdate', 'Recreate'] as const).flatMap(
-  (rollout) =>
-    [false, true].map((confirmRelease) => ({
+  (rollout) => [
+    ...[false, true].map((confirmRelease) => ({
       label: `${rollout}${confirmRelease ? ' +confirm' : ''}`,
       strategy: 'podsg' as const,
       rollout,
       latencyMs: SLOW_EC2_LATENCY_MS,
       confirmRelease,
     })),
+    {
+      label: `${rollout} +confirm +wait ${String(RELEASE_WAIT_S)}s`,
+      strategy: 'podsg' as const,
+      rollout,
+      latencyMs: SLOW_EC2_LATENCY_MS,
+      confirmRelease: true,
+      releaseWaitSeconds: RELEASE_WAIT_S,
+    },
+  ],
 );
 
 function benchScenario(variant: Variant): Scenario {
@@ -368,11 +385,14 @@ function countCalls(calls: readonly Ec2Call[], fromS: number, toS: number): Call
 
 async function measure(variant: Variant): Promise<Measured> {
   const started = performance.now();
-  const simulation = new Simulation(
-    benchScenario(variant),
-    SEED,
-    variant.reuseWaitSeconds === undefined ? {} : { reuseWaitSeconds: variant.reuseWaitSeconds },
-  );
+  const simulation = new Simulation(benchScenario(variant), SEED, {
+    ...(variant.reuseWaitSeconds === undefined
+      ? {}
+      : { reuseWaitSeconds: variant.reuseWaitSeconds }),
+    ...(variant.releaseWaitSeconds === undefined
+      ? {}
+      : { releaseWaitSeconds: variant.releaseWaitSeconds }),
+  });
   const rollout = new DeploymentRollout(simulation.cluster, simulation.clock, variant.rollout);
   const report = await simulation.run();
   const wallSeconds = (performance.now() - started) / 1000;
@@ -431,6 +451,7 @@ async function measure(variant: Variant): Promise<Measured> {
     },
     branchesAtEnd: report.networkInterfaces.filter((eni) => eni.kind === 'branch').length,
     ...simulation.cooldowns(),
+    moved: simulation.moves(),
   };
 }
 
@@ -654,6 +675,7 @@ it('rollout of 1,000 pods with slower EC2, without and with confirmed release', 
     ...[...new Set(results.flatMap((r) => Object.keys(r.rollout.extended.byApi)))]
       .sort()
       .map((api) => [`    ${api}`, ...each((r) => String(r.rollout.extended.byApi[api] ?? 0))]),
+    ['branches moved between nodes', ...each((r) => String(r.moved))],
     ['cooldowns ended by a confirmation', ...each((r) => String(r.releasesConfirmed))],
     ['cooldowns run to the end', ...each((r) => String(r.cooldownsExpired))],
     ['last mutating call at t, s', ...each((r) => fixed(r.rollout.lastMutationAt))],
@@ -664,6 +686,17 @@ it('rollout of 1,000 pods with slower EC2, without and with confirmed release', 
     [
       `calls per replaced pod to the end (goal ≤ ${String(ROLLOUT_CALLS_TO_END_GOAL)})`,
       ...each((r) => verdict(perPod(r), 3, (x) => x <= ROLLOUT_CALLS_TO_END_GOAL, '')),
+    ],
+    [
+      `cold start, last annotatedAt ÷ the ${String(COLD_START_BOUND_S)} s bound (goal ≤ ${String(ROLLOUT_COLD_START_GOAL)}×)`,
+      ...each((r) =>
+        verdict(
+          r.coldStart.lastAnnotatedAt / COLD_START_BOUND_S,
+          3,
+          (x) => x <= ROLLOUT_COLD_START_GOAL,
+          '×',
+        ),
+      ),
     ],
     ['invariant violations', ...each((r) => String(r.report.violations.length))],
     ['leaked interfaces', ...each((r) => String(r.report.leakedInterfaces))],

@@ -72,6 +72,8 @@ export class Simulation {
   readonly #releaseConfirmer: FakeReleaseConfirmer | null = null;
   /** Cooldowns ended by a confirmation, and run out, under the controllers before a restart. */
   #earlierCooldowns = { releasesConfirmed: 0, cooldownsExpired: 0 };
+  /** Branch moves of controllers replaced by a restart. */
+  #earlierMoves = 0;
 
   /**
    * @param controllerOptions - controller options beyond the scenario format (such as
@@ -125,6 +127,11 @@ export class Simulation {
       releasesConfirmed: this.#earlierCooldowns.releasesConfirmed + releasesConfirmed,
       cooldownsExpired: this.#earlierCooldowns.cooldownsExpired + cooldownsExpired,
     };
+  }
+
+  /** Held branches the controllers moved to another node's trunk, restarts included. */
+  moves(): number {
+    return this.#earlierMoves + this.#controller.stats().moved;
   }
 
   async #boot(): Promise<void> {
@@ -190,6 +197,7 @@ export class Simulation {
       this.#restarts.push(toSeconds(this.clock.now()));
       await this.#controller.stop();
       this.#earlierCooldowns = this.cooldowns();
+      this.#earlierMoves = this.moves();
       this.#controller = this.#newController();
       await this.#controller.start();
     }

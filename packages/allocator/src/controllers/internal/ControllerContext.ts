@@ -59,6 +59,7 @@ export class ControllerContext {
   readonly counters: Counters = {
     created: 0,
     reused: 0,
+    moved: 0,
     adopted: 0,
     deleted: 0,
     allocationFailures: 0,

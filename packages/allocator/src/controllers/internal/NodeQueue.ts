@@ -1,6 +1,7 @@
 import type { NodeLedger } from '../../services/NodeLedger.js';
 import { BranchRecord } from '../records.js';
 import type { NodeRecord, PodRecord } from '../records.js';
+import { BranchMover } from './BranchMover.js';
 import type { BranchReleaser } from './BranchReleaser.js';
 import type { ControllerContext } from './ControllerContext.js';
 import type { ControllerRecords } from './ControllerRecords.js';
@@ -17,6 +18,8 @@ import type { RetagLane } from './RetagLane.js';
 export class NodeQueue {
   /** Takes each pod that got a slot or a held branch the rest of the way to annotated. */
   readonly reconciler: PodReconciler;
+  /** Moves held branches between nodes of a subnet and keeps pods waiting for releases. */
+  readonly mover: BranchMover;
   readonly #ctx: ControllerContext;
   readonly #records: ControllerRecords;
   readonly #groups: GroupReconciler;
@@ -34,6 +37,7 @@ export class NodeQueue {
     this.#groups = groups;
     this.#releaser = releaser;
     this.reconciler = new PodReconciler(ctx, records, groups, releaser, retag, this);
+    this.mover = new BranchMover(ctx, records, releaser, this.reconciler, this);
   }
 
   /** Queues a scheduled pod on its node (FIFO) and serves the queue. */
@@ -85,6 +89,11 @@ export class NodeQueue {
       if (this.#ctx.options.reuseWaitMs > 0 && this.#coolingFor(node, ledger, groupKey, promised)) {
         continue;
       }
+      if (blocked === 0 && ledger.hasFreeSlot()) {
+        const source = this.mover.serve(pod, node, groupKey, fallback);
+        if (source === 'moved' && index === node.head) node.head += 1;
+        if (source !== 'create') continue;
+      }
       if (blocked === 0) {
         const vlanId = ledger.reserve();
         if (vlanId !== null) {
@@ -114,6 +123,7 @@ export class NodeQueue {
       this.#releaser.startDelete(victim, 'capacity', 'critical');
       freeing += 1;
     }
+    this.mover.offer(node);
   }
 
   /** Whether a cooling interface of the group set, not promised yet, ends its cooldown soon. */
