@@ -48,6 +48,8 @@ function settings(name: string): ControllerSettings {
     opsPort: 0,
     controllerUsername: undefined,
     cooldownSeconds: undefined,
+    moveBranches: true,
+    releaseWaitMs: undefined,
     logLevel: 'info',
   };
 }

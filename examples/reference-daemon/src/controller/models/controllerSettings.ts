@@ -180,6 +180,21 @@ export const controllerSettings = {
     description: 'seconds a released branch drains before reuse or deletion (minimum 30)',
     parse: parse.positiveInteger,
   }),
+  moveBranches: {
+    flag: '--move-branches <true|false>',
+    env: ['PODSG_MOVE_BRANCHES'],
+    description:
+      "move a held branch from another node of the subnet to a pod's node (disassociate + associate) instead of creating one",
+    parse: parse.boolean,
+    fallback: true,
+  },
+  releaseWaitMs: optional({
+    flag: '--release-wait <duration>',
+    env: ['PODSG_RELEASE_WAIT'],
+    description:
+      'a pod that would create a branch first waits up to this long for one of its groups being released on its node or subnet (default: no wait)',
+    parse: parse.durationMs,
+  }),
   logLevel: {
     flag: '--log-level <level>',
     env: ['PODSG_LOG_LEVEL'],
