@@ -255,6 +255,8 @@ function readController(reader: Reader, value: unknown): Scenario['controller'] 
     workers: null,
     ec2ClientQps: null,
     ec2ClientBurst: null,
+    moveBranches: null,
+    releaseWaitSeconds: null,
   };
   if (value === undefined || value === null) return controller;
   const section = reader.object(value, 'controller');
@@ -266,6 +268,8 @@ function readController(reader: Reader, value: unknown): Scenario['controller'] 
     'workers',
     'ec2ClientQps',
     'ec2ClientBurst',
+    'moveBranches',
+    'releaseWaitSeconds',
   ]);
   const strategy = section['strategy'];
   if (strategy !== undefined) {
@@ -279,6 +283,12 @@ function readController(reader: Reader, value: unknown): Scenario['controller'] 
   controller.workers = optional('workers', { min: 1, max: 1000, integer: true });
   controller.ec2ClientQps = optional('ec2ClientQps', { min: 0.01 });
   controller.ec2ClientBurst = optional('ec2ClientBurst', { min: 1, integer: true });
+  const moveBranches = section['moveBranches'];
+  if (typeof moveBranches === 'boolean') controller.moveBranches = moveBranches;
+  else if (moveBranches !== undefined) {
+    reader.issue('controller.moveBranches', 'must be true or false');
+  }
+  controller.releaseWaitSeconds = optional('releaseWaitSeconds', { min: 0 });
   return controller;
 }
 

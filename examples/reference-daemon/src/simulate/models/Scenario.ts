@@ -55,6 +55,10 @@ export interface Scenario {
     workers: number | null;
     ec2ClientQps: number | null;
     ec2ClientBurst: number | null;
+    /** `BranchControllerOptions.moveBranches`; null: the default (on). */
+    moveBranches: boolean | null;
+    /** `BranchControllerOptions.releaseWaitSeconds`; null: the default (no wait). */
+    releaseWaitSeconds: number | null;
   };
   /** The node agents (beyond DESIGN.md's format). */
   nodeAgent: {

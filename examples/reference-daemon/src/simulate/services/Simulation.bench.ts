@@ -85,7 +85,7 @@ interface Variant {
   latencyMs?: { min: number; max: number };
   /** Scenario `nodeAgent.confirmRelease`; default false. */
   confirmRelease?: boolean;
-  /** `BranchControllerOptions.releaseWaitSeconds`, beyond the scenario format. */
+  /** Scenario `controller.releaseWaitSeconds`; default none. */
   releaseWaitSeconds?: number;
 }
 
@@ -192,6 +192,8 @@ function benchScenario(variant: Variant): Scenario {
       workers: null,
       ec2ClientQps: null,
       ec2ClientBurst: null,
+      moveBranches: null,
+      releaseWaitSeconds: variant.releaseWaitSeconds ?? null,
     },
     nodeAgent: { confirmRelease: variant.confirmRelease ?? false },
     objects: [
@@ -385,14 +387,11 @@ function countCalls(calls: readonly Ec2Call[], fromS: number, toS: number): Call
 
 async function measure(variant: Variant): Promise<Measured> {
   const started = performance.now();
-  const simulation = new Simulation(benchScenario(variant), SEED, {
-    ...(variant.reuseWaitSeconds === undefined
-      ? {}
-      : { reuseWaitSeconds: variant.reuseWaitSeconds }),
-    ...(variant.releaseWaitSeconds === undefined
-      ? {}
-      : { releaseWaitSeconds: variant.releaseWaitSeconds }),
-  });
+  const simulation = new Simulation(
+    benchScenario(variant),
+    SEED,
+    variant.reuseWaitSeconds === undefined ? {} : { reuseWaitSeconds: variant.reuseWaitSeconds },
+  );
   const rollout = new DeploymentRollout(simulation.cluster, simulation.clock, variant.rollout);
   const report = await simulation.run();
   const wallSeconds = (performance.now() - started) / 1000;

@@ -129,6 +129,9 @@ function chaosScenario(seed: number): Scenario {
       workers: null,
       ec2ClientQps: null,
       ec2ClientBurst: null,
+      moveBranches: null,
+      // Every third seed, pods wait for releases (on either node, then moved) before creating.
+      releaseWaitSeconds: seed % 3 === 0 ? 10 : null,
     },
     nodeAgent: { confirmRelease: seed % 2 === 0 },
     objects: [
@@ -173,12 +176,7 @@ it(`converges after ${SEEDS} seeds of random pods, deletions, policy changes, 10
   for (let seed = 1; seed <= SEEDS; seed++) {
     const scenario = chaosScenario(seed);
     restarts += scenario.timeline.filter((step) => step.restartController).length;
-    // Every third seed, pods wait for releases (on either node, then moved) before creating.
-    const simulation = new Simulation(
-      scenario,
-      seed,
-      seed % 3 === 0 ? { releaseWaitSeconds: 10 } : {},
-    );
+    const simulation = new Simulation(scenario, seed);
     // Besides the scenario's server errors, some responses are lost after the change took
     // effect: what client tokens and recovery exist for.
     simulation.ec2.setFaults([

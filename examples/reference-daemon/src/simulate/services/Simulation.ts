@@ -166,6 +166,10 @@ export class Simulation {
         : { cooldownSeconds: controller.cooldownSeconds }),
       ...(controller.recycleSeconds === null ? {} : { recycleSeconds: controller.recycleSeconds }),
       ...(controller.workers === null ? {} : { workers: controller.workers }),
+      ...(controller.moveBranches === null ? {} : { moveBranches: controller.moveBranches }),
+      ...(controller.releaseWaitSeconds === null
+        ? {}
+        : { releaseWaitSeconds: controller.releaseWaitSeconds }),
       ...(controller.ec2ClientQps === null && controller.ec2ClientBurst === null
         ? {}
         : {
