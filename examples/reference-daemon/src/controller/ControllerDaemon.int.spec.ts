@@ -50,6 +50,8 @@ function settings(name: string): ControllerSettings {
     cooldownSeconds: undefined,
     moveBranches: true,
     releaseWaitMs: undefined,
+    warmPoolBranches: undefined,
+    warmPoolIdleMs: undefined,
     logLevel: 'info',
   };
 }

@@ -26,7 +26,42 @@ describe('resolveControllerOptions', () => {
       retagOnReuse: true,
       moveBranches: true,
       releaseWaitMs: 0,
+      warmPool: null,
     });
+  });
+
+  it('resolves the warm pool, naming its bad fields', () => {
+    expect(
+      resolveControllerOptions({ clusterName: 'demo', warmPool: { branchesPerNode: 3 } }).warmPool,
+    ).toEqual({ branchesPerNode: 3, idleMs: 600_000 });
+    expect(
+      resolveControllerOptions({
+        clusterName: 'demo',
+        strategy: 'baseline',
+        warmPool: { branchesPerNode: 3 },
+      }).warmPool,
+    ).toBeNull();
+    expect(
+      refusal(() =>
+        resolveControllerOptions({ clusterName: 'd', warmPool: { branchesPerNode: 0 } }),
+      ),
+    ).toMatch(/options\.warmPool\.branchesPerNode/);
+    expect(
+      refusal(() =>
+        resolveControllerOptions({ clusterName: 'd', warmPool: { branchesPerNode: 2.5 } }),
+      ),
+    ).toMatch(/options\.warmPool\.branchesPerNode/);
+    expect(
+      refusal(() =>
+        resolveControllerOptions({
+          clusterName: 'd',
+          warmPool: { branchesPerNode: 2, idleSeconds: 0 },
+        }),
+      ),
+    ).toMatch(/options\.warmPool\.idleSeconds/);
+    expect(
+      refusal(() => resolveControllerOptions({ clusterName: 'd', warmPool: 5 as never })),
+    ).toMatch(/options\.warmPool /);
   });
 
   it('moves branches by default and waits for releases only when asked; the baseline does neither', () => {

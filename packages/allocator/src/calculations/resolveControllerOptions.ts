@@ -79,6 +79,7 @@ export function resolveControllerOptions(
     releaseWaitMs: baseline
       ? 0
       : number(options.releaseWaitSeconds, 'releaseWaitSeconds', 0, 0) * 1000,
+    warmPool: baseline ? null : warmPool(options.warmPool),
   };
 }
 
@@ -88,6 +89,21 @@ function number(value: number | undefined, field: string, fallback: number, min:
     throw invalid(field, `${String(value)} must be a number ≥ ${min}`);
   }
   return value;
+}
+
+function warmPool(
+  value: BranchControllerOptions['warmPool'],
+): ResolvedBranchControllerOptions['warmPool'] {
+  if (value === undefined) return null;
+  if (typeof value !== 'object' || value === null) {
+    throw invalid('warmPool', 'must be an object { branchesPerNode, idleSeconds? }');
+  }
+  const branchesPerNode = integer(value.branchesPerNode, 'warmPool.branchesPerNode', NaN, 1);
+  if (branchesPerNode > 1000) {
+    throw invalid('warmPool.branchesPerNode', `${branchesPerNode} must be ≤ 1000`);
+  }
+  const idleSeconds = number(value.idleSeconds, 'warmPool.idleSeconds', 600, 1);
+  return { branchesPerNode, idleMs: idleSeconds * 1000 };
 }
 
 function flag(value: boolean | undefined, field: string, fallback: boolean): boolean {

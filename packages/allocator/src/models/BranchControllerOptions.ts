@@ -62,6 +62,22 @@ export interface BranchControllerOptions {
    * of that much latency at most. Default 0 (never wait); ignored by the baseline.
    */
   readonly releaseWaitSeconds?: number;
+  /**
+   * Branches created ahead of pods on each ready node, held for the group sets its pods got
+   * branches for in the last `idleSeconds` (a node without any: the cluster's); created only
+   * with EC2 tokens no pod waits for and while no pod waits on the node, never beyond the
+   * node's capacity, and deleted after `idleSeconds` unused. Default none; ignored by the
+   * baseline.
+   */
+  readonly warmPool?: WarmPoolOptions;
+}
+
+/** `BranchControllerOptions.warmPool`. */
+export interface WarmPoolOptions {
+  /** Held branches each node keeps ready; 1 … 1000. */
+  readonly branchesPerNode: number;
+  /** How long a warm branch waits for a pod, and how long demand is remembered; default 600. */
+  readonly idleSeconds?: number;
 }
 
 /** Options with every default applied and validated. */
@@ -85,4 +101,5 @@ export interface ResolvedBranchControllerOptions {
   readonly reuseWaitMs: number;
   readonly moveBranches: boolean;
   readonly releaseWaitMs: number;
+  readonly warmPool: { readonly branchesPerNode: number; readonly idleMs: number } | null;
 }

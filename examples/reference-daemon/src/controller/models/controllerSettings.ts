@@ -195,6 +195,19 @@ export const controllerSettings = {
       'a pod that would create a branch first waits up to this long for one of its groups being released on its node or subnet (default: no wait)',
     parse: parse.durationMs,
   }),
+  warmPoolBranches: optional({
+    flag: '--warm-pool <branches>',
+    env: ['PODSG_WARM_POOL'],
+    description:
+      'branches each node keeps ready for the group sets its pods recently used, created with spare EC2 tokens (default: no warm pool)',
+    parse: parse.positiveInteger,
+  }),
+  warmPoolIdleMs: optional({
+    flag: '--warm-pool-idle <duration>',
+    env: ['PODSG_WARM_POOL_IDLE'],
+    description: 'how long a warm branch waits for a pod before it is deleted (default 10m)',
+    parse: parse.durationMs,
+  }),
   logLevel: {
     flag: '--log-level <level>',
     env: ['PODSG_LOG_LEVEL'],

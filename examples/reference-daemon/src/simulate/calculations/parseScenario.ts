@@ -257,6 +257,7 @@ function readController(reader: Reader, value: unknown): Scenario['controller'] 
     ec2ClientBurst: null,
     moveBranches: null,
     releaseWaitSeconds: null,
+    warmPool: null,
   };
   if (value === undefined || value === null) return controller;
   const section = reader.object(value, 'controller');
@@ -270,6 +271,7 @@ function readController(reader: Reader, value: unknown): Scenario['controller'] 
     'ec2ClientBurst',
     'moveBranches',
     'releaseWaitSeconds',
+    'warmPool',
   ]);
   const strategy = section['strategy'];
   if (strategy !== undefined) {
@@ -289,6 +291,22 @@ function readController(reader: Reader, value: unknown): Scenario['controller'] 
     reader.issue('controller.moveBranches', 'must be true or false');
   }
   controller.releaseWaitSeconds = optional('releaseWaitSeconds', { min: 0 });
+  if (section['warmPool'] !== undefined) {
+    const pool = reader.object(section['warmPool'], 'controller.warmPool');
+    if (pool) {
+      reader.onlyKeys(pool, 'controller.warmPool', ['branchesPerNode', 'idleSeconds']);
+      const branchesPerNode = reader.number(
+        pool['branchesPerNode'],
+        'controller.warmPool.branchesPerNode',
+        { min: 1, max: 1000, integer: true },
+      );
+      const idleSeconds =
+        pool['idleSeconds'] === undefined
+          ? null
+          : reader.number(pool['idleSeconds'], 'controller.warmPool.idleSeconds', { min: 1 });
+      if (branchesPerNode !== null) controller.warmPool = { branchesPerNode, idleSeconds };
+    }
+  }
   return controller;
 }
 

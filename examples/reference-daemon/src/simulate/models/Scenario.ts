@@ -59,6 +59,8 @@ export interface Scenario {
     moveBranches: boolean | null;
     /** `BranchControllerOptions.releaseWaitSeconds`; null: the default (no wait). */
     releaseWaitSeconds: number | null;
+    /** `BranchControllerOptions.warmPool`; null: none. */
+    warmPool: { branchesPerNode: number; idleSeconds: number | null } | null;
   };
   /** The node agents (beyond DESIGN.md's format). */
   nodeAgent: {

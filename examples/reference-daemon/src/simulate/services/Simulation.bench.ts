@@ -193,6 +193,7 @@ function benchScenario(variant: Variant): Scenario {
       ec2ClientQps: null,
       ec2ClientBurst: null,
       moveBranches: null,
+      warmPool: null,
       releaseWaitSeconds: variant.releaseWaitSeconds ?? null,
     },
     nodeAgent: { confirmRelease: variant.confirmRelease ?? false },

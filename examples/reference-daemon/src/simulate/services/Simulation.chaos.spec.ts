@@ -130,6 +130,7 @@ function chaosScenario(seed: number): Scenario {
       ec2ClientQps: null,
       ec2ClientBurst: null,
       moveBranches: null,
+      warmPool: null,
       // Every third seed, pods wait for releases (on either node, then moved) before creating.
       releaseWaitSeconds: seed % 3 === 0 ? 10 : null,
     },

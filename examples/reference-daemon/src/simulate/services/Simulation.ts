@@ -170,6 +170,16 @@ export class Simulation {
       ...(controller.releaseWaitSeconds === null
         ? {}
         : { releaseWaitSeconds: controller.releaseWaitSeconds }),
+      ...(controller.warmPool === null
+        ? {}
+        : {
+            warmPool: {
+              branchesPerNode: controller.warmPool.branchesPerNode,
+              ...(controller.warmPool.idleSeconds === null
+                ? {}
+                : { idleSeconds: controller.warmPool.idleSeconds }),
+            },
+          }),
       ...(controller.ec2ClientQps === null && controller.ec2ClientBurst === null
         ? {}
         : {

@@ -8,6 +8,7 @@ import type { ControllerRecords } from './ControllerRecords.js';
 import type { GroupReconciler } from './GroupReconciler.js';
 import { PodReconciler } from './PodReconciler.js';
 import type { RetagLane } from './RetagLane.js';
+import { WarmPool } from './WarmPool.js';
 
 /**
  * The pods waiting for a branch: one FIFO queue per node, served by `pump` (a held branch of the
@@ -20,6 +21,8 @@ export class NodeQueue {
   readonly reconciler: PodReconciler;
   /** Moves held branches between nodes of a subnet and keeps pods waiting for releases. */
   readonly mover: BranchMover;
+  /** Keeps warm branches on idle nodes (`warmPool`). */
+  readonly warmPool: WarmPool;
   readonly #ctx: ControllerContext;
   readonly #records: ControllerRecords;
   readonly #groups: GroupReconciler;
@@ -38,6 +41,7 @@ export class NodeQueue {
     this.#releaser = releaser;
     this.reconciler = new PodReconciler(ctx, records, groups, releaser, retag, this);
     this.mover = new BranchMover(ctx, records, releaser, this.reconciler, this);
+    this.warmPool = new WarmPool(ctx, records, releaser, this);
   }
 
   /** Queues a scheduled pod on its node (FIFO) and serves the queue. */
@@ -124,6 +128,7 @@ export class NodeQueue {
       freeing += 1;
     }
     this.mover.offer(node);
+    this.warmPool.refill(node);
   }
 
   /** Whether a cooling interface of the group set, not promised yet, ends its cooldown soon. */
