@@ -60,14 +60,19 @@ export class WarmPool {
       let node = this.#demand.get(detail.node);
       if (node === undefined) this.#demand.set(detail.node, (node = new Map()));
       node.set(key, now);
+      // A group set new to the cluster is predicted for the nodes without demand of their own.
+      const known =
+        (this.#clusterDemand.get(key) ?? -Infinity) >= now - (ctx.options.warmPool?.idleMs ?? 0);
       this.#clusterDemand.set(key, now);
-      // After the allocation's own step: the node may now be short of warm branches.
-      const record = records.nodes.get(detail.node);
-      if (record !== undefined) {
-        queueMicrotask(() => {
-          this.refill(record);
-        });
-      }
+      // After the allocation's own step: the node (or every node) may now be short.
+      queueMicrotask(() => {
+        const record = records.nodes.get(detail.node);
+        if (known) {
+          if (record !== undefined) this.refill(record);
+        } else {
+          for (const each of records.nodes.values()) this.refill(each);
+        }
+      });
     });
   }
 
@@ -164,7 +169,14 @@ export class WarmPool {
       if (this.#ctx.signal.aborted) return;
       this.#ctx.warn(`could not create a warm branch on node ${node.name}`, error);
       this.#failures += 1;
-      this.#resting.set(node, this.#ctx.clock.now() + this.#ctx.requeueDelay(this.#failures));
+      const delay = this.#ctx.requeueDelay(this.#failures);
+      this.#resting.set(node, this.#ctx.clock.now() + delay);
+      this.#ctx.clock.sleep(delay, this.#ctx.signal).then(
+        () => {
+          this.refill(node);
+        },
+        () => undefined,
+      );
       if (branch.eniId !== null) this.#releaser.startDelete(branch, 'rollback', 'maintenance');
       else ledger?.unreserve(branch.vlanId);
     } finally {
