@@ -95,7 +95,8 @@ function warmPool(
   value: BranchControllerOptions['warmPool'],
 ): ResolvedBranchControllerOptions['warmPool'] {
   if (value === undefined) return null;
-  if (typeof value !== 'object' || value === null) {
+  // Callers may be plain JavaScript: check what the type promises.
+  if (typeof value !== 'object' || (value as unknown) === null) {
     throw invalid('warmPool', 'must be an object { branchesPerNode, idleSeconds? }');
   }
   const branchesPerNode = integer(value.branchesPerNode, 'warmPool.branchesPerNode', NaN, 1);

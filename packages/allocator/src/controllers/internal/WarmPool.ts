@@ -58,7 +58,7 @@ export class WarmPool {
       const key = records.interner.groups(detail.groupIds);
       const now = ctx.clock.now();
       let node = this.#demand.get(detail.node);
-      if (node === undefined) this.#demand.set(detail.node, (node = new Map()));
+      if (node === undefined) this.#demand.set(detail.node, (node = new Map<string, number>()));
       node.set(key, now);
       // A group set new to the cluster is predicted for the nodes without demand of their own.
       const known =
