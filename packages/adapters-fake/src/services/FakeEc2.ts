@@ -935,6 +935,11 @@ export class FakeEc2 implements NetworkInterfaceApi {
     return this.vpcId;
   }
 
+  /** A subnet's zone as its options gave it; undefined for the region's first zone (the default). */
+  availabilityZoneOf(subnetId: string): string | undefined {
+    return this.subnetRecords.get(subnetId)?.availabilityZone;
+  }
+
   /** Free addresses left in a subnet (what `availableIpAddressCount` reports). */
   subnetFreeAddresses(subnetId: string): number {
     const subnet = this.subnetRecords.get(subnetId);

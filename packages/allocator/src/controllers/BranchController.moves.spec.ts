@@ -191,3 +191,22 @@ describe('BranchController: moving held branches between nodes', () => {
     expect(w.controller.stats()).toMatchObject({ moved: 0, created: 2 });
   });
 });
+
+describe('BranchController: a move whose pod goes first', () => {
+  it('leaves the branch held where it was when the pod is deleted before the move starts', async () => {
+    const w = await heldOnA({ workers: 1 });
+    const held = w.branches()[0]!.networkInterfaceId;
+    // One worker, busy with db-1's allocation: the move waits in the queue while web-2 goes.
+    await w.createPod('db-1', { app: 'db' }, { nodeName: 'node-a' });
+    await podOn(w, 'web-2', 'node-b');
+    await w.cluster.deletePod('default', 'web-2', { gracePeriodSeconds: 0 });
+    await w.run(5);
+    expect(w.controller.inspect().branches.find((b) => b.eniId === held)).toMatchObject({
+      node: 'node-a',
+      state: 'held',
+    });
+    expect(w.controller.stats().moved).toBe(0);
+    expect(w.ec2.associations()).toHaveLength(2); // the held branch and db-1's
+    expect(w.ec2.calls().filter((call) => call.api === 'DisassociateTrunkInterface')).toEqual([]);
+  });
+});

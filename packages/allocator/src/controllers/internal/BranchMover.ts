@@ -2,7 +2,7 @@ import { branchDisassociateToken } from '../../calculations/branchClientTokens.j
 import { planBranchSource } from '../../calculations/planBranchSource.js';
 import type { BranchSourceCandidate } from '../../calculations/planBranchSource.js';
 import { AllocatorError } from '../../errors/AllocatorError.js';
-import { BranchRecord, podRef } from '../records.js';
+import { BranchRecord, podRef, released, unbind } from '../records.js';
 import type { NodeRecord, PodRecord } from '../records.js';
 import type { BranchReleaser } from './BranchReleaser.js';
 import type { ControllerContext } from './ControllerContext.js';
@@ -171,6 +171,15 @@ export class BranchMover {
   async #move(source: BranchRecord, target: BranchRecord, pod: PodRecord): Promise<void> {
     const eniId = target.eniId ?? '';
     const associationId = source.associationId;
+    if (released(pod)) {
+      // Gone before anything was sent: the branch stays held where it is.
+      unbind(pod, target);
+      target.node.ledger?.unreserve(target.vlanId);
+      this.#records.branches.set(eniId, source);
+      this.#releaser.toHeldOrDelete(source);
+      this.#queue.pump(target.node);
+      return;
+    }
     try {
       if (associationId !== null) {
         await this.#ctx.ec2.call('DisassociateTrunkInterface', 'critical', () =>
