@@ -153,6 +153,26 @@ describe('BranchController: moving held branches between nodes', () => {
     expect(w.ec2.associations()).toHaveLength(1);
   });
 
+  it('recovers a moved branch on the node whose trunk has it, though its tags name the first node', async () => {
+    const w = await heldOnA();
+    const held = w.branches()[0]!;
+    await podOn(w, 'web-2', 'node-b');
+    await w.run(5);
+    await w.cluster.deletePod('default', 'web-2', { gracePeriodSeconds: 0 });
+    await w.run(2);
+    expect(held.tags['podsg.io/node']).toBe('node-a');
+    await w.restart({ cooldownSeconds: 30, recycleSeconds: 600 });
+    // Found on node-b's trunk: it cools down there, its VLAN id taken in node-b's ledger.
+    expect(w.controller.inspect().branches).toMatchObject([
+      { node: 'node-b', state: 'cooling', eniId: held.networkInterfaceId, vlanId: 1 },
+    ]);
+    await w.run(31);
+    await podOn(w, 'web-3', 'node-b');
+    await w.run(5);
+    expect(w.annotation('web-3')).toMatchObject({ eniId: held.networkInterfaceId, vlanId: 1 });
+    expect(w.branches()).toHaveLength(1);
+  });
+
   it('with releaseWaitSeconds, a pod waits for a release on another node and takes it by a move', async () => {
     const w = (current = await world({
       cooldownSeconds: 30,

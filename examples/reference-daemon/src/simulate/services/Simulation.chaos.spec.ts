@@ -130,7 +130,8 @@ function chaosScenario(seed: number): Scenario {
       ec2ClientQps: null,
       ec2ClientBurst: null,
       moveBranches: null,
-      warmPool: null,
+      // Every fifth seed, nodes keep warm branches for what their pods recently used.
+      warmPool: seed % 5 === 1 ? { branchesPerNode: 2, idleSeconds: 60 } : null,
       // Every third seed, pods wait for releases (on either node, then moved) before creating.
       releaseWaitSeconds: seed % 3 === 0 ? 10 : null,
     },

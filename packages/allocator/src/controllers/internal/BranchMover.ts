@@ -25,10 +25,12 @@ export type BranchSourceOutcome = 'moved' | 'wait' | 'create';
  * group set to be released on its node or its subnet (see `planBranchSource`); a branch that
  * becomes held on another node is offered to those pods, oldest first.
  *
- * Crash safety: tags still name the node the interface was created for. A move interrupted
- * between the two calls leaves an `available` interface no annotation names, which recovery
- * and the sweeps delete; a moved branch not in use at a restart is found on no trunk its tags
- * name and is deleted too. A pod annotated with a moved branch owns it by its annotation.
+ * Crash safety: tags still name the node the interface was created for (rewriting them would
+ * cost a third call). A move interrupted between the two calls leaves an `available` interface
+ * no annotation names, which recovery and the sweeps delete (its pod gets a new branch); a moved
+ * branch not in use at a restart is missing from the trunk its tags name, so recovery looks for
+ * it on the other nodes' trunks and rebuilds it on the node whose trunk has it (its VLAN id
+ * taken there); one in use is owned by its pod's annotation.
  */
 export class BranchMover {
   readonly #ctx: ControllerContext;
