@@ -42,6 +42,7 @@ export type {
   BranchControllerOptions,
   BranchStrategy,
   ResolvedBranchControllerOptions,
+  WarmPoolOptions,
 } from './models/BranchControllerOptions.js';
 export type {
   BranchControllerEvents,

@@ -48,6 +48,10 @@ function settings(name: string): ControllerSettings {
     opsPort: 0,
     controllerUsername: undefined,
     cooldownSeconds: undefined,
+    moveBranches: true,
+    releaseWaitMs: undefined,
+    warmPoolBranches: undefined,
+    warmPoolIdleMs: undefined,
     logLevel: 'info',
   };
 }

@@ -186,7 +186,15 @@ export class ControllerDaemon {
 
   #lead(signal: AbortSignal): void {
     this.metrics.setLeader(true);
-    const { clusterName, vpcId, cooldownSeconds } = this.#settings;
+    const {
+      clusterName,
+      vpcId,
+      cooldownSeconds,
+      moveBranches,
+      releaseWaitMs,
+      warmPoolBranches,
+      warmPoolIdleMs,
+    } = this.#settings;
     const controller = new BranchController({
       networkInterfaces: fenceCalls(this.#ec2, signal, 'ec2'),
       cluster: fenceCalls(this.#cluster, signal, 'cluster', ['watch']),
@@ -195,6 +203,16 @@ export class ControllerDaemon {
         clusterName,
         ...(vpcId === undefined ? {} : { vpcId }),
         ...(cooldownSeconds === undefined ? {} : { cooldownSeconds }),
+        moveBranches,
+        ...(releaseWaitMs === undefined ? {} : { releaseWaitSeconds: releaseWaitMs / 1000 }),
+        ...(warmPoolBranches === undefined
+          ? {}
+          : {
+              warmPool: {
+                branchesPerNode: warmPoolBranches,
+                ...(warmPoolIdleMs === undefined ? {} : { idleSeconds: warmPoolIdleMs / 1000 }),
+              },
+            }),
       },
     });
     this.metrics.observeController(controller);

@@ -315,6 +315,72 @@ export function networkInterfaceApiContract(
       expect(await s.api.describeTrunkInterfaceAssociations(trunk.networkInterfaceId)).toEqual([]);
     });
 
+    it('moves a branch between trunks of a zone: same address and MAC, new VLAN; another zone refuses', async () => {
+      const s = await subject({
+        attachDelayMs: 0,
+        subnets: [
+          { id: SUBNET, cidr: '10.0.0.0/20' },
+          { id: 'subnet-0000000b', cidr: '10.0.32.0/20', availabilityZone: 'us-east-1b' },
+        ],
+      });
+      const a = await nodeWithTrunk(s);
+      const b = await nodeWithTrunk(s);
+      const moving = await s.api.createNetworkInterface(branch());
+      const first = await s.api.associateTrunkInterface({
+        trunkInterfaceId: a.trunk.networkInterfaceId,
+        branchInterfaceId: moving.networkInterfaceId,
+        vlanId: 4,
+        clientToken: 'move-1',
+      });
+      // Still associated with the first trunk: EC2 refuses a second association.
+      expect(
+        await failure(
+          s.api.associateTrunkInterface({
+            trunkInterfaceId: b.trunk.networkInterfaceId,
+            branchInterfaceId: moving.networkInterfaceId,
+            vlanId: 7,
+            clientToken: 'move-early',
+          }),
+        ),
+      ).toEqual({ kind: 'InvalidParameter', code: 'InvalidParameterValue' });
+      await s.api.disassociateTrunkInterface({
+        associationId: first.associationId,
+        clientToken: 'move-d',
+      });
+      const second = await s.api.associateTrunkInterface({
+        trunkInterfaceId: b.trunk.networkInterfaceId,
+        branchInterfaceId: moving.networkInterfaceId,
+        vlanId: 7,
+        clientToken: 'move-2',
+      });
+      expect(second).toMatchObject({ trunkInterfaceId: b.trunk.networkInterfaceId, vlanId: 7 });
+      expect(second.associationId).not.toBe(first.associationId);
+      expect(await s.api.describeTrunkInterfaceAssociations(a.trunk.networkInterfaceId)).toEqual(
+        [],
+      );
+      const [moved] = await s.api.listNetworkInterfaces({
+        networkInterfaceIds: [moving.networkInterfaceId],
+      });
+      expect(moved).toMatchObject({
+        status: 'in-use',
+        macAddress: moving.macAddress,
+        privateIpAddress: moving.privateIpAddress,
+        groupIds: moving.groupIds,
+      });
+      // A branch of another zone's subnet cannot join the trunk.
+      const elsewhere = await s.api.createNetworkInterface(branch({ subnetId: 'subnet-0000000b' }));
+      expect(
+        await failure(
+          s.api.associateTrunkInterface({
+            trunkInterfaceId: b.trunk.networkInterfaceId,
+            branchInterfaceId: elsewhere.networkInterfaceId,
+            vlanId: 8,
+            clientToken: 'move-zone',
+          }),
+        ),
+      ).toEqual({ kind: 'InvalidParameter', code: 'InvalidParameterCombination' });
+    });
+
     it('refuses to delete an attached interface (InUse) and tells gone from malformed ids', async () => {
       const s = await subject({ attachDelayMs: 0 });
       const { trunk } = await nodeWithTrunk(s);

@@ -206,3 +206,32 @@ describe('FakeEc2Server actions with hostile parameters', () => {
     );
   });
 });
+
+describe('FakeEc2Server zones', () => {
+  it('renders each subnet’s zone from the options (the region’s first one by default)', async () => {
+    const ec2 = new FakeEc2({
+      clock: new VirtualClock(),
+      vpc: { id: 'vpc-0a1b2c3d', cidr: '10.0.0.0/16' },
+      subnets: [
+        { id: 'subnet-0a1b2c3d', cidr: '10.0.0.0/20' },
+        { id: 'subnet-0000000b', cidr: '10.0.16.0/20', availabilityZone: 'us-west-2b' },
+      ],
+      securityGroups: [],
+      throttle: false,
+    });
+    const handler = NETWORK_INTERFACE_ACTIONS['DescribeSubnets'];
+    if (handler === undefined) throw new Error('no DescribeSubnets handler');
+    const described = await handler({
+      ec2,
+      params: QueryParams.parse(''),
+      region: 'us-west-2',
+      groupNames: () => new Map(),
+      newClientToken: () => 'generated',
+    });
+    const subnets = (described as { subnetSet: { subnetId: string; availabilityZone: string }[] })
+      .subnetSet;
+    expect(
+      Object.fromEntries(subnets.map((subnet) => [subnet.subnetId, subnet.availabilityZone])),
+    ).toEqual({ 'subnet-0a1b2c3d': 'us-west-2a', 'subnet-0000000b': 'us-west-2b' });
+  });
+});

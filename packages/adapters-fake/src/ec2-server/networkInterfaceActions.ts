@@ -11,6 +11,11 @@ function tagSet(tags: Readonly<Record<string, string>>): XmlElement[] {
   return Object.entries(tags).map(([key, value]) => ({ key, value }));
 }
 
+/** The zone of a subnet: as the fake's options name it, else the region's first. */
+function zoneOf(subnetId: string, context: Ec2ActionContext): string {
+  return context.ec2.availabilityZoneOf(subnetId) ?? `${context.region}a`;
+}
+
 /** A network interface as EC2's XML describes it. */
 function interfaceXml(eni: NetworkInterface, context: Ec2ActionContext): XmlElement {
   const names = context.groupNames();
@@ -19,7 +24,7 @@ function interfaceXml(eni: NetworkInterface, context: Ec2ActionContext): XmlElem
     networkInterfaceId: eni.networkInterfaceId,
     subnetId: eni.subnetId,
     vpcId: eni.vpcId,
-    availabilityZone: `${context.region}a`,
+    availabilityZone: zoneOf(eni.subnetId, context),
     description: eni.description,
     ownerId: context.ec2.accountId,
     requesterManaged: false,
@@ -73,7 +78,7 @@ function instanceXml(instance: Instance, context: Ec2ActionContext): XmlElement 
     subnetId: instance.subnetId,
     vpcId: instance.vpcId,
     privateIpAddress: primary?.privateIpAddress,
-    placement: { availabilityZone: `${context.region}a`, tenancy: 'default' },
+    placement: { availabilityZone: zoneOf(instance.subnetId, context), tenancy: 'default' },
     networkInterfaceSet: instance.networkInterfaces.map((eni) => {
       const { attachment, ...rest } = interfaceXml(eni, context);
       const attached = attachment as XmlElement | undefined;
@@ -106,7 +111,7 @@ function subnetXml(subnet: Subnet, context: Ec2ActionContext): XmlElement {
             },
           ],
     availableIpAddressCount: subnet.availableIpAddressCount,
-    availabilityZone: `${context.region}a`,
+    availabilityZone: zoneOf(subnet.subnetId, context),
     ownerId: context.ec2.accountId,
   };
 }
@@ -168,7 +173,7 @@ const describeNetworkInterfaces: Ec2ActionHandler = async (context) => {
       'ipv6-addresses.ipv6-address': (e) => (e.ipv6Address === undefined ? [] : [e.ipv6Address]),
       'group-id': (e) => e.groupIds,
       'owner-id': () => [context.ec2.accountId],
-      'availability-zone': () => [`${context.region}a`],
+      'availability-zone': (e) => [zoneOf(e.subnetId, context)],
       'attachment.instance-id': (e) =>
         e.attachment === undefined ? [] : [e.attachment.instanceId],
       'attachment.attachment-id': (e) =>

@@ -43,6 +43,11 @@ export interface FakeSubnetSpec {
   cidr: string;
   /** A /64 (or wider) IPv6 block; interfaces in the subnet then get an IPv6 address. */
   ipv6Cidr?: string;
+  /**
+   * The subnet's zone (e.g. `us-east-1b`); default the region's first zone. A branch can only
+   * be associated with a trunk of its own zone.
+   */
+  availabilityZone?: string;
 }
 
 /** A security group; a plain id is a group of the fake's VPC. */

@@ -694,6 +694,9 @@ describe('FakeEc2 options', () => {
       /subnets\[0\]\.cidr/,
     );
     expect(() => setup({ securityGroups: ['sg-XYZ'] })).toThrow(/securityGroups\[0\]/);
+    expect(() =>
+      setup({ subnets: [{ id: SUBNET, cidr: '10.0.0.0/20', availabilityZone: 'moon-1' }] }),
+    ).toThrow(/subnets\[0\]\.availabilityZone/);
     expect(() => setup({ faults: [{ api: 'DescribeSubnets', rate: 2 }] })).toThrow(
       /faults\[0\]\.rate/,
     );

@@ -76,6 +76,7 @@ const GROUP_ID = /^sg-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 const INTERFACE_ID = /^eni-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 const INSTANCE_ID = /^i-[0-9a-f]+$/;
 const SUBNET_ID = /^subnet-[0-9a-f]+$/;
+const ZONE = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
 const VLAN_MAX = 4094;
 /** EC2's quota of security groups per interface: default 5, adjustable up to 16. */
 const GROUPS_PER_INTERFACE_MAX = 16;
@@ -90,6 +91,8 @@ interface SubnetRecord {
   ipv6Next: bigint;
   used: Set<number>;
   cursor: number;
+  /** The zone; undefined is the region's first zone. */
+  availabilityZone: string | undefined;
 }
 
 interface InterfaceRecord {
@@ -213,6 +216,13 @@ export class FakeEc2 implements NetworkInterfaceApi {
         }
         ipv6Block = parsed;
       }
+      if (spec.availabilityZone !== undefined && !ZONE.test(spec.availabilityZone)) {
+        throw invalidOption(
+          `subnets[${index}].availabilityZone`,
+          spec.availabilityZone,
+          'a zone name such as us-east-1b',
+        );
+      }
       this.#subnetRecords.set(spec.id, {
         id: spec.id,
         vpcId: this.#vpcId,
@@ -223,6 +233,7 @@ export class FakeEc2 implements NetworkInterfaceApi {
         ipv6Next: 0x10n,
         used: new Set(),
         cursor: 4,
+        availabilityZone: spec.availabilityZone,
       });
     });
     // Security groups draw their ids and rule ids from streams of their own, so adding groups
@@ -527,6 +538,17 @@ export class FakeEc2 implements NetworkInterfaceApi {
         throw ec2Error(
           'InvalidParameterCombination',
           `Trunk ${trunk.id} and branch ${branch.id} are in different VPCs`,
+        );
+      }
+      // As for attachments: an interface lives in its subnet's zone.
+      if (
+        this.#subnetRecords.get(trunk.subnetId)?.availabilityZone !==
+        this.#subnetRecords.get(branch.subnetId)?.availabilityZone
+      ) {
+        throw ec2Error(
+          'InvalidParameterCombination',
+          `You may not associate branch interface ${branch.id} with trunk interface ${trunk.id} ` +
+            'if they are not in the same availability zone',
         );
       }
       const instance =
@@ -911,6 +933,11 @@ export class FakeEc2 implements NetworkInterfaceApi {
   /** The fake's VPC id. */
   get defaultVpcId(): string {
     return this.#vpcId;
+  }
+
+  /** A subnet's zone as its options gave it; undefined for the region's first zone (the default). */
+  availabilityZoneOf(subnetId: string): string | undefined {
+    return this.#subnetRecords.get(subnetId)?.availabilityZone;
   }
 
   /** Free addresses left in a subnet (what `availableIpAddressCount` reports). */

@@ -24,7 +24,66 @@ describe('resolveControllerOptions', () => {
       requeues: 5,
       rateLimits: { perApi: {} },
       retagOnReuse: true,
+      moveBranches: true,
+      releaseWaitMs: 0,
+      warmPool: null,
     });
+  });
+
+  it('resolves the warm pool, naming its bad fields', () => {
+    expect(
+      resolveControllerOptions({ clusterName: 'demo', warmPool: { branchesPerNode: 3 } }).warmPool,
+    ).toEqual({ branchesPerNode: 3, idleMs: 600_000 });
+    expect(
+      resolveControllerOptions({
+        clusterName: 'demo',
+        strategy: 'baseline',
+        warmPool: { branchesPerNode: 3 },
+      }).warmPool,
+    ).toBeNull();
+    expect(
+      refusal(() =>
+        resolveControllerOptions({ clusterName: 'd', warmPool: { branchesPerNode: 0 } }),
+      ),
+    ).toMatch(/options\.warmPool\.branchesPerNode/);
+    expect(
+      refusal(() =>
+        resolveControllerOptions({ clusterName: 'd', warmPool: { branchesPerNode: 2.5 } }),
+      ),
+    ).toMatch(/options\.warmPool\.branchesPerNode/);
+    expect(
+      refusal(() =>
+        resolveControllerOptions({
+          clusterName: 'd',
+          warmPool: { branchesPerNode: 2, idleSeconds: 0 },
+        }),
+      ),
+    ).toMatch(/options\.warmPool\.idleSeconds/);
+    expect(
+      refusal(() => resolveControllerOptions({ clusterName: 'd', warmPool: 5 as never })),
+    ).toMatch(/options\.warmPool /);
+  });
+
+  it('moves branches by default and waits for releases only when asked; the baseline does neither', () => {
+    expect(
+      resolveControllerOptions({ clusterName: 'demo', releaseWaitSeconds: 3 }).releaseWaitMs,
+    ).toBe(3_000);
+    expect(
+      resolveControllerOptions({
+        clusterName: 'demo',
+        strategy: 'baseline',
+        moveBranches: true,
+        releaseWaitSeconds: 3,
+      }),
+    ).toMatchObject({ moveBranches: false, releaseWaitMs: 0 });
+    expect(
+      refusal(() =>
+        resolveControllerOptions({ clusterName: 'd', moveBranches: 'yes' as unknown as boolean }),
+      ),
+    ).toMatch(/options\.moveBranches/);
+    expect(
+      refusal(() => resolveControllerOptions({ clusterName: 'd', releaseWaitSeconds: -1 })),
+    ).toMatch(/options\.releaseWaitSeconds/);
   });
 
   it("presets the baseline as EKS's controller, explicit options still winning", () => {

@@ -75,6 +75,11 @@ export function resolveControllerOptions(
     trunkAttachTimeoutMs: trunkAttachTimeoutSeconds * 1000,
     retagOnReuse: !baseline && (options.retagOnReuse ?? true),
     reuseWaitMs: baseline ? 0 : number(options.reuseWaitSeconds, 'reuseWaitSeconds', 0, 0) * 1000,
+    moveBranches: !baseline && flag(options.moveBranches, 'moveBranches', true),
+    releaseWaitMs: baseline
+      ? 0
+      : number(options.releaseWaitSeconds, 'releaseWaitSeconds', 0, 0) * 1000,
+    warmPool: baseline ? null : warmPool(options.warmPool),
   };
 }
 
@@ -83,6 +88,28 @@ function number(value: number | undefined, field: string, fallback: number, min:
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
     throw invalid(field, `${String(value)} must be a number ≥ ${min}`);
   }
+  return value;
+}
+
+function warmPool(
+  value: BranchControllerOptions['warmPool'],
+): ResolvedBranchControllerOptions['warmPool'] {
+  if (value === undefined) return null;
+  // Callers may be plain JavaScript: check what the type promises.
+  if (typeof value !== 'object' || (value as unknown) === null) {
+    throw invalid('warmPool', 'must be an object { branchesPerNode, idleSeconds? }');
+  }
+  const branchesPerNode = integer(value.branchesPerNode, 'warmPool.branchesPerNode', NaN, 1);
+  if (branchesPerNode > 1000) {
+    throw invalid('warmPool.branchesPerNode', `${branchesPerNode} must be ≤ 1000`);
+  }
+  const idleSeconds = number(value.idleSeconds, 'warmPool.idleSeconds', 600, 1);
+  return { branchesPerNode, idleMs: idleSeconds * 1000 };
+}
+
+function flag(value: boolean | undefined, field: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw invalid(field, `${String(value)} must be true or false`);
   return value;
 }
 

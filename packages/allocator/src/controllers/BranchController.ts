@@ -12,6 +12,7 @@ import type { Clock } from '../ports/Clock.js';
 import type { ClusterApi } from '../ports/ClusterApi.js';
 import type { NetworkInterfaceApi } from '../ports/NetworkInterfaceApi.js';
 import { AllocatorError } from '../errors/AllocatorError.js';
+import { BranchMover } from './internal/BranchMover.js';
 import { BranchReleaser } from './internal/BranchReleaser.js';
 import { ClusterWatch } from './internal/ClusterWatch.js';
 import { ControllerEvents } from './internal/ControllerEvents.js';
@@ -26,6 +27,7 @@ import { PodReconciler } from './internal/PodReconciler.js';
 import { Recovery } from './internal/Recovery.js';
 import { RetagLane } from './internal/RetagLane.js';
 import { TrunkPreparer } from './internal/TrunkPreparer.js';
+import { WarmPool } from './internal/WarmPool.js';
 import type { BranchRecord } from './internal/BranchRecord.js';
 import { WorkerPool } from '../services/WorkerPool.js';
 
@@ -150,6 +152,24 @@ export class BranchController {
       this.#pods.serve(node);
     });
     this.#pods = new PodReconciler(parts, records, this.#groups, this.#releaser, this.#retag);
+    // Moves between nodes and the warm pool plug into how nodes serve their queues.
+    const mover = new BranchMover(parts, records, this.#releaser, {
+      placed: (pod) => {
+        this.#pods.queue.add(pod);
+      },
+      serve: (node) => {
+        this.#pods.serve(node);
+      },
+    });
+    const warmPool = new WarmPool(parts, records, this.#releaser, (node) => {
+      this.#pods.serve(node);
+    });
+    this.#pods.serving.sourceBranch = (pod, node, groupKey, fallback) =>
+      mover.serve(pod, node, groupKey, fallback);
+    this.#pods.serving.served = (node) => {
+      mover.offer(node);
+      warmPool.refill(node);
+    };
     this.#trunks = new TrunkPreparer(parts, records, this.#pods, this.#releaser);
     this.#recovery = new Recovery(parts, records, this.#groups, this.#pods, this.#releaser);
     this.#gc = new GarbageCollector(parts, records, this.#releaser);

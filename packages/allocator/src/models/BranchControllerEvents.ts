@@ -54,6 +54,11 @@ export type BranchControllerEvents = {
     vlanId: number;
     groupIds: readonly string[];
   }) => void;
+  /**
+   * A held interface left `from` (disassociated from its trunk) for a pod waiting on `to`,
+   * where it is associated under a VLAN id of that trunk: no create there, no delete here.
+   */
+  moved: (detail: { from: string; to: string; eniId: string; pod: PodRef }) => void;
   /** An interface was deleted. */
   deleted: (detail: { node: string | null; eniId: string; reason: DeletionReason }) => void;
   /** A pod's interface got new security groups after a policy or service account change. */

@@ -48,6 +48,36 @@ export interface BranchControllerOptions {
   readonly reuseWaitSeconds?: number;
   /** Whether reuse rewrites the `podsg.io/pod-uid` tag in a background lane; default true. */
   readonly retagOnReuse?: boolean;
+  /**
+   * Whether a pod that needs a new branch takes a held one of its group set from another node
+   * of its subnet by moving it (DisassociateTrunkInterface there, AssociateTrunkInterface here:
+   * 2 calls) instead of creating one while the other is deleted later (4 calls). Default true;
+   * off under the baseline.
+   */
+  readonly moveBranches?: boolean;
+  /**
+   * A pod that would create a branch first waits up to this many seconds for one of its group
+   * set to be released on its node, or (with `moveBranches`) on another node of its subnet,
+   * whenever branches of that group set exist there: fewer EC2 calls in rollouts at the price
+   * of that much latency at most. Default 0 (never wait); ignored by the baseline.
+   */
+  readonly releaseWaitSeconds?: number;
+  /**
+   * Branches created ahead of pods on each ready node, held for the group sets its pods got
+   * branches for in the last `idleSeconds` (a node without any: the cluster's); created only
+   * with EC2 tokens no pod waits for and while no pod waits on the node, never beyond the
+   * node's capacity, and deleted after `idleSeconds` unused. Default none; ignored by the
+   * baseline.
+   */
+  readonly warmPool?: WarmPoolOptions;
+}
+
+/** `BranchControllerOptions.warmPool`. */
+export interface WarmPoolOptions {
+  /** Held branches each node keeps ready; 1 … 1000. */
+  readonly branchesPerNode: number;
+  /** How long a warm branch waits for a pod, and how long demand is remembered; default 600. */
+  readonly idleSeconds?: number;
 }
 
 /** Options with every default applied and validated. */
@@ -69,4 +99,7 @@ export interface ResolvedBranchControllerOptions {
   readonly trunkAttachTimeoutMs: number;
   readonly retagOnReuse: boolean;
   readonly reuseWaitMs: number;
+  readonly moveBranches: boolean;
+  readonly releaseWaitMs: number;
+  readonly warmPool: { readonly branchesPerNode: number; readonly idleMs: number } | null;
 }

@@ -18,6 +18,8 @@ export interface ControllerStats {
   readonly created: number;
   /** Branches given to a pod from the held pool, with no EC2 call. */
   readonly reused: number;
+  /** Held branches moved to another node's trunk for a pod waiting there. */
+  readonly moved: number;
   /** Branches adopted at recovery. */
   readonly adopted: number;
   /** Branches deleted. */

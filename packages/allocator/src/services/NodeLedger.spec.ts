@@ -36,6 +36,22 @@ describe('NodeLedger', () => {
     expect(ledger.occupied()).toBe(1);
   });
 
+  it('counts the in-use, cooling and held branches of each group set', () => {
+    const ledger = new NodeLedger(4, 4);
+    const a = branch(ledger.reserve()!, 'sg-a');
+    const b = branch(ledger.reserve()!, 'sg-b');
+    ledger.move(a, 'in-use');
+    ledger.move(b, 'in-use');
+    expect([ledger.countOf('in-use', 'sg-a'), ledger.countOf('in-use', 'sg-b')]).toEqual([1, 1]);
+    ledger.move(a, 'cooling');
+    ledger.regroup(b, 'sg-a');
+    expect(ledger.countOf('in-use', 'sg-a')).toBe(1);
+    expect(ledger.countOf('in-use', 'sg-b')).toBe(0);
+    expect(ledger.countOf('cooling', 'sg-a')).toBe(1);
+    ledger.move(a, 'held');
+    expect([ledger.countOf('cooling', 'sg-a'), ledger.countOf('held', 'sg-a')]).toEqual([0, 1]);
+  });
+
   it('counts cooling and held branches against capacity until they are freed', () => {
     const ledger = new NodeLedger(2, 2);
     const a = branch(ledger.reserve()!);

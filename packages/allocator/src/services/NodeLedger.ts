@@ -33,6 +33,7 @@ export class NodeLedger<B extends LedgerBranch> {
   };
   readonly #held = new Map<string, Set<B>>();
   readonly #cooling = new Map<string, Set<B>>();
+  readonly #inUse = new Map<string, Set<B>>();
 
   constructor(capacity: number, maxVlanId: number) {
     this.capacity = capacity;
@@ -187,6 +188,11 @@ export class NodeLedger<B extends LedgerBranch> {
     this.#index(branch);
   }
 
+  /** How many branches of this group set are in `state`. */
+  countOf(state: 'held' | 'cooling' | 'in-use', groupKey: string): number {
+    return this.#indexOf(state)?.get(groupKey)?.size ?? 0;
+  }
+
   /** The cooling branches with this group set, oldest first. */
   cooling(groupKey: string): Iterable<B> {
     return this.#cooling.get(groupKey) ?? [];
@@ -197,9 +203,14 @@ export class NodeLedger<B extends LedgerBranch> {
     return lowestFreeVlanId((vlanId) => vlans[vlanId] !== 0, this.maxVlanId);
   }
 
+  #indexOf(state: BranchState): Map<string, Set<B>> | null {
+    if (state === 'held') return this.#held;
+    if (state === 'cooling') return this.#cooling;
+    return state === 'in-use' ? this.#inUse : null;
+  }
+
   #index(branch: B): void {
-    const index =
-      branch.state === 'held' ? this.#held : branch.state === 'cooling' ? this.#cooling : null;
+    const index = this.#indexOf(branch.state);
     if (index === null) return;
     let set = index.get(branch.groupKey);
     if (set === undefined) {
@@ -210,8 +221,7 @@ export class NodeLedger<B extends LedgerBranch> {
   }
 
   #unindex(branch: B): void {
-    const index =
-      branch.state === 'held' ? this.#held : branch.state === 'cooling' ? this.#cooling : null;
+    const index = this.#indexOf(branch.state);
     const set = index?.get(branch.groupKey);
     if (index === null || set === undefined) return;
     set.delete(branch);

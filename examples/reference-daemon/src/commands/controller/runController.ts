@@ -73,5 +73,14 @@ export function validateControllerSettings(settings: ControllerSettings): Contro
       `--cooldown: must be at least 30 seconds, got ${settings.cooldownSeconds}`,
     );
   }
+  if (settings.warmPoolBranches !== undefined && settings.warmPoolBranches > 1000) {
+    throw new PodsgdCliError(
+      'Usage',
+      `--warm-pool: at most 1000 branches per node, got ${settings.warmPoolBranches}`,
+    );
+  }
+  if (settings.warmPoolIdleMs !== undefined && settings.warmPoolBranches === undefined) {
+    throw new PodsgdCliError('Usage', '--warm-pool-idle needs --warm-pool');
+  }
   return settings;
 }

@@ -59,3 +59,60 @@ it('counts the cooldowns that the node agents confirmed apart from the releases'
   expect(controller.stats()).toMatchObject({ releasesConfirmed: 1, cooldownsExpired: 0 });
   await controller.stop();
 });
+
+it('counts a branch moved to another node as moved, not as created', async () => {
+  const clock = new VirtualClock();
+  const ec2 = new FakeEc2({
+    clock,
+    vpc: { id: 'vpc-0a1b2c3d', cidr: '10.0.0.0/16' },
+    subnets: [{ id: SUBNET, cidr: '10.0.0.0/20' }],
+    securityGroups: [SG],
+  });
+  const cluster = new FakeCluster({ clock });
+  for (const name of ['node-a', 'node-b']) {
+    const instance = ec2.addInstance({ instanceType: 'c5.large', subnetId: SUBNET });
+    cluster.addNode({
+      name,
+      instanceId: instance.instanceId,
+      instanceType: 'c5.large',
+      labels: { [HAS_TRUNK_ATTACHED_LABEL]: 'true' },
+    });
+  }
+  cluster.applyPolicy({
+    apiVersion: 'vpcresources.k8s.aws/v1beta1',
+    kind: 'SecurityGroupPolicy',
+    metadata: { name: 'web', namespace: 'default' },
+    spec: { podSelector: { matchLabels: { app: 'web' } }, securityGroups: { groupIds: [SG] } },
+  });
+  const confirmer = new FakeReleaseConfirmer({ cluster, clock });
+  confirmer.start();
+  const controller = new BranchController({
+    networkInterfaces: ec2,
+    cluster,
+    clock,
+    options: { clusterName: 'demo' },
+  });
+  const metrics = new ControllerMetrics();
+  metrics.observeController(controller);
+  const started = controller.start();
+  await clock.advance(5_000);
+  await started;
+  const podOn = (name: string, nodeName: string) =>
+    cluster.createPod({
+      metadata: { name, namespace: 'default', labels: { app: 'web' } },
+      spec: { containers: [{ name: 'app', image: 'nginx' }], nodeName },
+    });
+  await podOn('web-1', 'node-a');
+  await clock.advance(10_000);
+  await cluster.deletePod('default', 'web-1');
+  await clock.advance(5_000);
+  await podOn('web-2', 'node-b');
+  await clock.advance(5_000);
+  const text = await metrics.registry.metrics();
+  expect(text).toMatch(/^podsg_branch_operations_total\{operation="created"\} 1$/m);
+  expect(text).toMatch(/^podsg_branch_operations_total\{operation="moved"\} 1$/m);
+  expect(text).toMatch(/^podsg_pods_annotated_total 2$/m);
+  expect(controller.stats()).toMatchObject({ created: 1, moved: 1 });
+  confirmer.stop();
+  await controller.stop();
+});

@@ -77,7 +77,7 @@ export class ControllerMetrics {
     });
     this.#branchOperations = new Counter({
       name: 'podsg_branch_operations_total',
-      help: 'Branch interface lifecycle steps (created, reused, adopted, released, release-confirmed, held, deleted, groups-updated)',
+      help: 'Branch interface lifecycle steps (created, reused, moved, adopted, released, release-confirmed, held, deleted, groups-updated)',
       labelNames: ['operation'],
       registers,
     });
@@ -163,8 +163,15 @@ export class ControllerMetrics {
     const operation = (name: string) => () => {
       this.#branchOperations.labels(name).inc();
     };
+    /** Interfaces moved to another node whose allocation (associate + annotate) is under way. */
+    const moving = new Set<string>();
+    events.on('moved', (detail) => {
+      moving.add(detail.eniId);
+      this.#branchOperations.labels('moved').inc();
+    });
     events.on('allocated', (detail) => {
       this.#podsAnnotated.inc();
+      if (moving.delete(detail.eniId)) return;
       if (!detail.reused) this.#branchOperations.labels('created').inc();
     });
     events.on('reused', operation('reused'));

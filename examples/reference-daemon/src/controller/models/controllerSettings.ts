@@ -180,6 +180,34 @@ export const controllerSettings = {
     description: 'seconds a released branch drains before reuse or deletion (minimum 30)',
     parse: parse.positiveInteger,
   }),
+  moveBranches: {
+    flag: '--move-branches <true|false>',
+    env: ['PODSG_MOVE_BRANCHES'],
+    description:
+      "move a held branch from another node of the subnet to a pod's node (disassociate + associate) instead of creating one",
+    parse: parse.boolean,
+    fallback: true,
+  },
+  releaseWaitMs: optional({
+    flag: '--release-wait <duration>',
+    env: ['PODSG_RELEASE_WAIT'],
+    description:
+      'a pod that would create a branch first waits up to this long for one of its groups being released on its node or subnet (default: no wait)',
+    parse: parse.durationMs,
+  }),
+  warmPoolBranches: optional({
+    flag: '--warm-pool <branches>',
+    env: ['PODSG_WARM_POOL'],
+    description:
+      'branches each node keeps ready for the group sets its pods recently used, created with spare EC2 tokens (default: no warm pool)',
+    parse: parse.positiveInteger,
+  }),
+  warmPoolIdleMs: optional({
+    flag: '--warm-pool-idle <duration>',
+    env: ['PODSG_WARM_POOL_IDLE'],
+    description: 'how long a warm branch waits for a pod before it is deleted (default 10m)',
+    parse: parse.durationMs,
+  }),
   logLevel: {
     flag: '--log-level <level>',
     env: ['PODSG_LOG_LEVEL'],

@@ -104,7 +104,58 @@ describe('parseScenario', () => {
     expect(parseScenario(text, context).nodeAgent).toEqual({ confirmRelease: true });
   });
 
+  it('reads controller.moveBranches and controller.releaseWaitSeconds (default: null, the controller defaults)', () => {
+    expect(parseScenario(designExample, context).controller).toMatchObject({
+      moveBranches: null,
+      releaseWaitSeconds: null,
+    });
+    const text = designExample.replace(
+      'ec2ClientBurst: 18',
+      'ec2ClientBurst: 18\n  moveBranches: false\n  releaseWaitSeconds: 9',
+    );
+    expect(parseScenario(text, context).controller).toMatchObject({
+      moveBranches: false,
+      releaseWaitSeconds: 9,
+    });
+  });
+
+  it('reads controller.warmPool (default: none)', () => {
+    expect(parseScenario(designExample, context).controller.warmPool).toBeNull();
+    const text = designExample.replace(
+      'ec2ClientBurst: 18',
+      'ec2ClientBurst: 18\n  warmPool: { branchesPerNode: 4, idleSeconds: 900 }',
+    );
+    expect(parseScenario(text, context).controller.warmPool).toEqual({
+      branchesPerNode: 4,
+      idleSeconds: 900,
+    });
+  });
+
   it.each([
+    [
+      'a moveBranches that is not a boolean',
+      'ec2ClientBurst: 18',
+      'ec2ClientBurst: 18\n  moveBranches: sometimes',
+      'controller.moveBranches',
+    ],
+    [
+      'a warm pool of no branches',
+      'ec2ClientBurst: 18',
+      'ec2ClientBurst: 18\n  warmPool: { branchesPerNode: 0 }',
+      'controller.warmPool.branchesPerNode',
+    ],
+    [
+      'an unknown warm pool field',
+      'ec2ClientBurst: 18',
+      'ec2ClientBurst: 18\n  warmPool: { branchesPerNode: 2, size: 3 }',
+      'controller.warmPool.size',
+    ],
+    [
+      'a negative releaseWaitSeconds',
+      'ec2ClientBurst: 18',
+      'ec2ClientBurst: 18\n  releaseWaitSeconds: -1',
+      'controller.releaseWaitSeconds',
+    ],
     [
       'an unknown instance type',
       'instanceType: c5.4xlarge',

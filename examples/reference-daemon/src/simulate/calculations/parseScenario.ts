@@ -255,6 +255,9 @@ function readController(reader: Reader, value: unknown): Scenario['controller'] 
     workers: null,
     ec2ClientQps: null,
     ec2ClientBurst: null,
+    moveBranches: null,
+    releaseWaitSeconds: null,
+    warmPool: null,
   };
   if (value === undefined || value === null) return controller;
   const section = reader.object(value, 'controller');
@@ -266,6 +269,9 @@ function readController(reader: Reader, value: unknown): Scenario['controller'] 
     'workers',
     'ec2ClientQps',
     'ec2ClientBurst',
+    'moveBranches',
+    'releaseWaitSeconds',
+    'warmPool',
   ]);
   const strategy = section['strategy'];
   if (strategy !== undefined) {
@@ -279,6 +285,28 @@ function readController(reader: Reader, value: unknown): Scenario['controller'] 
   controller.workers = optional('workers', { min: 1, max: 1000, integer: true });
   controller.ec2ClientQps = optional('ec2ClientQps', { min: 0.01 });
   controller.ec2ClientBurst = optional('ec2ClientBurst', { min: 1, integer: true });
+  const moveBranches = section['moveBranches'];
+  if (typeof moveBranches === 'boolean') controller.moveBranches = moveBranches;
+  else if (moveBranches !== undefined) {
+    reader.issue('controller.moveBranches', 'must be true or false');
+  }
+  controller.releaseWaitSeconds = optional('releaseWaitSeconds', { min: 0 });
+  if (section['warmPool'] !== undefined) {
+    const pool = reader.object(section['warmPool'], 'controller.warmPool');
+    if (pool) {
+      reader.onlyKeys(pool, 'controller.warmPool', ['branchesPerNode', 'idleSeconds']);
+      const branchesPerNode = reader.number(
+        pool['branchesPerNode'],
+        'controller.warmPool.branchesPerNode',
+        { min: 1, max: 1000, integer: true },
+      );
+      const idleSeconds =
+        pool['idleSeconds'] === undefined
+          ? null
+          : reader.number(pool['idleSeconds'], 'controller.warmPool.idleSeconds', { min: 1 });
+      if (branchesPerNode !== null) controller.warmPool = { branchesPerNode, idleSeconds };
+    }
+  }
   return controller;
 }
 

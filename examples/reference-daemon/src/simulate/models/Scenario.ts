@@ -55,6 +55,12 @@ export interface Scenario {
     workers: number | null;
     ec2ClientQps: number | null;
     ec2ClientBurst: number | null;
+    /** `BranchControllerOptions.moveBranches`; null: the default (on). */
+    moveBranches: boolean | null;
+    /** `BranchControllerOptions.releaseWaitSeconds`; null: the default (no wait). */
+    releaseWaitSeconds: number | null;
+    /** `BranchControllerOptions.warmPool`; null: none. */
+    warmPool: { branchesPerNode: number; idleSeconds: number | null } | null;
   };
   /** The node agents (beyond DESIGN.md's format). */
   nodeAgent: {

@@ -32,7 +32,10 @@
 // release at their next 1 s scan after the pod is removed; the controller ends that branch's
 // cooldown), against the rollout goals: p99 ready of new pods ≤ 10 s and ≤ 0.2 mutating calls
 // per replaced pod counted to the end of the run (every call after the rollout starts, CreateTags
-// apart).
+// apart); and with confirmed release plus `releaseWaitSeconds: 9` (a pod that would create waits up
+// to 9 s for a branch of its group set being released on its node or subnet; a branch released on
+// another node moves to it: disassociate + associate). Held branches move between nodes of the
+// subnet in every podsg column (`moveBranches`, on by default).
 // (c) is BranchController.bench.ts in @podsg/allocator.
 import { it } from 'vitest';
 import { POD_ENI_ANNOTATION, type ClusterPod } from '@podsg/allocator';
@@ -57,11 +60,15 @@ const CALLS_PER_POD_GOAL = 0.2;
 /** The rollout goals of (b'): p99 ready of new pods, and mutating calls per pod to the end. */
 const ROLLOUT_P99_GOAL_S = 10;
 const ROLLOUT_CALLS_TO_END_GOAL = 0.2;
+/** The cold start of (b') stays within this ratio of the token-bucket bound. */
+const ROLLOUT_COLD_START_GOAL = 1.05;
 /** The EC2 latency of (b'). */
 const SLOW_EC2_LATENCY_MS = { min: 100, max: 600 };
 const UNTIL_S = 1500;
 const NAMESPACE = 'default';
 const SEED = 1;
+/** `releaseWaitSeconds` of (b'): a pod may wait this long for a released branch before creating. */
+const RELEASE_WAIT_S = 9;
 /** Just over the 60 s cooldown: a pod may wait for any interface its node is draining. */
 const REUSE_WAIT_S = 65;
 
@@ -81,6 +88,8 @@ interface Variant {
   latencyMs?: { min: number; max: number };
   /** Scenario `nodeAgent.confirmRelease`; default false. */
   confirmRelease?: boolean;
+  /** Scenario `controller.releaseWaitSeconds`; default none. */
+  releaseWaitSeconds?: number;
 }
 
 /** What one simulation measured. */
@@ -110,6 +119,8 @@ interface Measured {
   /** Cooldowns ended by a confirmation, and cooldowns that ran their whole length. */
   releasesConfirmed: number;
   cooldownsExpired: number;
+  /** Held branches moved to another node's trunk. */
+  moved: number;
 }
 
 /** EC2 requests (every attempt, whatever its outcome) in a window of simulated time. */
@@ -137,14 +148,23 @@ const VARIANTS: Variant[] = [
 
 /** (b'): slower EC2, without and with confirmed release, for both Deployment strategies. */
 const CONFIRMED_RELEASE_VARIANTS: Variant[] = (['RollingUpdate', 'Recreate'] as const).flatMap(
-  (rollout) =>
-    [false, true].map((confirmRelease) => ({
+  (rollout) => [
+    ...[false, true].map((confirmRelease) => ({
       label: `${rollout}${confirmRelease ? ' +confirm' : ''}`,
       strategy: 'podsg' as const,
       rollout,
       latencyMs: SLOW_EC2_LATENCY_MS,
       confirmRelease,
     })),
+    {
+      label: `${rollout} +confirm +wait ${String(RELEASE_WAIT_S)}s`,
+      strategy: 'podsg' as const,
+      rollout,
+      latencyMs: SLOW_EC2_LATENCY_MS,
+      confirmRelease: true,
+      releaseWaitSeconds: RELEASE_WAIT_S,
+    },
+  ],
 );
 
 function benchScenario(variant: Variant): Scenario {
@@ -175,6 +195,9 @@ function benchScenario(variant: Variant): Scenario {
       workers: null,
       ec2ClientQps: null,
       ec2ClientBurst: null,
+      moveBranches: null,
+      warmPool: null,
+      releaseWaitSeconds: variant.releaseWaitSeconds ?? null,
     },
     nodeAgent: { confirmRelease: variant.confirmRelease ?? false },
     objects: [
@@ -431,6 +454,7 @@ async function measure(variant: Variant): Promise<Measured> {
     },
     branchesAtEnd: report.networkInterfaces.filter((eni) => eni.kind === 'branch').length,
     ...simulation.cooldowns(),
+    moved: simulation.moves(),
   };
 }
 
@@ -628,7 +652,9 @@ it('cold start and rollout of 1,000 pods, podsg beside baseline', async ({ task 
   }
 });
 
-it('rollout of 1,000 pods with slower EC2, without and with confirmed release', async () => {
+it('rollout of 1,000 pods with slower EC2, without and with confirmed release', async ({
+  task,
+}) => {
   const results: Measured[] = [];
   for (const variant of CONFIRMED_RELEASE_VARIANTS) results.push(await measure(variant));
   const columns = results.map((result) => result.variant.label);
@@ -654,6 +680,7 @@ it('rollout of 1,000 pods with slower EC2, without and with confirmed release', 
     ...[...new Set(results.flatMap((r) => Object.keys(r.rollout.extended.byApi)))]
       .sort()
       .map((api) => [`    ${api}`, ...each((r) => String(r.rollout.extended.byApi[api] ?? 0))]),
+    ['branches moved between nodes', ...each((r) => String(r.moved))],
     ['cooldowns ended by a confirmation', ...each((r) => String(r.releasesConfirmed))],
     ['cooldowns run to the end', ...each((r) => String(r.cooldownsExpired))],
     ['last mutating call at t, s', ...each((r) => fixed(r.rollout.lastMutationAt))],
@@ -665,6 +692,17 @@ it('rollout of 1,000 pods with slower EC2, without and with confirmed release', 
       `calls per replaced pod to the end (goal ≤ ${String(ROLLOUT_CALLS_TO_END_GOAL)})`,
       ...each((r) => verdict(perPod(r), 3, (x) => x <= ROLLOUT_CALLS_TO_END_GOAL, '')),
     ],
+    [
+      `cold start, last annotatedAt ÷ the ${String(COLD_START_BOUND_S)} s bound (goal ≤ ${String(ROLLOUT_COLD_START_GOAL)}×)`,
+      ...each((r) =>
+        verdict(
+          r.coldStart.lastAnnotatedAt / COLD_START_BOUND_S,
+          3,
+          (x) => x <= ROLLOUT_COLD_START_GOAL,
+          '×',
+        ),
+      ),
+    ],
     ['invariant violations', ...each((r) => String(r.report.violations.length))],
     ['leaked interfaces', ...each((r) => String(r.report.leakedInterfaces))],
     ['pods waiting for a branch', ...each((r) => String(r.report.podsWaitingForBranch))],
@@ -674,4 +712,29 @@ it('rollout of 1,000 pods with slower EC2, without and with confirmed release', 
     for (const violation of r.report.violations.slice(0, 5))
       console.log(`  ${r.variant.label}: ${violation}`);
   }
+  // The rollout goals, for the columns with confirmed release (the means the goals name).
+  Object.assign(task.meta, {
+    benchGoals: results
+      .filter((r) => r.variant.confirmRelease === true)
+      .flatMap((r) => {
+        const coldStart = r.coldStart.lastAnnotatedAt / COLD_START_BOUND_S;
+        return [
+          {
+            goal: `${r.variant.label}: rollout p99 ready ≤ ${String(ROLLOUT_P99_GOAL_S)} s`,
+            figure: `${fixed(r.rollout.p99)} s`,
+            met: r.rollout.newReady === PODS && r.rollout.p99 <= ROLLOUT_P99_GOAL_S,
+          },
+          {
+            goal: `${r.variant.label}: mutating calls per replaced pod to the end ≤ ${String(ROLLOUT_CALLS_TO_END_GOAL)}`,
+            figure: fixed(perPod(r), 3),
+            met: perPod(r) <= ROLLOUT_CALLS_TO_END_GOAL,
+          },
+          {
+            goal: `${r.variant.label}: cold start ≤ ${String(ROLLOUT_COLD_START_GOAL)}× the ${String(COLD_START_BOUND_S)} s bound`,
+            figure: `${fixed(coldStart, 3)}×`,
+            met: coldStart <= ROLLOUT_COLD_START_GOAL,
+          },
+        ];
+      }),
+  });
 });

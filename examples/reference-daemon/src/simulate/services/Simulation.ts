@@ -72,6 +72,8 @@ export class Simulation {
   readonly #releaseConfirmer: FakeReleaseConfirmer | null = null;
   /** Cooldowns ended by a confirmation, and run out, under the controllers before a restart. */
   #earlierCooldowns = { releasesConfirmed: 0, cooldownsExpired: 0 };
+  /** Branch moves of controllers replaced by a restart. */
+  #earlierMoves = 0;
 
   /**
    * @param controllerOptions - controller options beyond the scenario format (such as
@@ -127,6 +129,11 @@ export class Simulation {
     };
   }
 
+  /** Held branches the controllers moved to another node's trunk, restarts included. */
+  moves(): number {
+    return this.#earlierMoves + this.#controller.stats().moved;
+  }
+
   async #boot(): Promise<void> {
     await this.#applyObjects(this.scenario.objects);
     await this.#controller.start();
@@ -159,6 +166,20 @@ export class Simulation {
         : { cooldownSeconds: controller.cooldownSeconds }),
       ...(controller.recycleSeconds === null ? {} : { recycleSeconds: controller.recycleSeconds }),
       ...(controller.workers === null ? {} : { workers: controller.workers }),
+      ...(controller.moveBranches === null ? {} : { moveBranches: controller.moveBranches }),
+      ...(controller.releaseWaitSeconds === null
+        ? {}
+        : { releaseWaitSeconds: controller.releaseWaitSeconds }),
+      ...(controller.warmPool === null
+        ? {}
+        : {
+            warmPool: {
+              branchesPerNode: controller.warmPool.branchesPerNode,
+              ...(controller.warmPool.idleSeconds === null
+                ? {}
+                : { idleSeconds: controller.warmPool.idleSeconds }),
+            },
+          }),
       ...(controller.ec2ClientQps === null && controller.ec2ClientBurst === null
         ? {}
         : {
@@ -190,6 +211,7 @@ export class Simulation {
       this.#restarts.push(toSeconds(this.clock.now()));
       await this.#controller.stop();
       this.#earlierCooldowns = this.cooldowns();
+      this.#earlierMoves = this.moves();
       this.#controller = this.#newController();
       await this.#controller.start();
     }

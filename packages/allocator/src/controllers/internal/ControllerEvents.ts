@@ -27,6 +27,7 @@ export class ControllerEvents {
   readonly counters: OutcomeCounters = {
     created: 0,
     reused: 0,
+    moved: 0,
     adopted: 0,
     deleted: 0,
     allocationFailures: 0,

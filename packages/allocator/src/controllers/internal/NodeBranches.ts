@@ -24,6 +24,18 @@ export interface NodeServing {
   placed(pod: PodRecord): void;
   /** Deletes a held branch nobody waiting wants, to make room. */
   makeRoom(branch: BranchRecord): void;
+  /**
+   * For a pod with no held branch here and a free slot: a branch moved from another node
+   * (`moved`: the pod is allocating), a wait for a release (`wait`), or a new one (`create`).
+   */
+  sourceBranch?: (
+    pod: PodRecord,
+    node: NodeBranches,
+    groupKey: string,
+    fallback: boolean,
+  ) => 'moved' | 'wait' | 'create';
+  /** The queue was served: held branches left may go elsewhere, the warm pool may refill. */
+  served?: (node: NodeBranches) => void;
 }
 
 /**
@@ -141,6 +153,11 @@ export class NodeBranches {
         }
       }
       if (serving.reuseWaitMs > 0 && this.#coolingFor(groupKey, promised, serving)) continue;
+      if (blocked === 0 && serving.sourceBranch !== undefined && ledger.hasFreeSlot()) {
+        const source = serving.sourceBranch(pod, this, groupKey, fallback);
+        if (source === 'moved' && index === this.head) this.head += 1;
+        if (source !== 'create') continue;
+      }
       if (blocked === 0) {
         const vlanId = ledger.reserve();
         if (vlanId !== null) {
@@ -169,6 +186,7 @@ export class NodeBranches {
       serving.makeRoom(victim);
       freeing += 1;
     }
+    serving.served?.(this);
   }
 
   /** Whether a cooling interface of the group set, not promised yet, ends its cooldown soon. */

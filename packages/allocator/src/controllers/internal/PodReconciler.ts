@@ -55,7 +55,8 @@ export class PodReconciler implements Reconciler<PodRecord> {
   readonly #groups: GroupReconciler;
   readonly #releaser: BranchReleaser;
   readonly #retag: RetagLane;
-  readonly #serving: NodeServing;
+  /** What its nodes use to serve their queues (moves and the warm pool plug in here). */
+  readonly serving: NodeServing;
 
   constructor(
     deps: PodReconcilerParts,
@@ -69,7 +70,7 @@ export class PodReconciler implements Reconciler<PodRecord> {
     this.#groups = groups;
     this.#releaser = releaser;
     this.#retag = retag;
-    this.#serving = {
+    this.serving = {
       reuse: deps.options.reuse,
       reuseWaitMs: deps.options.reuseWaitMs,
       paused: () => deps.rebuilding() || deps.signal.aborted,
@@ -104,7 +105,7 @@ export class PodReconciler implements Reconciler<PodRecord> {
 
   /** Serves a node's waiting pods (its trunk is ready, or a slot or a held branch freed). */
   serve(node: NodeBranches): void {
-    node.serve(this.#serving);
+    node.serve(this.serving);
   }
 
   /** Steps 2–7 for a pod its node placed (or that was adopted); see the class comment. */

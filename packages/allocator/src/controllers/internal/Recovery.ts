@@ -143,10 +143,27 @@ export class Recovery {
     for (const { eni } of adoptions)
       if (eni.status !== 'available') trunkIds.add(this.#trunkOf(eni));
     const associations = await this.#describeAssociations(trunkIds);
+    // A branch moved to another node's trunk keeps the tags of the node it was created for:
+    // when its tagged trunk does not have it, look on the other nodes' trunks.
+    if (associated.some((eni) => !associations.has(eni.networkInterfaceId))) {
+      const others = new Set<string>();
+      for (const node of this.#records.nodes.values()) {
+        if (node.trunkId !== null && !trunkIds.has(node.trunkId)) others.add(node.trunkId);
+      }
+      for (const [id, found] of await this.#describeAssociations(others)) {
+        associations.set(id, found);
+      }
+    }
+    const trunkOwners = new Map<string, NodeBranches>();
+    for (const node of this.#records.nodes.values()) {
+      if (node.trunkId !== null) trunkOwners.set(node.trunkId, node);
+    }
     for (const eni of associated) {
-      const node = this.#records.nodes.get(eni.tags[NODE_TAG] ?? '');
-      if (node === undefined) continue;
       const association = associations.get(eni.networkInterfaceId);
+      const node =
+        trunkOwners.get(association?.trunkInterfaceId ?? '') ??
+        this.#records.nodes.get(eni.tags[NODE_TAG] ?? '');
+      if (node === undefined) continue;
       const branch =
         association === undefined
           ? null
@@ -236,8 +253,11 @@ export class Recovery {
   /** The associations of some trunks, by branch interface id; trunks that fail are skipped. */
   async #describeAssociations(
     trunkIds: ReadonlySet<string>,
-  ): Promise<Map<string, { associationId: string; vlanId: number }>> {
-    const byBranch = new Map<string, { associationId: string; vlanId: number }>();
+  ): Promise<Map<string, { associationId: string; vlanId: number; trunkInterfaceId: string }>> {
+    const byBranch = new Map<
+      string,
+      { associationId: string; vlanId: number; trunkInterfaceId: string }
+    >();
     for (const trunkId of trunkIds) {
       if (trunkId === '') continue;
       try {
@@ -250,6 +270,7 @@ export class Recovery {
           byBranch.set(association.branchInterfaceId, {
             associationId: association.associationId,
             vlanId: association.vlanId,
+            trunkInterfaceId: association.trunkInterfaceId,
           });
         }
       } catch (error) {
