@@ -2,6 +2,7 @@ import { PolicyIndex } from '@podsg/policy';
 import type { ClusterPod } from '../../models/ClusterObjects.js';
 import { POD_ENI_RESOURCE } from '../../models/wellKnownNames.js';
 import type { AllocatorError } from '../../errors/AllocatorError.js';
+import type { BranchRecord } from './BranchRecord.js';
 import { recordQueueSettings } from './ControllerParts.js';
 import type { ControllerParts } from './ControllerParts.js';
 import type { ControllerRecords } from './ControllerRecords.js';
@@ -169,9 +170,7 @@ export class GroupReconciler implements Reconciler<PodRecord> {
     }
     const previousGroupIds = this.#records.interner.groupIds(branch.groupKey);
     const groupIds = this.#records.interner.groupIds(groupKey);
-    await this.#deps.ec2.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
-      this.#deps.ec2.api.modifyNetworkInterface({ networkInterfaceId: eniId, groupIds }),
-    );
+    await this.#modify(branch, eniId, groupIds);
     const node = branch.node;
     const terminating = branch.pod === pod && pod.terminating;
     if (terminating) node.undrain(pod, branch);
@@ -201,6 +200,32 @@ export class GroupReconciler implements Reconciler<PodRecord> {
       );
     }
     return done;
+  }
+
+  /**
+   * Before a pod's annotation: gives its interface the groups the pod resolves to now. A policy,
+   * service account or label change can land while the interface is created, associated or
+   * taken from the held ones for a group set resolved earlier; the pod must start with the
+   * groups of the policies when it gets its network, not be fixed up after it runs.
+   *
+   * @throws what ModifyNetworkInterfaceAttribute threw (the interface is marked unsure)
+   */
+  async matchBeforeAnnotation(pod: PodRecord, branch: BranchRecord): Promise<void> {
+    const { groupKey, fallback } = this.resolve(pod, branch.node);
+    if (branch.eniId !== null && (groupKey !== branch.groupKey || branch.groupsUnsure === true)) {
+      await this.#modify(branch, branch.eniId, this.#records.interner.groupIds(groupKey));
+      branch.node.ledger?.regroup(branch, groupKey);
+    }
+    branch.fallback = fallback;
+  }
+
+  /** ModifyNetworkInterfaceAttribute; the interface is unsure of its groups until it succeeds. */
+  async #modify(branch: BranchRecord, eniId: string, groupIds: readonly string[]): Promise<void> {
+    branch.groupsUnsure = true;
+    await this.#deps.ec2.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
+      this.#deps.ec2.api.modifyNetworkInterface({ networkInterfaceId: eniId, groupIds }),
+    );
+    delete branch.groupsUnsure;
   }
 
   /** A group change that failed is reported, not retried (the next change tries again). */

@@ -154,7 +154,8 @@ export class PodReconciler implements Reconciler<PodRecord> {
           return done;
         }
       }
-      // 6. Annotated.
+      // 6. Annotated, with the groups its policies resolve to now (they may have changed).
+      await this.#groups.matchBeforeAnnotation(pod, branch);
       await this.#annotate(pod, branch);
     } catch (error) {
       if (this.#deps.signal.aborted) return done;
