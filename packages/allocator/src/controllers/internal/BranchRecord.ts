@@ -42,7 +42,8 @@ export class BranchRecord {
   declare releasedUid?: string;
   /**
    * Set while a ModifyNetworkInterfaceAttribute of it is unanswered or failed: EC2 may hold other
-   * groups than `groupKey`, so the next pod to get it has its groups set again. Absent otherwise.
+   * groups than `groupKey`, so the next group change or pod to get it sets them again. Absent
+   * otherwise.
    */
   declare groupsUnsure?: boolean;
 

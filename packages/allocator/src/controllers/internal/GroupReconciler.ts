@@ -150,7 +150,7 @@ export class GroupReconciler implements Reconciler<PodRecord> {
     if (pod.status !== 'allocated' || branch === null) return;
     if (!this.#queue.has(pod)) {
       const { groupKey, fallback } = this.resolve(pod, branch.node);
-      if (groupKey === branch.groupKey) {
+      if (groupKey === branch.groupKey && branch.groupsUnsure !== true) {
         branch.fallback = fallback;
         return;
       }
@@ -164,7 +164,7 @@ export class GroupReconciler implements Reconciler<PodRecord> {
     if (pod.status !== 'allocated' || branch === null || branch.eniId === null) return done;
     const eniId = branch.eniId;
     const { groupKey, fallback } = this.resolve(pod, branch.node);
-    if (groupKey === branch.groupKey) {
+    if (groupKey === branch.groupKey && branch.groupsUnsure !== true) {
       branch.fallback = fallback;
       return done;
     }
@@ -203,19 +203,30 @@ export class GroupReconciler implements Reconciler<PodRecord> {
   }
 
   /**
-   * Before a pod's annotation: gives its interface the groups the pod resolves to now. A policy,
+   * Before a pod's annotation: whether its interface needs other groups than it has. A policy,
    * service account or label change can land while the interface is created, associated or
    * taken from the held ones for a group set resolved earlier; the pod must start with the
-   * groups of the policies when it gets its network, not be fixed up after it runs.
-   *
-   * @throws what ModifyNetworkInterfaceAttribute threw (the interface is marked unsure)
+   * groups of the policies when it gets its network, not be fixed up after it runs. A check
+   * without an await, so that allocations that need no change keep their order.
    */
-  async matchBeforeAnnotation(pod: PodRecord, branch: BranchRecord): Promise<void> {
+  groupsStale(pod: PodRecord, branch: BranchRecord): boolean {
     const { groupKey, fallback } = this.resolve(pod, branch.node);
-    if (branch.eniId !== null && (groupKey !== branch.groupKey || branch.groupsUnsure === true)) {
-      await this.#modify(branch, branch.eniId, this.#records.interner.groupIds(groupKey));
-      branch.node.ledger?.regroup(branch, groupKey);
-    }
+    if (branch.eniId === null) return false;
+    if (groupKey !== branch.groupKey || branch.groupsUnsure === true) return true;
+    branch.fallback = fallback;
+    return false;
+  }
+
+  /**
+   * Gives a pod's interface, before its annotation, the groups the pod resolves to now.
+   *
+   * @throws what ModifyNetworkInterfaceAttribute threw (the interface stays marked unsure)
+   */
+  async matchGroups(pod: PodRecord, branch: BranchRecord): Promise<void> {
+    const { groupKey, fallback } = this.resolve(pod, branch.node);
+    if (branch.eniId === null) return;
+    await this.#modify(branch, branch.eniId, this.#records.interner.groupIds(groupKey));
+    branch.node.ledger?.regroup(branch, groupKey);
     branch.fallback = fallback;
   }
 
