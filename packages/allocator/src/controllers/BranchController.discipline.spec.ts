@@ -121,6 +121,45 @@ describe('BranchController: EC2 discipline', () => {
     expect(w.branches().map((b) => b.networkInterfaceId)).not.toContain(id);
   });
 
+  it('garbage-collects an unmanaged branch associated with our trunk (made by a stopped controller after the recovery listed) on its second sweep', async () => {
+    const w = (current = await world({ gcIntervalSeconds: 60 }));
+    w.addNode('node-a');
+    await w.run(5);
+    const trunkId = w.controller.inspect().nodes[0]!.trunkInterfaceId!;
+    const creating = w.ec2.createNetworkInterface({
+      subnetId: SUBNET,
+      groupIds: [SG_WEB],
+      description: 'aws-k8s-branch-eni',
+      tags: {
+        'kubernetes.io/cluster/demo': 'owned',
+        'podsg.io/node': 'node-a',
+        'vpcresources.k8s.aws/trunk-eni-id': trunkId,
+      },
+      interfaceType: 'branch',
+      clientToken: 'stray-associated-1',
+    });
+    await w.run(1);
+    const stray = await creating;
+    const associating = w.ec2.associateTrunkInterface({
+      trunkInterfaceId: trunkId,
+      branchInterfaceId: stray.networkInterfaceId,
+      vlanId: 7,
+      clientToken: 'stray-associated-1',
+    });
+    await w.run(1);
+    await associating;
+    const sweeps: number[] = [];
+    w.controller.events.on('swept', () => sweeps.push(w.clock.now()));
+    await w.run(60);
+    expect(sweeps).toHaveLength(1);
+    expect(w.branches().map((b) => b.networkInterfaceId)).toContain(stray.networkInterfaceId);
+    await w.run(60);
+    expect(sweeps).toHaveLength(2);
+    await w.run(5);
+    expect(w.branches().map((b) => b.networkInterfaceId)).not.toContain(stray.networkInterfaceId);
+    expect(w.ec2.associations().filter((a) => a.trunkInterfaceId === trunkId)).toEqual([]);
+  });
+
   it('refuses a cooldown below 30 seconds, naming the option', () => {
     const w = { networkInterfaces: null as never, cluster: null as never, clock: null as never };
     let error: unknown;

@@ -82,4 +82,60 @@ describe('BranchController: live policy changes', () => {
     expect(warnings.map((event) => event.involvedObject.name)).toEqual(['web-1']);
     expect(w.branches()).toHaveLength(0);
   });
+
+  describe('a change while a pod is being allocated', () => {
+    /** Runs `change` when the controller sends the CreateNetworkInterface of a branch. */
+    function onBranchCreate(w: World, change: () => void): void {
+      const create = w.ec2.createNetworkInterface.bind(w.ec2);
+      w.ec2.createNetworkInterface = (request) => {
+        if (request.interfaceType === 'branch') change();
+        return create(request);
+      };
+    }
+
+    /** The groups of each allocation: in the event, and on the interface in EC2 at that moment. */
+    function allocations(w: World): { event: string[]; ec2: string[] }[] {
+      const seen: { event: string[]; ec2: string[] }[] = [];
+      w.controller.events.on('allocated', (detail) => {
+        const eni = w.branches().find((b) => b.networkInterfaceId === detail.eniId);
+        seen.push({ event: [...detail.groupIds], ec2: [...(eni?.groupIds ?? [])].sort() });
+      });
+      return seen;
+    }
+
+    it('gives the pod the groups its policies resolve to when it is annotated, not those it was queued with', async () => {
+      const w = (current = await world());
+      w.addNode('node-a');
+      await w.run(5);
+      const seen = allocations(w);
+      onBranchCreate(w, () => w.cluster.applyPolicy(policy('web', { app: 'web' }, [SG_DB])));
+      await w.createPod('web-1');
+      await w.run(5);
+      // The pod never ran with the old groups: no update after it got its network.
+      expect(seen).toEqual([{ event: [SG_DB], ec2: [SG_DB] }]);
+      expect(w.reasons()).not.toContain('SecurityGroupsUpdated');
+      expect(w.branches().map((b) => b.groupIds)).toEqual([[SG_DB]]);
+    });
+
+    it('sets the groups again after a change whose ModifyNetworkInterfaceAttribute answer was lost', async () => {
+      const w = (current = await world());
+      w.addNode('node-a');
+      await w.run(5);
+      const seen = allocations(w);
+      onBranchCreate(w, () => {
+        w.cluster.applyPolicy(policy('web', { app: 'web' }, [SG_DB]));
+        // The modify to [SG_DB] takes effect, but the controller never hears so.
+        w.ec2.setFaults([{ api: 'ModifyNetworkInterfaceAttribute', rate: 1, after: true }]);
+      });
+      w.controller.events.once('allocationFailed', () => {
+        // The policy is back to what the interface was created with before the retry.
+        w.ec2.setFaults([]);
+        w.cluster.applyPolicy(policy('web', { app: 'web' }, [SG_WEB]));
+      });
+      await w.createPod('web-1');
+      await w.run(30);
+      expect(seen).toEqual([{ event: [SG_WEB], ec2: [SG_WEB] }]);
+      expect(w.branches().map((b) => b.groupIds)).toEqual([[SG_WEB]]);
+    });
+  });
 });

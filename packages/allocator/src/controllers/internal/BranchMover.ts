@@ -168,6 +168,7 @@ export class BranchMover {
     target.privateIp = source.privateIp;
     target.ipv6Address = source.ipv6Address;
     target.taggedUid = source.taggedUid;
+    if (source.groupsUnsure === true) target.groupsUnsure = true;
     // A fresh client token: the association made on the other trunk must not be replayed.
     target.associationGeneration = (source.associationGeneration ?? 0) + 1;
     target.fallback = fallback;

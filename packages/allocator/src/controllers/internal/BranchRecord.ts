@@ -40,6 +40,12 @@ export class BranchRecord {
    * confirmations; absent for a branch found cooling at recovery (it keeps the cooldown).
    */
   declare releasedUid?: string;
+  /**
+   * Set while a ModifyNetworkInterfaceAttribute of it is unanswered or failed: EC2 may hold other
+   * groups than `groupKey`, so the next group change or pod to get it sets them again. Absent
+   * otherwise.
+   */
+  declare groupsUnsure?: boolean;
 
   constructor(
     readonly node: NodeBranches,

@@ -2,6 +2,7 @@ import { PolicyIndex } from '@podsg/policy';
 import type { ClusterPod } from '../../models/ClusterObjects.js';
 import { POD_ENI_RESOURCE } from '../../models/wellKnownNames.js';
 import type { AllocatorError } from '../../errors/AllocatorError.js';
+import type { BranchRecord } from './BranchRecord.js';
 import { recordQueueSettings } from './ControllerParts.js';
 import type { ControllerParts } from './ControllerParts.js';
 import type { ControllerRecords } from './ControllerRecords.js';
@@ -149,7 +150,7 @@ export class GroupReconciler implements Reconciler<PodRecord> {
     if (pod.status !== 'allocated' || branch === null) return;
     if (!this.#queue.has(pod)) {
       const { groupKey, fallback } = this.resolve(pod, branch.node);
-      if (groupKey === branch.groupKey) {
+      if (groupKey === branch.groupKey && branch.groupsUnsure !== true) {
         branch.fallback = fallback;
         return;
       }
@@ -163,15 +164,13 @@ export class GroupReconciler implements Reconciler<PodRecord> {
     if (pod.status !== 'allocated' || branch === null || branch.eniId === null) return done;
     const eniId = branch.eniId;
     const { groupKey, fallback } = this.resolve(pod, branch.node);
-    if (groupKey === branch.groupKey) {
+    if (groupKey === branch.groupKey && branch.groupsUnsure !== true) {
       branch.fallback = fallback;
       return done;
     }
     const previousGroupIds = this.#records.interner.groupIds(branch.groupKey);
     const groupIds = this.#records.interner.groupIds(groupKey);
-    await this.#deps.ec2.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
-      this.#deps.ec2.api.modifyNetworkInterface({ networkInterfaceId: eniId, groupIds }),
-    );
+    await this.#modify(branch, eniId, groupIds);
     const node = branch.node;
     const terminating = branch.pod === pod && pod.terminating;
     if (terminating) node.undrain(pod, branch);
@@ -201,6 +200,43 @@ export class GroupReconciler implements Reconciler<PodRecord> {
       );
     }
     return done;
+  }
+
+  /**
+   * Before a pod's annotation: whether its interface needs other groups than it has. A policy,
+   * service account or label change can land while the interface is created, associated or
+   * taken from the held ones for a group set resolved earlier; the pod must start with the
+   * groups of the policies when it gets its network, not be fixed up after it runs. A check
+   * without an await, so that allocations that need no change keep their order.
+   */
+  groupsStale(pod: PodRecord, branch: BranchRecord): boolean {
+    const { groupKey, fallback } = this.resolve(pod, branch.node);
+    if (branch.eniId === null) return false;
+    if (groupKey !== branch.groupKey || branch.groupsUnsure === true) return true;
+    branch.fallback = fallback;
+    return false;
+  }
+
+  /**
+   * Gives a pod's interface, before its annotation, the groups the pod resolves to now.
+   *
+   * @throws what ModifyNetworkInterfaceAttribute threw (the interface stays marked unsure)
+   */
+  async matchGroups(pod: PodRecord, branch: BranchRecord): Promise<void> {
+    const { groupKey, fallback } = this.resolve(pod, branch.node);
+    if (branch.eniId === null) return;
+    await this.#modify(branch, branch.eniId, this.#records.interner.groupIds(groupKey));
+    branch.node.ledger?.regroup(branch, groupKey);
+    branch.fallback = fallback;
+  }
+
+  /** ModifyNetworkInterfaceAttribute; the interface is unsure of its groups until it succeeds. */
+  async #modify(branch: BranchRecord, eniId: string, groupIds: readonly string[]): Promise<void> {
+    branch.groupsUnsure = true;
+    await this.#deps.ec2.call('ModifyNetworkInterfaceAttribute', 'critical', () =>
+      this.#deps.ec2.api.modifyNetworkInterface({ networkInterfaceId: eniId, groupIds }),
+    );
+    delete branch.groupsUnsure;
   }
 
   /** A group change that failed is reported, not retried (the next change tries again). */

@@ -41,11 +41,11 @@ class PodGone extends Error {
  * 1. scheduled: it waits in its node's queue (`schedule`) until `NodeBranches.serve` gives it a
  *    reserved slot and VLAN id, or a held branch of its group set, and adds it to the work queue;
  * 2. its node's trunk is ready; 3. its branch is created (idempotent by client token);
- * 4. associated with the trunk under its VLAN id; 5. its subnet's CIDRs are known;
- * 6. the pod is annotated; 7. `allocated`. A held branch has 2–5 already.
- * A failed step throws: the work queue retries the pod with backoff, and the next attempt
- * resumes where this one stopped; after `requeues` attempts the pod fails until it changes. A
- * pod released half-way gives back what it holds. Adoptions at recovery take the same path.
+ * 4. associated with the trunk under its VLAN id; 5. its subnet's CIDRs are known; 6. its groups
+ * set again if a change landed since 1, and the pod annotated; 7. `allocated`. A held branch has
+ * 2–5 already. A failed step throws: the work queue retries the pod with backoff, and the next
+ * attempt resumes where this one stopped; after `requeues` attempts the pod fails until it
+ * changes. A pod released half-way gives back what it holds. Adoptions take the same path.
  */
 export class PodReconciler implements Reconciler<PodRecord> {
   /** The pods on their way to annotated, by record (one per pod UID). */
@@ -154,7 +154,8 @@ export class PodReconciler implements Reconciler<PodRecord> {
           return done;
         }
       }
-      // 6. Annotated.
+      // 6. Annotated, with the groups its policies resolve to now.
+      if (this.#groups.groupsStale(pod, branch)) await this.#groups.matchGroups(pod, branch);
       await this.#annotate(pod, branch);
     } catch (error) {
       if (this.#deps.signal.aborted) return done;
