@@ -87,7 +87,7 @@ export interface Ec2NetworkInterfaceApiOptions {
 export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
   /** The SDK client (for `destroy()` or extra calls). */
   readonly client: EC2Client;
-  private readonly clusterTag: string;
+  readonly #clusterTag: string;
 
   constructor(options: Ec2NetworkInterfaceApiOptions) {
     const given: { region: unknown; clusterName: unknown } = options;
@@ -113,7 +113,7 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
         `Ec2NetworkInterfaceApi: requestTimeoutMs '${timeout}' must be > 0`,
       );
     }
-    this.clusterTag = clusterTagKey(options.clusterName);
+    this.#clusterTag = clusterTagKey(options.clusterName);
     const userAgent = `podsg/${PODSG_VERSION}`;
     this.client = new EC2Client({
       region: options.region,
@@ -140,7 +140,7 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
   /** DescribeInstances of one instance. */
   async describeInstance(instanceId: string): Promise<Instance> {
     const action = 'DescribeInstances';
-    const reply = await this.send(action, () =>
+    const reply = await this.#send(action, () =>
       this.client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })),
     );
     const instance = reply.Reservations?.flatMap((r) => r.Instances ?? []).find(
@@ -165,7 +165,7 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
   /** DescribeSubnets of one subnet. */
   async describeSubnet(subnetId: string): Promise<Subnet> {
     const action = 'DescribeSubnets';
-    const reply = await this.send(action, () =>
+    const reply = await this.#send(action, () =>
       this.client.send(new DescribeSubnetsCommand({ SubnetIds: [subnetId] })),
     );
     const subnet = reply.Subnets?.find((s) => s.SubnetId === subnetId);
@@ -202,7 +202,7 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
   }): Promise<NetworkInterface> {
     const action = 'CreateNetworkInterface';
     const tags = tagList(request.tags);
-    const reply = await this.send(action, () =>
+    const reply = await this.#send(action, () =>
       this.client.send(
         new CreateNetworkInterfaceCommand({
           SubnetId: request.subnetId,
@@ -228,7 +228,7 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
     deviceIndex: number;
   }): Promise<{ attachmentId: string }> {
     const action = 'AttachNetworkInterface';
-    const reply = await this.send(action, () =>
+    const reply = await this.#send(action, () =>
       this.client.send(
         new AttachNetworkInterfaceCommand({
           NetworkInterfaceId: request.networkInterfaceId,
@@ -252,7 +252,7 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
     const action = 'ModifyNetworkInterfaceAttribute';
     const { networkInterfaceId, groupIds, attachment } = request;
     if (groupIds !== undefined) {
-      await this.send(action, () =>
+      await this.#send(action, () =>
         this.client.send(
           new ModifyNetworkInterfaceAttributeCommand({
             NetworkInterfaceId: networkInterfaceId,
@@ -262,7 +262,7 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
       );
     }
     if (attachment !== undefined || groupIds === undefined) {
-      await this.send(action, () =>
+      await this.#send(action, () =>
         this.client.send(
           new ModifyNetworkInterfaceAttributeCommand({
             NetworkInterfaceId: networkInterfaceId,
@@ -285,7 +285,7 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
     networkInterfaceId: string,
     tags: Readonly<Record<string, string>>,
   ): Promise<void> {
-    await this.send('CreateTags', () =>
+    await this.#send('CreateTags', () =>
       this.client.send(
         new CreateTagsCommand({ Resources: [networkInterfaceId], Tags: tagList(tags) }),
       ),
@@ -300,7 +300,7 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
     clientToken: string;
   }): Promise<TrunkAssociation> {
     const action = 'AssociateTrunkInterface';
-    const reply = await this.send(action, () =>
+    const reply = await this.#send(action, () =>
       this.client.send(
         new AssociateTrunkInterfaceCommand({
           TrunkInterfaceId: request.trunkInterfaceId,
@@ -320,7 +320,7 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
     associationId: string;
     clientToken: string;
   }): Promise<void> {
-    await this.send('DisassociateTrunkInterface', () =>
+    await this.#send('DisassociateTrunkInterface', () =>
       this.client.send(
         new DisassociateTrunkInterfaceCommand({
           AssociationId: request.associationId,
@@ -334,7 +334,7 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
   async describeTrunkInterfaceAssociations(trunkInterfaceId: string): Promise<TrunkAssociation[]> {
     const action = 'DescribeTrunkInterfaceAssociations';
     const out: TrunkAssociation[] = [];
-    await this.allPages(
+    await this.#allPages(
       action,
       (token) =>
         this.client.send(
@@ -359,7 +359,7 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
 
   /** DeleteNetworkInterface. */
   async deleteNetworkInterface(networkInterfaceId: string): Promise<void> {
-    await this.send('DeleteNetworkInterface', () =>
+    await this.#send('DeleteNetworkInterface', () =>
       this.client.send(
         new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: networkInterfaceId }),
       ),
@@ -379,7 +379,7 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
       filter.tags !== undefined ||
       filter.subnetId !== undefined ||
       filter.vpcId !== undefined;
-    if (!scoped) filters.push({ Name: `tag:${this.clusterTag}`, Values: [CLUSTER_TAG_VALUE] });
+    if (!scoped) filters.push({ Name: `tag:${this.#clusterTag}`, Values: [CLUSTER_TAG_VALUE] });
     for (const [key, value] of Object.entries(filter.tags ?? {})) {
       filters.push(
         value === true
@@ -404,7 +404,8 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
     for (const chunk of idChunks) {
       const chunkFilters =
         chunk === null ? filters : [...filters, { Name: 'network-interface-id', Values: chunk }];
-      for (const eni of await this.interfacePages(chunkFilters)) out.push(interfaceOf(action, eni));
+      for (const eni of await this.#interfacePages(chunkFilters))
+        out.push(interfaceOf(action, eni));
     }
     return out;
   }
@@ -416,7 +417,7 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
   async describeSecurityGroups(
     groupIds: readonly string[],
   ): Promise<{ groupId: string; groupName: string; vpcId: string }[]> {
-    return this.securityGroups([...new Set(groupIds)], undefined);
+    return this.#securityGroups([...new Set(groupIds)], undefined);
   }
 
   /**
@@ -425,7 +426,7 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
    */
   async missingSecurityGroups(vpcId: string, groupIds: readonly string[]): Promise<string[]> {
     const wanted = [...new Set(groupIds)];
-    const found = new Set((await this.securityGroups(wanted, vpcId)).map((g) => g.groupId));
+    const found = new Set((await this.#securityGroups(wanted, vpcId)).map((g) => g.groupId));
     return wanted.filter((id) => !found.has(id)).sort();
   }
 
@@ -437,7 +438,7 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
   async describeSecurityGroupsOutput(
     groupIds: readonly string[],
   ): Promise<{ SecurityGroups: SecurityGroup[] }> {
-    return { SecurityGroups: await this.securityGroupPages([...new Set(groupIds)], undefined) };
+    return { SecurityGroups: await this.#securityGroupPages([...new Set(groupIds)], undefined) };
   }
 
   /**
@@ -453,18 +454,18 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
     for (let i = 0; i < wanted.length; i += FILTER_VALUES_MAX) {
       const values = wanted.slice(i, i + FILTER_VALUES_MAX);
       out.push(
-        ...(await this.interfacePages([{ Name: 'addresses.private-ip-address', Values: values }])),
+        ...(await this.#interfacePages([{ Name: 'addresses.private-ip-address', Values: values }])),
       );
     }
     return { NetworkInterfaces: out };
   }
 
-  private async securityGroups(
+  async #securityGroups(
     groupIds: readonly string[],
     vpcId: string | undefined,
   ): Promise<{ groupId: string; groupName: string; vpcId: string }[]> {
     const action = 'DescribeSecurityGroups';
-    return (await this.securityGroupPages(groupIds, vpcId)).map((group) => ({
+    return (await this.#securityGroupPages(groupIds, vpcId)).map((group) => ({
       groupId: text(action, 'groupId', group.GroupId),
       groupName: text(action, 'groupName', group.GroupName),
       vpcId: text(action, 'vpcId', group.VpcId),
@@ -472,7 +473,7 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
   }
 
   /** DescribeSecurityGroups filtered by `group-id` (chunks of 200) and `vpcId`, every page. */
-  private async securityGroupPages(
+  async #securityGroupPages(
     groupIds: readonly string[],
     vpcId: string | undefined,
   ): Promise<SecurityGroup[]> {
@@ -483,7 +484,7 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
         { Name: 'group-id', Values: groupIds.slice(i, i + FILTER_VALUES_MAX) },
       ];
       if (vpcId !== undefined) filters.push({ Name: 'vpc-id', Values: [vpcId] });
-      await this.allPages(
+      await this.#allPages(
         action,
         (token) =>
           this.client.send(
@@ -500,9 +501,9 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
   }
 
   /** DescribeNetworkInterfaces with `filters`, every page, as the SDK returns them. */
-  private async interfacePages(filters: Filter[]): Promise<Ec2NetworkInterface[]> {
+  async #interfacePages(filters: Filter[]): Promise<Ec2NetworkInterface[]> {
     const out: Ec2NetworkInterface[] = [];
-    await this.allPages(
+    await this.#allPages(
       'DescribeNetworkInterfaces',
       (token) =>
         this.client.send(
@@ -521,7 +522,7 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
    * Every page of a describe call: `fetch` sends one request for a page token, `take` reads
    * its reply. A NextToken that repeats the previous one is an invalid response, not a loop.
    */
-  private async allPages<Reply extends { NextToken?: string | undefined }>(
+  async #allPages<Reply extends { NextToken?: string | undefined }>(
     action: string,
     fetch: (nextToken: string | undefined) => Promise<Reply>,
     take: (reply: Reply) => void,
@@ -529,13 +530,13 @@ export class Ec2NetworkInterfaceApi implements NetworkInterfaceApi {
     let nextToken: string | undefined;
     do {
       const token = nextToken;
-      const reply = await this.send(action, () => fetch(token));
+      const reply = await this.#send(action, () => fetch(token));
       take(reply);
       nextToken = pageToken(action, reply.NextToken, token);
     } while (nextToken !== undefined);
   }
 
-  private async send<T>(action: string, request: () => Promise<T>): Promise<T> {
+  async #send<T>(action: string, request: () => Promise<T>): Promise<T> {
     try {
       return await request();
     } catch (error) {

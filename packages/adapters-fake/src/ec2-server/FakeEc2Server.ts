@@ -132,26 +132,33 @@ export class FakeEc2Server {
   readonly url: string;
   readonly region: string;
   readonly credentials: Ec2Credentials;
-  private faults: readonly Ec2ServerFaultRule[];
-  private permissions: Required<Ec2ServerPermissions>;
-  private readonly random: SeededRandom;
-  private readonly requestLog: Ec2ServerRequest[] = [];
-  private readonly sockets = new Set<Socket>();
+  #faults: readonly Ec2ServerFaultRule[];
+  #permissions: Required<Ec2ServerPermissions>;
+  readonly #random: SeededRandom;
+  readonly #requestLog: Ec2ServerRequest[] = [];
+  readonly #sockets = new Set<Socket>();
+
+  readonly #server: Server;
+  readonly #ec2: FakeEc2;
+  readonly #maxBodyBytes: number;
 
   private constructor(
-    private readonly server: Server,
-    private readonly ec2: FakeEc2,
+    server: Server,
+    ec2: FakeEc2,
     options: FakeEc2ServerOptions,
-    private readonly maxBodyBytes: number,
+    maxBodyBytes: number,
   ) {
+    this.#server = server;
+    this.#ec2 = ec2;
+    this.#maxBodyBytes = maxBodyBytes;
     const { address, port } = server.address() as AddressInfo;
     const host = address.includes(':') ? `[${address}]` : address;
     this.url = `http://${host}:${port}`;
     this.region = options.region ?? 'us-west-2';
     this.credentials = { ...(options.credentials ?? DEFAULT_CREDENTIALS) };
-    this.faults = validateFaults(options.faults ?? []);
-    this.permissions = permissionsOf(options.permissions);
-    this.random = new SeededRandom(options.seed ?? 1).fork('ec2-server-faults');
+    this.#faults = validateFaults(options.faults ?? []);
+    this.#permissions = permissionsOf(options.permissions);
+    this.#random = new SeededRandom(options.seed ?? 1).fork('ec2-server-faults');
   }
 
   /** Starts listening; resolves once the port is bound. */
@@ -167,47 +174,47 @@ export class FakeEc2Server {
     });
     const front = new FakeEc2Server(server, options.ec2, options, maxBodyBytes);
     server.on('connection', (socket) => {
-      front.sockets.add(socket);
-      socket.on('close', () => front.sockets.delete(socket));
+      front.#sockets.add(socket);
+      socket.on('close', () => front.#sockets.delete(socket));
     });
     server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-      void front.handle(request, response);
+      void front.#handle(request, response);
     });
     return front;
   }
 
   /** Replaces the fault rules. */
   setFaults(faults: readonly Ec2ServerFaultRule[]): void {
-    this.faults = validateFaults(faults);
+    this.#faults = validateFaults(faults);
   }
 
   /** Replaces the permission model. */
   setPermissions(permissions: Ec2ServerPermissions): void {
-    this.permissions = permissionsOf(permissions);
+    this.#permissions = permissionsOf(permissions);
   }
 
   /** Every request answered so far (action, HTTP status, EC2 code). */
   requests(): Ec2ServerRequest[] {
-    return this.requestLog.map((entry) => ({ ...entry }));
+    return this.#requestLog.map((entry) => ({ ...entry }));
   }
 
   /** Stops listening and closes every connection. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) =>
-      this.server.close(() => {
+      this.#server.close(() => {
         resolve();
       }),
     );
-    for (const socket of this.sockets) socket.destroy();
+    for (const socket of this.#sockets) socket.destroy();
     await closed;
   }
 
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestId = randomUUID();
     let action = '';
     let dryRun = false;
     try {
-      const body = await this.readBody(request);
+      const body = await this.#readBody(request);
       if (request.method !== 'POST' && request.method !== 'GET') {
         throw new Ec2Refusal(
           'InvalidHttpRequest',
@@ -242,9 +249,9 @@ export class FakeEc2Server {
         );
       }
       dryRun = params.boolean('DryRun') === true;
-      const fault = this.drawFault(action);
+      const fault = this.#drawFault(action);
       if (fault?.effect === 'drop') {
-        this.log(action, 0, 'ConnectionDropped', dryRun);
+        this.#log(action, 0, 'ConnectionDropped', dryRun);
         request.socket.destroy();
         return;
       }
@@ -256,34 +263,34 @@ export class FakeEc2Server {
       }
       if (fault?.effect === 'slow')
         await new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 1000));
-      this.authorize(action, params, dryRun);
+      this.#authorize(action, params, dryRun);
       let names: ReadonlyMap<string, string> | undefined; // once per request
       const context: Ec2ActionContext = {
-        ec2: this.ec2,
+        ec2: this.#ec2,
         params,
         region: this.region,
         groupNames: () =>
-          (names ??= new Map(this.ec2.securityGroups().map((g) => [g.GroupId, g.GroupName]))),
+          (names ??= new Map(this.#ec2.securityGroups().map((g) => [g.GroupId, g.GroupName]))),
         newClientToken: randomUUID,
       };
       const result = await handler(context);
       if (fault?.effect === 'lostReply') {
-        this.log(action, 0, 'ReplyLost', dryRun);
+        this.#log(action, 0, 'ReplyLost', dryRun);
         request.socket.destroy();
         return;
       }
-      this.send(response, 200, renderEc2Response(action, requestId, result), requestId);
-      this.log(action, 200, undefined, dryRun);
+      this.#send(response, 200, renderEc2Response(action, requestId, result), requestId);
+      this.#log(action, 200, undefined, dryRun);
     } catch (error) {
       const { code, message, status } = refusalOf(error);
-      this.send(response, status, renderEc2Error(code, message, requestId), requestId);
-      this.log(action, status, code, dryRun);
+      this.#send(response, status, renderEc2Error(code, message, requestId), requestId);
+      this.#log(action, status, code, dryRun);
     }
   }
 
   /** The permission model, then DryRun: `UnauthorizedOperation`, `OperationNotPermitted`, `DryRunOperation`. */
-  private authorize(action: string, params: QueryParams, dryRun: boolean): void {
-    const { deny, trunkingAllowed } = this.permissions;
+  #authorize(action: string, params: QueryParams, dryRun: boolean): void {
+    const { deny, trunkingAllowed } = this.#permissions;
     if (deny.includes(action) || deny.includes(`ec2:${action}`)) {
       const decoded = JSON.stringify({
         allowed: false,
@@ -317,25 +324,25 @@ export class FakeEc2Server {
     }
   }
 
-  private drawFault(action: string): Ec2ServerFaultRule | null {
-    for (const rule of this.faults) {
+  #drawFault(action: string): Ec2ServerFaultRule | null {
+    for (const rule of this.#faults) {
       if (rule.action !== '*' && rule.action !== action) continue;
-      if (this.random.next() < rule.rate) return rule;
+      if (this.#random.next() < rule.rate) return rule;
     }
     return null;
   }
 
-  private readBody(request: IncomingMessage): Promise<Buffer> {
+  #readBody(request: IncomingMessage): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
       request.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > this.maxBodyBytes) {
+        if (size > this.#maxBodyBytes) {
           reject(
             new Ec2Refusal(
               'RequestEntityTooLarge',
-              `The request body exceeds ${this.maxBodyBytes} bytes`,
+              `The request body exceeds ${this.#maxBodyBytes} bytes`,
               413,
             ),
           );
@@ -351,7 +358,7 @@ export class FakeEc2Server {
     });
   }
 
-  private send(response: ServerResponse, status: number, xml: string, requestId: string): void {
+  #send(response: ServerResponse, status: number, xml: string, requestId: string): void {
     if (response.headersSent || response.destroyed) return;
     response.writeHead(status, {
       'x-amzn-requestid': requestId,
@@ -361,8 +368,8 @@ export class FakeEc2Server {
     response.end(xml);
   }
 
-  private log(action: string, status: number, code: string | undefined, dryRun: boolean): void {
-    this.requestLog.push({ action, status, ...(code === undefined ? {} : { code }), dryRun });
+  #log(action: string, status: number, code: string | undefined, dryRun: boolean): void {
+    this.#requestLog.push({ action, status, ...(code === undefined ? {} : { code }), dryRun });
   }
 }
 

@@ -13,10 +13,13 @@ export interface QueryFilter {
  * `MissingParameter`).
  */
 export class QueryParams {
-  constructor(
-    private readonly entries: ReadonlyMap<string, string>,
-    private readonly prefix = '',
-  ) {}
+  readonly #entries: ReadonlyMap<string, string>;
+  readonly #prefix: string;
+
+  constructor(entries: ReadonlyMap<string, string>, prefix = '') {
+    this.#entries = entries;
+    this.#prefix = prefix;
+  }
 
   /** Parses a form-encoded body or query string. */
   static parse(text: string): QueryParams {
@@ -27,7 +30,7 @@ export class QueryParams {
 
   /** A parameter, or undefined when absent. */
   string(name: string): string | undefined {
-    return this.entries.get(this.prefix + name);
+    return this.#entries.get(this.#prefix + name);
   }
 
   /** A parameter that must be present and non-empty. */
@@ -81,15 +84,15 @@ export class QueryParams {
 
   /** The values of a list `Name.1`, `Name.2`, … in index order. */
   list(name: string): string[] {
-    return this.indexes(name).map(
-      (index) => this.entries.get(`${this.prefix}${name}.${index}`) ?? '',
+    return this.#indexes(name).map(
+      (index) => this.#entries.get(`${this.#prefix}${name}.${index}`) ?? '',
     );
   }
 
   /** The members of a list of structures `Name.N.*`, each as its own parameters. */
   structures(name: string): QueryParams[] {
-    return this.indexes(name).map(
-      (index) => new QueryParams(this.entries, `${this.prefix}${name}.${index}.`),
+    return this.#indexes(name).map(
+      (index) => new QueryParams(this.#entries, `${this.#prefix}${name}.${index}.`),
     );
   }
 
@@ -112,10 +115,10 @@ export class QueryParams {
     }));
   }
 
-  private indexes(name: string): number[] {
-    const head = `${this.prefix}${name}.`;
+  #indexes(name: string): number[] {
+    const head = `${this.#prefix}${name}.`;
     const found = new Set<number>();
-    for (const key of this.entries.keys()) {
+    for (const key of this.#entries.keys()) {
       if (!key.startsWith(head)) continue;
       const rest = key.slice(head.length);
       const index = /^(\d{1,6})(?:\.|$)/.exec(rest)?.[1];

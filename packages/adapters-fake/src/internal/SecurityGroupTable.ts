@@ -55,27 +55,33 @@ const GROUP_NAME_CHARS = /^[a-zA-Z0-9 ._\-:/()#,@[\]+=&;{}!$*]*$/;
  * `DependencyViolation` for a group another group's rule references.
  */
 export class SecurityGroupTable {
-  private readonly groups = new Map<string, GroupRecord>();
-  private readonly rules = new Map<string, RuleRecord>();
+  readonly #groups = new Map<string, GroupRecord>();
+  readonly #rules = new Map<string, RuleRecord>();
+
+  readonly #random: SeededRandom;
+  readonly #rulesPerGroup: number;
 
   constructor(
-    private readonly random: SeededRandom,
+    random: SeededRandom,
     readonly ownerId: string,
-    private readonly rulesPerGroup: number,
-  ) {}
+    rulesPerGroup: number,
+  ) {
+    this.#random = random;
+    this.#rulesPerGroup = rulesPerGroup;
+  }
 
   /** The VPC of a group, or undefined when it does not exist. */
   vpcOf(groupId: string): string | undefined {
-    return this.groups.get(groupId)?.vpcId;
+    return this.#groups.get(groupId)?.vpcId;
   }
 
   /** Group ids in creation order. */
   ids(): string[] {
-    return [...this.groups.keys()];
+    return [...this.#groups.keys()];
   }
 
   has(groupId: string): boolean {
-    return this.groups.has(groupId);
+    return this.#groups.has(groupId);
   }
 
   /** Adds a group with EC2's default egress rule (all traffic to 0.0.0.0/0). */
@@ -94,8 +100,8 @@ export class SecurityGroupTable {
       tags: { ...spec.tags },
       rules: [],
     };
-    this.groups.set(group.id, group);
-    this.insert(group, true, '-1', -1, -1, { kind: 'ipv4', cidr: '0.0.0.0/0' }, undefined);
+    this.#groups.set(group.id, group);
+    this.#insert(group, true, '-1', -1, -1, { kind: 'ipv4', cidr: '0.0.0.0/0' }, undefined);
   }
 
   /** CreateSecurityGroup's checks: a valid, unused name and a description. */
@@ -121,7 +127,7 @@ export class SecurityGroupTable {
         `Value (${groupName}) for parameter GroupName is invalid. Group names may not be in the format sg-*.`,
       );
     }
-    for (const group of this.groups.values()) {
+    for (const group of this.#groups.values()) {
       if (group.vpcId === vpcId && group.name === groupName) {
         throw ec2Error(
           'InvalidGroup.Duplicate',
@@ -136,8 +142,8 @@ export class SecurityGroupTable {
    * a group referenced by another group's rule is refused the same way.
    */
   remove(groupId: string, inUseBy: string | undefined): void {
-    const group = this.group(groupId);
-    const referrer = [...this.rules.values()].find(
+    const group = this.#group(groupId);
+    const referrer = [...this.#rules.values()].find(
       (rule) =>
         rule.peer.kind === 'group' && rule.peer.groupId === groupId && rule.groupId !== groupId,
     );
@@ -148,16 +154,16 @@ export class SecurityGroupTable {
         `resource ${groupId} has a dependent object (${dependent})`,
       );
     }
-    for (const rule of group.rules) this.rules.delete(rule.id);
-    this.groups.delete(groupId);
+    for (const rule of group.rules) this.#rules.delete(rule.id);
+    this.#groups.delete(groupId);
   }
 
   /** Removes a group without EC2's checks (the model's out-of-band driver). */
   forget(groupId: string): boolean {
-    const group = this.groups.get(groupId);
+    const group = this.#groups.get(groupId);
     if (group === undefined) return false;
-    for (const rule of group.rules) this.rules.delete(rule.id);
-    this.groups.delete(groupId);
+    for (const rule of group.rules) this.#rules.delete(rule.id);
+    this.#groups.delete(groupId);
     return true;
   }
 
@@ -170,8 +176,8 @@ export class SecurityGroupTable {
     egress: boolean,
     permissions: readonly IpPermission[],
   ): FakeSecurityGroupRule[] {
-    const group = this.group(groupId);
-    const wanted = this.expand(group, egress, permissions);
+    const group = this.#group(groupId);
+    const wanted = this.#expand(group, egress, permissions);
     const keys = new Set(group.rules.filter((r) => r.egress === egress).map(ruleKey));
     for (const rule of wanted) {
       const key = ruleKey(rule);
@@ -186,16 +192,16 @@ export class SecurityGroupTable {
     for (const ipv6 of [false, true]) {
       const count = (rules: readonly Omit<RuleRecord, 'id'>[]): number =>
         rules.filter((r) => r.egress === egress && (r.peer.kind === 'ipv6') === ipv6).length;
-      if (count(group.rules) + count(wanted) > this.rulesPerGroup) {
+      if (count(group.rules) + count(wanted) > this.#rulesPerGroup) {
         throw ec2Error(
           'RulesPerSecurityGroupLimitExceeded',
-          `The maximum number of rules per security group has been reached (${this.rulesPerGroup} ${egress ? 'outbound' : 'inbound'}${ipv6 ? ' IPv6' : ''} rules).`,
+          `The maximum number of rules per security group has been reached (${this.#rulesPerGroup} ${egress ? 'outbound' : 'inbound'}${ipv6 ? ' IPv6' : ''} rules).`,
         );
       }
     }
     return wanted.map((rule) =>
-      this.ruleView(
-        this.insert(
+      this.#ruleView(
+        this.#insert(
           group,
           egress,
           rule.protocol,
@@ -218,12 +224,12 @@ export class SecurityGroupTable {
     permissions: readonly IpPermission[],
     ruleIds: readonly string[],
   ): void {
-    const group = this.group(groupId);
+    const group = this.#group(groupId);
     const byKey = new Map(
       group.rules.filter((r) => r.egress === egress).map((r) => [ruleKey(r), r]),
     );
     const doomed = new Set<RuleRecord>();
-    for (const rule of this.expand(group, egress, permissions)) {
+    for (const rule of this.#expand(group, egress, permissions)) {
       const found = byKey.get(ruleKey(rule));
       if (found === undefined) {
         throw ec2Error(
@@ -234,7 +240,7 @@ export class SecurityGroupTable {
       doomed.add(found);
     }
     for (const id of ruleIds) {
-      const found = this.rules.get(id);
+      const found = this.#rules.get(id);
       if (found?.groupId !== groupId || found.egress !== egress) {
         throw ec2Error(
           'InvalidSecurityGroupRuleId.NotFound',
@@ -250,7 +256,7 @@ export class SecurityGroupTable {
       );
     }
     group.rules = group.rules.filter((rule) => !doomed.has(rule));
-    for (const rule of doomed) this.rules.delete(rule.id);
+    for (const rule of doomed) this.#rules.delete(rule.id);
   }
 
   /**
@@ -262,7 +268,7 @@ export class SecurityGroupTable {
     set: Readonly<Record<string, string>>,
     remove: readonly { key: string; value?: string | undefined }[],
   ): void {
-    const group = this.group(groupId);
+    const group = this.#group(groupId);
     const merged = { ...group.tags, ...set };
     const doomed = (key: string, value: string): boolean =>
       remove.some((tag) => tag.key === key && (tag.value === undefined || tag.value === value));
@@ -275,7 +281,7 @@ export class SecurityGroupTable {
 
   /** Every group with its rules, in creation order, as describe-security-groups prints them. */
   views(): FakeSecurityGroup[] {
-    return [...this.groups.values()].map((group) => ({
+    return [...this.#groups.values()].map((group) => ({
       GroupId: group.id,
       GroupName: group.name,
       Description: group.description,
@@ -295,10 +301,10 @@ export class SecurityGroupTable {
 
   /** Every rule, by group creation order then rule order. */
   ruleViews(): FakeSecurityGroupRule[] {
-    return [...this.groups.values()].flatMap((group) => group.rules.map((r) => this.ruleView(r)));
+    return [...this.#groups.values()].flatMap((group) => group.rules.map((r) => this.#ruleView(r)));
   }
 
-  private group(groupId: string): GroupRecord {
+  #group(groupId: string): GroupRecord {
     const given: unknown = groupId;
     if (typeof given !== 'string' || groupId.length === 0) {
       throw ec2Error('MissingParameter', 'The request must contain the parameter GroupId');
@@ -306,7 +312,7 @@ export class SecurityGroupTable {
     if (!/^sg-(?:[0-9a-f]{8}|[0-9a-f]{17})$/.test(groupId)) {
       throw ec2Error('InvalidGroupId.Malformed', `Invalid id: "${groupId}" (expecting "sg-...")`);
     }
-    const group = this.groups.get(groupId);
+    const group = this.#groups.get(groupId);
     if (group === undefined) {
       throw ec2Error('InvalidGroup.NotFound', `The security group '${groupId}' does not exist`);
     }
@@ -314,7 +320,7 @@ export class SecurityGroupTable {
   }
 
   /** One rule per peer of each permission, validated and normalised. */
-  private expand(
+  #expand(
     group: GroupRecord,
     egress: boolean,
     permissions: readonly IpPermission[],
@@ -347,7 +353,7 @@ export class SecurityGroupTable {
         });
       }
       for (const pair of permission.UserIdGroupPairs ?? []) {
-        const referenced = this.group(pair.GroupId);
+        const referenced = this.#group(pair.GroupId);
         if (referenced.vpcId !== group.vpcId) {
           throw ec2Error(
             'InvalidGroup.NotFound',
@@ -384,7 +390,7 @@ export class SecurityGroupTable {
     return out;
   }
 
-  private insert(
+  #insert(
     group: GroupRecord,
     egress: boolean,
     protocol: string,
@@ -394,8 +400,8 @@ export class SecurityGroupTable {
     description: string | undefined,
   ): RuleRecord {
     let id: string;
-    do id = `sgr-${this.random.hex(17)}`;
-    while (this.rules.has(id));
+    do id = `sgr-${this.#random.hex(17)}`;
+    while (this.#rules.has(id));
     const rule: RuleRecord = {
       id,
       groupId: group.id,
@@ -407,11 +413,11 @@ export class SecurityGroupTable {
       description,
     };
     group.rules.push(rule);
-    this.rules.set(id, rule);
+    this.#rules.set(id, rule);
     return rule;
   }
 
-  private ruleView(rule: RuleRecord): FakeSecurityGroupRule {
+  #ruleView(rule: RuleRecord): FakeSecurityGroupRule {
     const view: FakeSecurityGroupRule = {
       SecurityGroupRuleId: rule.id,
       GroupId: rule.groupId,

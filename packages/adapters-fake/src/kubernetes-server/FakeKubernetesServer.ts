@@ -81,23 +81,23 @@ interface OpenWatch {
  * Every change lands in the cluster, so `cluster` stays the place to inspect state.
  */
 export class FakeKubernetesServer {
-  private readonly server: Server;
-  private readonly cluster: FakeCluster;
-  private readonly tls: TlsCertificates | null;
-  private readonly usersByToken = new Map<string, FakeKubernetesUser>();
-  private readonly tokensByUser = new Map<string, string>();
-  private readonly sockets = new Set<Socket>();
-  private readonly watches = new Set<OpenWatch>();
-  private readonly bookmarkIntervalMs: number;
-  private readonly maxWatchSeconds: number;
-  private readonly faultRandom: SeededRandom;
-  private faultRules: readonly KubernetesFaultRule[];
-  private readonly admissionCalls: AdmissionCall[] = [];
-  private readonly listCache = new Map<
+  readonly #server: Server;
+  readonly #cluster: FakeCluster;
+  readonly #tls: TlsCertificates | null;
+  readonly #usersByToken = new Map<string, FakeKubernetesUser>();
+  readonly #tokensByUser = new Map<string, string>();
+  readonly #sockets = new Set<Socket>();
+  readonly #watches = new Set<OpenWatch>();
+  readonly #bookmarkIntervalMs: number;
+  readonly #maxWatchSeconds: number;
+  readonly #faultRandom: SeededRandom;
+  #faultRules: readonly KubernetesFaultRule[];
+  readonly #admissionCalls: AdmissionCall[] = [];
+  readonly #listCache = new Map<
     string,
     { resourceVersion: string; entries: { key: string; object: KubernetesObject }[] }
   >();
-  private closed = false;
+  #closed = false;
 
   /** `https://127.0.0.1:PORT` (or `http://…` without TLS). */
   readonly url: string;
@@ -108,14 +108,14 @@ export class FakeKubernetesServer {
     tls: TlsCertificates | null,
     url: string,
   ) {
-    this.server = server;
-    this.cluster = options.cluster;
-    this.tls = tls;
+    this.#server = server;
+    this.#cluster = options.cluster;
+    this.#tls = tls;
     this.url = url;
-    this.bookmarkIntervalMs = positive('bookmarkIntervalMs', options.bookmarkIntervalMs ?? 60_000);
-    this.maxWatchSeconds = positive('maxWatchSeconds', options.maxWatchSeconds ?? 1800);
-    this.faultRandom = new SeededRandom(options.seed ?? 1).fork('kubernetes-server-faults');
-    this.faultRules = validateFaults(options.faults ?? []);
+    this.#bookmarkIntervalMs = positive('bookmarkIntervalMs', options.bookmarkIntervalMs ?? 60_000);
+    this.#maxWatchSeconds = positive('maxWatchSeconds', options.maxWatchSeconds ?? 1800);
+    this.#faultRandom = new SeededRandom(options.seed ?? 1).fork('kubernetes-server-faults');
+    this.#faultRules = validateFaults(options.faults ?? []);
     this.addUser('admin', { groups: ['system:masters'] });
   }
 
@@ -160,19 +160,19 @@ export class FakeKubernetesServer {
       }
     }
     server.on('connection', (socket: Socket) => {
-      instance.sockets.add(socket);
-      socket.once('close', () => instance.sockets.delete(socket));
+      instance.#sockets.add(socket);
+      socket.once('close', () => instance.#sockets.delete(socket));
     });
     server.on('tlsClientError', () => undefined);
     handler = (request, response) => {
-      void instance.handle(request, response);
+      void instance.#handle(request, response);
     };
     return instance;
   }
 
   /** The CA certificate (PEM) clients must trust; null without TLS. */
   get caPem(): string | null {
-    return this.tls?.caPem ?? null;
+    return this.#tls?.caPem ?? null;
   }
 
   /**
@@ -186,14 +186,14 @@ export class FakeKubernetesServer {
     const groups = [...(options.groups ?? []), 'system:authenticated'].filter(
       (group, index, all) => all.indexOf(group) === index,
     );
-    const existing = this.tokensByUser.get(username);
+    const existing = this.#tokensByUser.get(username);
     if (existing !== undefined) {
-      if (options.groups !== undefined) this.usersByToken.set(existing, { username, groups });
+      if (options.groups !== undefined) this.#usersByToken.set(existing, { username, groups });
       return existing;
     }
     const token = randomBytes(24).toString('base64url');
-    this.usersByToken.set(token, { username, groups });
-    this.tokensByUser.set(username, token);
+    this.#usersByToken.set(token, { username, groups });
+    this.#tokensByUser.set(username, token);
     return token;
   }
 
@@ -209,31 +209,31 @@ export class FakeKubernetesServer {
 
   /** Replaces the injected faults (e.g. none, before checking a quiescent state). */
   setFaults(faults: readonly KubernetesFaultRule[]): void {
-    this.faultRules = validateFaults(faults);
+    this.#faultRules = validateFaults(faults);
   }
 
   /** Every admission webhook call made, in order (webhook, operation, outcome). */
   webhookCalls(): AdmissionCall[] {
-    return this.admissionCalls.map((call) => ({ ...call }));
+    return this.#admissionCalls.map((call) => ({ ...call }));
   }
 
   /** Ends every watch and connection and stops listening. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const watch of [...this.watches]) watch.stop();
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const watch of [...this.#watches]) watch.stop();
     const closing = new Promise<void>((resolve) => {
-      this.server.close(() => {
+      this.#server.close(() => {
         resolve();
       });
     });
-    for (const socket of this.sockets) socket.destroy();
+    for (const socket of this.#sockets) socket.destroy();
     await closing;
   }
 
   // ---------------------------------------------------------------- request handling
 
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const reply: Reply = { response, lost: false };
     try {
       const url = new URL(request.url ?? '/', 'http://fake');
@@ -241,7 +241,7 @@ export class FakeKubernetesServer {
         response.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
         return;
       }
-      const user = this.authenticate(request);
+      const user = this.#authenticate(request);
       const segments = url.pathname
         .split('/')
         .filter((s) => s !== '')
@@ -252,7 +252,7 @@ export class FakeKubernetesServer {
             throw badRequest(`the path segment ${JSON.stringify(s)} is not valid percent-encoding`);
           }
         });
-      await this.route(request, reply, url, segments, user);
+      await this.#route(request, reply, url, segments, user);
     } catch (error) {
       const failure = statusOf(error);
       if (failure.code >= 500 && !(error instanceof KubernetesStatusFailure)) {
@@ -263,17 +263,17 @@ export class FakeKubernetesServer {
     }
   }
 
-  private authenticate(request: IncomingMessage): FakeKubernetesUser {
+  #authenticate(request: IncomingMessage): FakeKubernetesUser {
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const user = match === null ? undefined : this.usersByToken.get(match[1] ?? '');
+    const user = match === null ? undefined : this.#usersByToken.get(match[1] ?? '');
     if (user === undefined) {
       throw new KubernetesStatusFailure(401, 'Unauthorized', 'Unauthorized');
     }
     return user;
   }
 
-  private async route(
+  async #route(
     request: IncomingMessage,
     reply: Reply,
     url: URL,
@@ -293,7 +293,7 @@ export class FakeKubernetesServer {
       });
       return;
     }
-    const catalog = this.catalog();
+    const catalog = this.#catalog();
     if (root === 'openapi' && segments[1] === 'v3') {
       const document =
         segments.length === 2
@@ -346,33 +346,33 @@ export class FakeKubernetesServer {
     }
     const target = parseResourcePath(path, inVersion, version);
     const verb = verbOf(request.method ?? 'GET', target, url);
-    await this.applyFaults(reply, verb, target.resource.resource);
+    await this.#applyFaults(reply, verb, target.resource.resource);
     switch (verb) {
       case 'get':
-        this.get(request, reply, target);
+        this.#get(request, reply, target);
         return;
       case 'list':
-        this.list(request, reply, url, target);
+        this.#list(request, reply, url, target);
         return;
       case 'watch':
-        this.watch(request, reply, url, target);
+        this.#watch(request, reply, url, target);
         return;
       case 'create':
-        return this.create(request, reply, url, target, user);
+        return this.#create(request, reply, url, target, user);
       case 'update':
-        return this.update(request, reply, url, target, user);
+        return this.#update(request, reply, url, target, user);
       case 'patch':
-        return this.patch(request, reply, url, target, user);
+        return this.#patch(request, reply, url, target, user);
       case 'delete':
-        return this.delete(request, reply, url, target, user);
+        return this.#delete(request, reply, url, target, user);
       case 'deletecollection':
-        return this.deleteCollection(request, reply, url, target, user);
+        return this.#deleteCollection(request, reply, url, target, user);
     }
   }
 
   /** Built-in resources and those of every CRD, built-ins first. */
-  private catalog(): ServedResource[] {
-    const custom = this.cluster
+  #catalog(): ServedResource[] {
+    const custom = this.#cluster
       .listObjects(CRD_RESOURCE, { shared: true })
       .map(resourceOfCrd)
       .filter((r): r is ServedResource => r !== null)
@@ -382,15 +382,15 @@ export class FakeKubernetesServer {
     return [...BUILT_IN_RESOURCES, ...custom];
   }
 
-  private async applyFaults(reply: Reply, verb: KubernetesVerb, resource: string): Promise<void> {
-    for (const rule of this.faultRules) {
+  async #applyFaults(reply: Reply, verb: KubernetesVerb, resource: string): Promise<void> {
+    for (const rule of this.#faultRules) {
       if (rule.verb !== undefined && rule.verb !== '*' && rule.verb !== verb) continue;
       if (rule.resource !== undefined && rule.resource !== '*' && rule.resource !== resource)
         continue;
       if ((rule.fault === 'dropWatch' || rule.fault === 'expireWatch') && verb !== 'watch')
         continue;
       if (rule.fault === 'conflict' && verb !== 'update' && verb !== 'patch') continue;
-      if (!(this.faultRandom.next() < rule.rate)) continue;
+      if (!(this.#faultRandom.next() < rule.rate)) continue;
       switch (rule.fault) {
         case 'throttle': {
           const seconds = rule.retryAfterSeconds ?? 1;
@@ -417,10 +417,10 @@ export class FakeKubernetesServer {
           reply.lost = true;
           break;
         case 'dropWatch':
-          reply.dropAfterMs = this.faultRandom.next() * (rule.delayMs ?? 1000);
+          reply.dropAfterMs = this.#faultRandom.next() * (rule.delayMs ?? 1000);
           break;
         case 'expireWatch':
-          reply.expireAfterMs = this.faultRandom.next() * (rule.delayMs ?? 1000);
+          reply.expireAfterMs = this.#faultRandom.next() * (rule.delayMs ?? 1000);
           break;
         case 'conflict':
           throw new KubernetesStatusFailure(
@@ -435,8 +435,8 @@ export class FakeKubernetesServer {
 
   // ---------------------------------------------------------------- verbs
 
-  private get(request: IncomingMessage, reply: Reply, target: ResourceRequest): void {
-    const object = this.cluster.getObject(
+  #get(request: IncomingMessage, reply: Reply, target: ResourceRequest): void {
+    const object = this.#cluster.getObject(
       stored(target.resource),
       target.namespace,
       target.name ?? '',
@@ -454,23 +454,23 @@ export class FakeKubernetesServer {
             {
               resourceVersion: stringAt(objectAt(rendered, 'metadata'), 'resourceVersion') ?? '',
             },
-            this.cluster.now(),
+            this.#cluster.now(),
           )
         : rendered,
     );
   }
 
-  private list(request: IncomingMessage, reply: Reply, url: URL, target: ResourceRequest): void {
+  #list(request: IncomingMessage, reply: Reply, url: URL, target: ResourceRequest): void {
     const query = url.searchParams;
-    const filter = this.filterOf(query, target);
+    const filter = this.#filterOf(query, target);
     const limit = integerParameter(query, 'limit') ?? 0;
-    this.checkListResourceVersion(query);
+    this.#checkListResourceVersion(query);
     let after = '';
-    let resourceVersion = this.cluster.resourceVersion;
+    let resourceVersion = this.#cluster.resourceVersion;
     const token = query.get('continue');
     if (token !== null && token !== '') {
       const position = decodeContinue(token);
-      if (this.cluster.changesSince(position.resourceVersion) === null) {
+      if (this.#cluster.changesSince(position.resourceVersion) === null) {
         throw new KubernetesStatusFailure(
           410,
           'Expired',
@@ -480,7 +480,7 @@ export class FakeKubernetesServer {
       after = position.after;
       resourceVersion = String(position.resourceVersion);
     }
-    const sorted = this.sortedObjects(target.resource);
+    const sorted = this.#sortedObjects(target.resource);
     let low = 0;
     let high = sorted.length;
     while (low < high) {
@@ -507,7 +507,7 @@ export class FakeKubernetesServer {
       send(
         reply,
         200,
-        toTable(target.resource, target.version, items, metadata, this.cluster.now()),
+        toTable(target.resource, target.version, items, metadata, this.#cluster.now()),
       );
       return;
     }
@@ -519,12 +519,12 @@ export class FakeKubernetesServer {
     });
   }
 
-  private watch(request: IncomingMessage, reply: Reply, url: URL, target: ResourceRequest): void {
+  #watch(request: IncomingMessage, reply: Reply, url: URL, target: ResourceRequest): void {
     const query = url.searchParams;
-    const filter = this.filterOf(query, target);
+    const filter = this.#filterOf(query, target);
     const timeoutSeconds = Math.min(
-      integerParameter(query, 'timeoutSeconds') ?? this.maxWatchSeconds,
-      this.maxWatchSeconds,
+      integerParameter(query, 'timeoutSeconds') ?? this.#maxWatchSeconds,
+      this.#maxWatchSeconds,
     );
     const bookmarks = booleanParameter(query, 'allowWatchBookmarks');
     const sendInitialEvents = booleanParameter(query, 'sendInitialEvents');
@@ -538,7 +538,7 @@ export class FakeKubernetesServer {
     const replay =
       resourceVersion === '' || resourceVersion === '0' || sendInitialEvents
         ? null
-        : this.cluster.changesSince(Number(resourceVersion));
+        : this.#cluster.changesSince(Number(resourceVersion));
     const response = reply.response;
     response.writeHead(200, {
       'Content-Type': 'application/json',
@@ -558,7 +558,7 @@ export class FakeKubernetesServer {
                 {
                   resourceVersion: stringAt(objectAt(object, 'metadata'), 'resourceVersion') ?? '',
                 },
-                this.cluster.now(),
+                this.#cluster.now(),
               )
             : render(object, target);
       response.write(`${JSON.stringify({ type, object: rendered })}\n`);
@@ -573,7 +573,7 @@ export class FakeKubernetesServer {
         kind: target.resource.kind,
         apiVersion,
         metadata: {
-          resourceVersion: this.cluster.resourceVersion,
+          resourceVersion: this.#cluster.resourceVersion,
           ...(annotations === undefined ? {} : { annotations }),
         },
       });
@@ -585,11 +585,11 @@ export class FakeKubernetesServer {
       stop: () => {
         unsubscribe();
         for (const timer of timers) clearTimeout(timer);
-        this.watches.delete(watch);
+        this.#watches.delete(watch);
         if (!response.writableEnded) response.end();
       },
     };
-    this.watches.add(watch);
+    this.#watches.add(watch);
     response.once('close', watch.stop);
     response.on('error', watch.stop); // a broken connection ends the watch, never the process
     const key = storageKey(target.resource);
@@ -612,12 +612,12 @@ export class FakeKubernetesServer {
       resourceVersion !== '0' &&
       !sendInitialEvents
     ) {
-      write('ERROR', expiredStatus(resourceVersion, this.cluster.resourceVersion));
+      write('ERROR', expiredStatus(resourceVersion, this.#cluster.resourceVersion));
       watch.stop();
       return;
     }
     if (replay === null) {
-      for (const object of this.cluster.listObjects(stored(target.resource), { shared: true })) {
+      for (const object of this.#cluster.listObjects(stored(target.resource), { shared: true })) {
         if (target.namespace !== null && namespaceOf(object) !== target.namespace) continue;
         if (filter(render(object, target))) write('ADDED', object);
       }
@@ -625,14 +625,14 @@ export class FakeKubernetesServer {
     } else {
       for (const change of replay) deliver(change);
     }
-    unsubscribe = this.cluster.onObjectChange(deliver);
+    unsubscribe = this.#cluster.onObjectChange(deliver);
     timers.push(setTimeout(watch.stop, timeoutSeconds * 1000));
     if (bookmarks) {
       const tick = (): void => {
         bookmark();
-        timers.push(setTimeout(tick, this.bookmarkIntervalMs));
+        timers.push(setTimeout(tick, this.#bookmarkIntervalMs));
       };
-      timers.push(setTimeout(tick, this.bookmarkIntervalMs));
+      timers.push(setTimeout(tick, this.#bookmarkIntervalMs));
     }
     if (reply.expireAfterMs !== undefined) {
       timers.push(
@@ -641,7 +641,7 @@ export class FakeKubernetesServer {
             'ERROR',
             expiredStatus(
               resourceVersion === '' ? '0' : resourceVersion,
-              this.cluster.resourceVersion,
+              this.#cluster.resourceVersion,
             ),
           );
           watch.stop();
@@ -659,7 +659,7 @@ export class FakeKubernetesServer {
     }
   }
 
-  private async create(
+  async #create(
     request: IncomingMessage,
     reply: Reply,
     url: URL,
@@ -685,7 +685,7 @@ export class FakeKubernetesServer {
         );
       }
       metadata['namespace'] = target.namespace;
-      if (this.cluster.getObject(NAMESPACE_RESOURCE, null, target.namespace ?? '') === null) {
+      if (this.#cluster.getObject(NAMESPACE_RESOURCE, null, target.namespace ?? '') === null) {
         throw new KubernetesStatusFailure(
           404,
           'NotFound',
@@ -696,17 +696,17 @@ export class FakeKubernetesServer {
     } else {
       Reflect.deleteProperty(metadata, 'namespace');
     }
-    object = this.prepareForStorage(object, target, null);
-    object = await this.admit(target, 'CREATE', object, null, user);
-    const created = await this.model(target, () =>
-      this.cluster.createObject(stored(target.resource), toStored(object, target), {
+    object = this.#prepareForStorage(object, target, null);
+    object = await this.#admit(target, 'CREATE', object, null, user);
+    const created = await this.#model(target, () =>
+      this.#cluster.createObject(stored(target.resource), toStored(object, target), {
         username: user.username,
       }),
     );
     send(reply, 201, render(created, target));
   }
 
-  private async update(
+  async #update(
     request: IncomingMessage,
     reply: Reply,
     url: URL,
@@ -733,16 +733,16 @@ export class FakeKubernetesServer {
       }
       metadata['namespace'] = target.namespace;
     }
-    const current = this.cluster.getObject(
+    const current = this.#cluster.getObject(
       stored(target.resource),
       target.namespace,
       target.name ?? '',
     );
     if (current === null) throw notFound(target);
-    object = this.prepareForStorage(object, target, current);
-    object = await this.admit(target, 'UPDATE', object, render(current, target), user);
-    const updated = await this.model(target, () =>
-      this.cluster.replaceObject(stored(target.resource), toStored(object, target), {
+    object = this.#prepareForStorage(object, target, current);
+    object = await this.#admit(target, 'UPDATE', object, render(current, target), user);
+    const updated = await this.#model(target, () =>
+      this.#cluster.replaceObject(stored(target.resource), toStored(object, target), {
         username: user.username,
         ...(target.subresource === null ? {} : { subresource: target.subresource }),
       }),
@@ -750,7 +750,7 @@ export class FakeKubernetesServer {
     send(reply, 200, render(updated, target));
   }
 
-  private async patch(
+  async #patch(
     request: IncomingMessage,
     reply: Reply,
     url: URL,
@@ -768,7 +768,7 @@ export class FakeKubernetesServer {
     }
     const patch = await readJson(request);
     for (let attempt = 1; ; attempt++) {
-      const current = this.cluster.getObject(
+      const current = this.#cluster.getObject(
         stored(target.resource),
         target.namespace,
         target.name ?? '',
@@ -802,12 +802,12 @@ export class FakeKubernetesServer {
       // A patch that names no resourceVersion applies to whatever is current: a race retries it.
       const pinned = metadata['resourceVersion'] !== currentVersion;
       if (!pinned) metadata['resourceVersion'] = currentVersion;
-      patched = this.prepareForStorage(patched, target, current);
-      patched = await this.admit(target, 'UPDATE', patched, render(current, target), user);
+      patched = this.#prepareForStorage(patched, target, current);
+      patched = await this.#admit(target, 'UPDATE', patched, render(current, target), user);
       const storedPatch = toStored(patched, target);
       try {
-        const updated = await this.model(target, () =>
-          this.cluster.replaceObject(stored(target.resource), storedPatch, {
+        const updated = await this.#model(target, () =>
+          this.#cluster.replaceObject(stored(target.resource), storedPatch, {
             username: user.username,
             ...(target.subresource === null ? {} : { subresource: target.subresource }),
           }),
@@ -821,7 +821,7 @@ export class FakeKubernetesServer {
     }
   }
 
-  private async delete(
+  async #delete(
     request: IncomingMessage,
     reply: Reply,
     url: URL,
@@ -830,27 +830,27 @@ export class FakeKubernetesServer {
   ): Promise<void> {
     rejectDryRun(url);
     const options = await readDeleteOptions(request, url);
-    const current = this.cluster.getObject(
+    const current = this.#cluster.getObject(
       stored(target.resource),
       target.namespace,
       target.name ?? '',
     );
     if (current === null) throw notFound(target);
-    await this.admit(target, 'DELETE', null, render(current, target), user);
-    const deleted = await this.model(target, () =>
-      this.cluster.deleteObject(
+    await this.#admit(target, 'DELETE', null, render(current, target), user);
+    const deleted = await this.#model(target, () =>
+      this.#cluster.deleteObject(
         stored(target.resource),
         target.namespace,
         target.name ?? '',
         options,
       ),
     );
-    if (target.resource === CRD_RESOURCE) this.deleteCustomObjects(current);
-    if (target.resource === NAMESPACE_RESOURCE) this.deleteNamespaceContents(target.name ?? '');
+    if (target.resource === CRD_RESOURCE) this.#deleteCustomObjects(current);
+    if (target.resource === NAMESPACE_RESOURCE) this.#deleteNamespaceContents(target.name ?? '');
     send(reply, 200, render(deleted, target));
   }
 
-  private async deleteCollection(
+  async #deleteCollection(
     request: IncomingMessage,
     reply: Reply,
     url: URL,
@@ -859,17 +859,17 @@ export class FakeKubernetesServer {
   ): Promise<void> {
     rejectDryRun(url);
     const options = await readDeleteOptions(request, url);
-    const filter = this.filterOf(url.searchParams, target);
+    const filter = this.#filterOf(url.searchParams, target);
     const deleted: KubernetesObject[] = [];
-    const objects = this.cluster.listObjects(stored(target.resource));
+    const objects = this.#cluster.listObjects(stored(target.resource));
     for (const object of objects.filter((o) => filter(render(o, target)))) {
       const name = stringAt(objectAt(object, 'metadata'), 'name') ?? '';
       const one: ResourceRequest = { ...target, name };
-      await this.admit(one, 'DELETE', null, render(object, target), user);
+      await this.#admit(one, 'DELETE', null, render(object, target), user);
       deleted.push(
         render(
-          await this.model(one, () =>
-            this.cluster.deleteObject(stored(target.resource), namespaceOf(object), name, {
+          await this.#model(one, () =>
+            this.#cluster.deleteObject(stored(target.resource), namespaceOf(object), name, {
               ...(options.gracePeriodSeconds === undefined
                 ? {}
                 : { gracePeriodSeconds: options.gracePeriodSeconds }),
@@ -882,7 +882,7 @@ export class FakeKubernetesServer {
     send(reply, 200, {
       kind: `${target.resource.kind}List`,
       apiVersion: apiVersionOf(target.resource.group, target.version),
-      metadata: { resourceVersion: this.cluster.resourceVersion },
+      metadata: { resourceVersion: this.#cluster.resourceVersion },
       items: deleted,
     });
   }
@@ -890,7 +890,7 @@ export class FakeKubernetesServer {
   // ---------------------------------------------------------------- helpers
 
   /** Runs a model call and turns its errors into the API server's Status. */
-  private async model<T>(target: ResourceRequest, call: () => Promise<T>): Promise<T> {
+  async #model<T>(target: ResourceRequest, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (error) {
@@ -907,7 +907,7 @@ export class FakeKubernetesServer {
    * What the API server does before storing: CRDs validated and established, webhook
    * configurations validated, namespaces active, status subresources respected.
    */
-  private prepareForStorage(
+  #prepareForStorage(
     object: KubernetesObject,
     target: ResourceRequest,
     current: KubernetesObject | null,
@@ -981,7 +981,7 @@ export class FakeKubernetesServer {
     return object;
   }
 
-  private async admit(
+  async #admit(
     target: ResourceRequest,
     operation: 'CREATE' | 'UPDATE' | 'DELETE',
     object: KubernetesObject | null,
@@ -990,13 +990,13 @@ export class FakeKubernetesServer {
   ): Promise<KubernetesObject> {
     const webhookGroup = 'admissionregistration.k8s.io';
     const configurations = {
-      mutating: this.cluster.listObjects({
+      mutating: this.#cluster.listObjects({
         group: webhookGroup,
         resource: 'mutatingwebhookconfigurations',
         kind: 'MutatingWebhookConfiguration',
         namespaced: false,
       }),
-      validating: this.cluster.listObjects({
+      validating: this.#cluster.listObjects({
         group: webhookGroup,
         resource: 'validatingwebhookconfigurations',
         kind: 'ValidatingWebhookConfiguration',
@@ -1013,7 +1013,7 @@ export class FakeKubernetesServer {
     return runAdmission({
       configurations,
       namespaceLabels: (ns) => {
-        const found = this.cluster.getObject(NAMESPACE_RESOURCE, null, ns);
+        const found = this.#cluster.getObject(NAMESPACE_RESOURCE, null, ns);
         return found === null ? null : stringMapAt(objectAt(found, 'metadata'), 'labels');
       },
       resource: target.resource,
@@ -1025,28 +1025,28 @@ export class FakeKubernetesServer {
       namespace,
       name: target.name ?? stringAt(objectAt(object, 'metadata'), 'name') ?? '',
       user,
-      record: (call) => this.admissionCalls.push(call),
+      record: (call) => this.#admissionCalls.push(call),
     });
   }
 
   /** What the namespace controller does: every object in a deleted namespace goes with it. */
-  private deleteNamespaceContents(namespace: string): void {
-    for (const resource of this.catalog()) {
+  #deleteNamespaceContents(namespace: string): void {
+    for (const resource of this.#catalog()) {
       if (!resource.namespaced || resource.storage !== undefined) continue;
-      for (const object of this.cluster.listObjects(resource)) {
+      for (const object of this.#cluster.listObjects(resource)) {
         if (namespaceOf(object) !== namespace) continue;
-        void this.cluster
+        void this.#cluster
           .deleteObject(resource, namespace, stringAt(objectAt(object, 'metadata'), 'name') ?? '')
           .catch(() => undefined); // already gone
       }
     }
   }
 
-  private deleteCustomObjects(crd: KubernetesObject): void {
+  #deleteCustomObjects(crd: KubernetesObject): void {
     const resource = resourceOfCrd(crd);
     if (resource === null) return;
-    for (const object of this.cluster.listObjects(resource)) {
-      void this.cluster
+    for (const object of this.#cluster.listObjects(resource)) {
+      void this.#cluster
         .deleteObject(
           resource,
           namespaceOf(object),
@@ -1057,20 +1057,20 @@ export class FakeKubernetesServer {
   }
 
   /** The stored objects of a resource in key order; reused while the cluster does not change. */
-  private sortedObjects(resource: ServedResource): { key: string; object: KubernetesObject }[] {
+  #sortedObjects(resource: ServedResource): { key: string; object: KubernetesObject }[] {
     const cacheKey = `${resource.group}/${resource.resource}`;
-    const cached = this.listCache.get(cacheKey);
-    if (cached?.resourceVersion === this.cluster.resourceVersion) return cached.entries;
+    const cached = this.#listCache.get(cacheKey);
+    if (cached?.resourceVersion === this.#cluster.resourceVersion) return cached.entries;
     const convert = resource.storage?.fromStorage ?? ((object: KubernetesObject) => object);
-    const entries = this.cluster
+    const entries = this.#cluster
       .listObjects(stored(resource), { shared: true })
       .map((object) => ({ key: objectKey(object), object: convert(object) }))
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    this.listCache.set(cacheKey, { resourceVersion: this.cluster.resourceVersion, entries });
+    this.#listCache.set(cacheKey, { resourceVersion: this.#cluster.resourceVersion, entries });
     return entries;
   }
 
-  private filterOf(query: URLSearchParams, target: ResourceRequest): ObjectFilter {
+  #filterOf(query: URLSearchParams, target: ResourceRequest): ObjectFilter {
     const filters: ObjectFilter[] = [];
     if (target.namespace !== null && target.resource.namespaced) {
       const namespace = target.namespace;
@@ -1091,7 +1091,7 @@ export class FakeKubernetesServer {
     return (object) => filters.every((f) => f(object));
   }
 
-  private checkListResourceVersion(query: URLSearchParams): void {
+  #checkListResourceVersion(query: URLSearchParams): void {
     const match = query.get('resourceVersionMatch');
     const resourceVersion = query.get('resourceVersion');
     if (match !== null && match !== '') {
@@ -1138,7 +1138,7 @@ export class FakeKubernetesServer {
         `resourceVersion ${JSON.stringify(resourceVersion)} is not a valid resource version`,
       );
     }
-    const current = Number(this.cluster.resourceVersion);
+    const current = Number(this.#cluster.resourceVersion);
     if (Number(resourceVersion) > current) {
       throw new KubernetesStatusFailure(
         504,

@@ -33,10 +33,13 @@ function pod(name: string, overrides: Partial<ClusterPod> = {}): ClusterPod {
 /** A minimal cluster event source: a list, then changes pushed by the test. */
 class ScriptedCluster implements Pick<ClusterApi, 'list' | 'watch'> {
   listener: ((change: ClusterChange) => void) | undefined;
-  constructor(private readonly pods: ClusterPod[]) {}
+  readonly #pods: ClusterPod[];
+  constructor(pods: ClusterPod[]) {
+    this.#pods = pods;
+  }
   list(): Promise<ClusterSnapshot> {
     return Promise.resolve({
-      pods: this.pods,
+      pods: this.#pods,
       nodes: [],
       serviceAccounts: [],
       securityGroupPolicies: [],

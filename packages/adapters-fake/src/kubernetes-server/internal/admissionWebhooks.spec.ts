@@ -26,14 +26,14 @@ interface Review {
 /** A webhook server: answers by path, records every review. */
 class WebhookServer {
   readonly reviews: { path: string; review: Review }[] = [];
-  private server: Server | null = null;
+  #server: Server | null = null;
   url = '';
 
   async start(
     tls: TlsCertificates,
     answer: (path: string, review: Review) => unknown,
   ): Promise<void> {
-    this.server = createServer(
+    this.#server = createServer(
       { key: tls.keyPem, cert: tls.certificatePem },
       (request, response) => {
         const chunks: Buffer[] = [];
@@ -48,13 +48,13 @@ class WebhookServer {
         });
       },
     );
-    const server = this.server;
+    const server = this.#server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     this.url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
   async close(): Promise<void> {
-    const server = this.server;
+    const server = this.#server;
     if (server === null) return;
     server.closeAllConnections();
     await new Promise<void>((resolve) =>

@@ -188,18 +188,21 @@ function unsupported(why: string): KubernetesStatusFailure {
 
 /** A protobuf wire-format reader that fails with a 400 on truncated input. */
 class Reader {
-  private offset = 0;
+  #offset = 0;
+  readonly #buffer: Buffer;
 
-  constructor(private readonly buffer: Buffer) {}
+  constructor(buffer: Buffer) {
+    this.#buffer = buffer;
+  }
 
   done(): boolean {
-    return this.offset >= this.buffer.length;
+    return this.#offset >= this.#buffer.length;
   }
 
   varint(): bigint {
     let result = 0n;
     for (let shift = 0n; shift < 70n; shift += 7n) {
-      const byte = this.buffer[this.offset++];
+      const byte = this.#buffer[this.#offset++];
       if (byte === undefined) throw truncated();
       result |= BigInt(byte & 0x7f) << shift;
       if ((byte & 0x80) === 0) return result;
@@ -214,20 +217,20 @@ class Reader {
 
   bytes(): Buffer {
     const length = Number(this.varint());
-    const end = this.offset + length;
-    if (end > this.buffer.length) throw truncated();
-    const bytes = this.buffer.subarray(this.offset, end);
-    this.offset = end;
+    const end = this.#offset + length;
+    if (end > this.#buffer.length) throw truncated();
+    const bytes = this.#buffer.subarray(this.#offset, end);
+    this.#offset = end;
     return bytes;
   }
 
   skip(wireType: number): void {
     if (wireType === 0) this.varint();
     else if (wireType === 2) this.bytes();
-    else if (wireType === 1) this.offset += 8;
-    else if (wireType === 5) this.offset += 4;
+    else if (wireType === 1) this.#offset += 8;
+    else if (wireType === 5) this.#offset += 4;
     else throw truncated();
-    if (this.offset > this.buffer.length) throw truncated();
+    if (this.#offset > this.#buffer.length) throw truncated();
   }
 }
 
