@@ -1,5 +1,6 @@
 import { parse } from '../../daemon/config/readSetting.js';
 import { optional } from '../../daemon/config/SettingSpec.js';
+import { kubeconfigSetting, logLevelSetting } from '../../daemon/config/sharedSettings.js';
 import type { SettingSpec, SettingsOf } from '../../daemon/config/SettingSpec.js';
 
 /** Every setting of `podsgd node-agent`; the README's configuration table lists the same. */
@@ -11,12 +12,7 @@ export const nodeAgentSettings = {
     parse: parse.dnsSubdomain,
     fallback: 'required',
   },
-  kubeconfig: optional({
-    flag: '--kubeconfig <file>',
-    env: ['PODSG_KUBECONFIG', 'KUBECONFIG'],
-    description: 'kubeconfig file (default: the in-cluster service account)',
-    parse: parse.text,
-  }),
+  kubeconfig: kubeconfigSetting,
   fakeCloud: optional({
     flag: '--fake-cloud <scenario.yaml>',
     env: ['PODSG_FAKE_CLOUD'],
@@ -109,13 +105,7 @@ export const nodeAgentSettings = {
     fallback: 1000,
     fallbackText: '1s',
   },
-  logLevel: {
-    flag: '--log-level <level>',
-    env: ['PODSG_LOG_LEVEL'],
-    description: 'log level',
-    parse: parse.oneOf(['debug', 'info', 'warn', 'error'] as const),
-    fallback: 'info' as const,
-  },
+  logLevel: logLevelSetting,
 } satisfies Record<string, SettingSpec<unknown>>;
 
 /** The parsed configuration of `podsgd node-agent`. */

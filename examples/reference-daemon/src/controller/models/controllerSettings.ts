@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { parse } from '../../daemon/config/readSetting.js';
 import { optional } from '../../daemon/config/SettingSpec.js';
+import { kubeconfigSetting, logLevelSetting } from '../../daemon/config/sharedSettings.js';
 import type { SettingSpec, SettingsOf } from '../../daemon/config/SettingSpec.js';
 
 /**
@@ -42,12 +43,7 @@ export const controllerSettings = {
       return text;
     },
   }),
-  kubeconfig: optional({
-    flag: '--kubeconfig <file>',
-    env: ['PODSG_KUBECONFIG', 'KUBECONFIG'],
-    description: 'kubeconfig file (default: the in-cluster service account)',
-    parse: parse.text,
-  }),
+  kubeconfig: kubeconfigSetting,
   fakeCloud: optional({
     flag: '--fake-cloud <scenario.yaml>',
     env: ['PODSG_FAKE_CLOUD'],
@@ -208,13 +204,7 @@ export const controllerSettings = {
     description: 'how long a warm branch waits for a pod before it is deleted (default 10m)',
     parse: parse.durationMs,
   }),
-  logLevel: {
-    flag: '--log-level <level>',
-    env: ['PODSG_LOG_LEVEL'],
-    description: 'log level',
-    parse: parse.oneOf(['debug', 'info', 'warn', 'error'] as const),
-    fallback: 'info' as const,
-  },
+  logLevel: logLevelSetting,
 } satisfies Record<string, SettingSpec<unknown>>;
 
 /** The parsed configuration of `podsgd controller`. */
