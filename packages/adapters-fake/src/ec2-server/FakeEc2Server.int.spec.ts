@@ -12,6 +12,7 @@ const why =
 if (why) console.warn(`skipped: ${why}`);
 
 const SUBNET = 'subnet-0a1b2c3d';
+const SUBNET_B = 'subnet-0b2c3d4e';
 const SG_NODE = 'sg-0123456789abcdef0';
 const INSTANCE = 'i-0123456789abcdef0';
 
@@ -71,7 +72,10 @@ describe.skipIf(!!why)('FakeEc2Server with the real AWS CLI', () => {
     ec2 = new FakeEc2({
       clock: new VirtualClock(),
       vpc: { id: 'vpc-0a1b2c3d', cidr: '10.0.0.0/16' },
-      subnets: [{ id: SUBNET, cidr: '10.0.0.0/20' }],
+      subnets: [
+        { id: SUBNET, cidr: '10.0.0.0/20' },
+        { id: SUBNET_B, cidr: '10.0.16.0/20', availabilityZone: 'us-west-2b' },
+      ],
       securityGroups: [SG_NODE],
       attachDelayMs: 0,
     });
@@ -318,5 +322,81 @@ describe.skipIf(!!why)('FakeEc2Server with the real AWS CLI', () => {
     expect(malformed.stderr).toContain('(InvalidNetworkInterfaceID.Malformed)');
     const unknown = await aws(['describe-instances', '--instance-ids', 'i-0fffffffffffffff0']);
     expect(unknown.stderr).toContain('(InvalidInstanceID.NotFound)');
+  });
+  it('moves a branch to another trunk of its zone and refuses a trunk of another zone', async () => {
+    /** A trunk attached to a new instance of `subnetId`, made on the model (not under test). */
+    const trunkIn = async (subnetId: string): Promise<string> => {
+      const instance = ec2.addInstance({ instanceType: 'c5.4xlarge', subnetId });
+      const trunk = await ec2.createNetworkInterface({
+        subnetId,
+        groupIds: [SG_NODE],
+        description: 'aws-k8s-trunk-eni',
+        tags: {},
+        interfaceType: 'trunk',
+        clientToken: `trunk-${instance.instanceId}`,
+      });
+      await ec2.attachNetworkInterface({
+        networkInterfaceId: trunk.networkInterfaceId,
+        instanceId: instance.instanceId,
+        deviceIndex: 1,
+      });
+      return trunk.networkInterfaceId;
+    };
+    const [here, there, otherZone] = [
+      await trunkIn(SUBNET),
+      await trunkIn(SUBNET),
+      await trunkIn(SUBNET_B),
+    ];
+    const branch = await ec2.createNetworkInterface({
+      subnetId: SUBNET,
+      groupIds: [SG_NODE],
+      description: 'aws-k8s-branch-eni',
+      tags: {},
+      interfaceType: 'branch',
+      clientToken: 'branch-to-move',
+    });
+    const branchId = branch.networkInterfaceId;
+    const associate = (trunkId: string) =>
+      aws([
+        'associate-trunk-interface',
+        '--trunk-interface-id',
+        trunkId,
+        '--branch-interface-id',
+        branchId,
+        '--vlan-id',
+        '3',
+      ]);
+    const first = JSON.parse((await associate(here)).stdout) as {
+      InterfaceAssociation: { AssociationId: string };
+    };
+    await awsJson([
+      'disassociate-trunk-interface',
+      '--association-id',
+      first.InterfaceAssociation.AssociationId,
+    ]);
+
+    const refused = await associate(otherZone);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('(InvalidParameterCombination)');
+    const moved = await associate(there);
+    expect(moved.stderr).toBe('');
+    const described = await awsJson<{
+      InterfaceAssociations: { TrunkInterfaceId: string; VlanId: number }[];
+    }>([
+      'describe-trunk-interface-associations',
+      '--filters',
+      `Name=trunk-interface-association.branch-interface-id,Values=${branchId}`,
+    ]);
+    expect(described.InterfaceAssociations).toEqual([
+      expect.objectContaining({ TrunkInterfaceId: there, VlanId: 3 }),
+    ]);
+    const subnets = await awsJson<{ Subnets: { SubnetId: string; AvailabilityZone: string }[] }>([
+      'describe-subnets',
+      '--subnet-ids',
+      SUBNET_B,
+    ]);
+    expect(subnets.Subnets).toEqual([
+      expect.objectContaining({ SubnetId: SUBNET_B, AvailabilityZone: 'us-west-2b' }),
+    ]);
   });
 });
