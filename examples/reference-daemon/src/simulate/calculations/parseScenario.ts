@@ -4,6 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { findUnknownPolicyFields } from '../../manifests/calculations/findUnknownPolicyFields.js';
 import { yamlDocumentToJs } from '../../io/yamlDocumentToJs.js';
 import type { GeneratePods, Scenario, ScenarioNode, TimelineStep } from '../models/Scenario.js';
+import { DEFAULT_SCENARIO_CONTROLLER } from '../models/Scenario.js';
 import { ScenarioError, type ScenarioIssue } from '../models/ScenarioError.js';
 import { parseDuration } from './parseDuration.js';
 
@@ -248,17 +249,7 @@ function readEc2(reader: Reader, value: unknown): Scenario['ec2'] {
 }
 
 function readController(reader: Reader, value: unknown): Scenario['controller'] {
-  const controller: Scenario['controller'] = {
-    strategy: 'podsg',
-    cooldownSeconds: null,
-    recycleSeconds: null,
-    workers: null,
-    ec2ClientQps: null,
-    ec2ClientBurst: null,
-    moveBranches: null,
-    releaseWaitSeconds: null,
-    warmPool: null,
-  };
+  const controller: Scenario['controller'] = { ...DEFAULT_SCENARIO_CONTROLLER };
   if (value === undefined || value === null) return controller;
   const section = reader.object(value, 'controller');
   if (!section) return controller;

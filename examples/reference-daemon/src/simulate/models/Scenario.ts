@@ -62,7 +62,7 @@ export interface Scenario {
     /** `BranchControllerOptions.warmPool`; null: none. */
     warmPool: { branchesPerNode: number; idleSeconds: number | null } | null;
   };
-  /** The node agents (beyond DESIGN.md's format). */
+  /** The node agents. */
   nodeAgent: {
     /**
      * Whether they confirm releases: once a branch pod is removed (its sandbox torn down), its
@@ -77,3 +77,16 @@ export interface Scenario {
   /** When the simulation ends, in simulated seconds. */
   until: number;
 }
+
+/** A scenario's `controller` section when the file leaves every field out. */
+export const DEFAULT_SCENARIO_CONTROLLER: Readonly<Scenario['controller']> = {
+  strategy: 'podsg',
+  cooldownSeconds: null,
+  recycleSeconds: null,
+  workers: null,
+  ec2ClientQps: null,
+  ec2ClientBurst: null,
+  moveBranches: null,
+  releaseWaitSeconds: null,
+  warmPool: null,
+};

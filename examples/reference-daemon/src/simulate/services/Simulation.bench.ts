@@ -41,7 +41,7 @@ import { it } from 'vitest';
 import { POD_ENI_ANNOTATION, type ClusterPod } from '@podsg/allocator';
 import type { Ec2Call, FakeCluster, VirtualClock } from '@podsg/adapters-fake';
 import { readyPercentiles } from '../calculations/percentiles.js';
-import type { Scenario } from '../models/Scenario.js';
+import { DEFAULT_SCENARIO_CONTROLLER, type Scenario } from '../models/Scenario.js';
 import type { SimulationReport } from '../models/SimulationReport.js';
 import { Simulation } from './Simulation.js';
 
@@ -189,14 +189,9 @@ function benchScenario(variant: Variant): Scenario {
       visibilityDelayMs: 1000,
     },
     controller: {
+      ...DEFAULT_SCENARIO_CONTROLLER,
       strategy: variant.strategy,
       cooldownSeconds: variant.cooldownSeconds ?? null,
-      recycleSeconds: null,
-      workers: null,
-      ec2ClientQps: null,
-      ec2ClientBurst: null,
-      moveBranches: null,
-      warmPool: null,
       releaseWaitSeconds: variant.releaseWaitSeconds ?? null,
     },
     nodeAgent: { confirmRelease: variant.confirmRelease ?? false },

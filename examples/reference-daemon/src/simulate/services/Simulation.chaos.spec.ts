@@ -1,7 +1,11 @@
 import { SeededRandom } from '@podsg/adapters-fake';
 import { EC2_API_NAMES } from '@podsg/allocator';
 import { expect, it } from 'vitest';
-import type { Scenario, TimelineStep } from '../models/Scenario.js';
+import {
+  DEFAULT_SCENARIO_CONTROLLER,
+  type Scenario,
+  type TimelineStep,
+} from '../models/Scenario.js';
 import type { SimulationReport } from '../models/SimulationReport.js';
 import { Simulation } from './Simulation.js';
 
@@ -132,13 +136,9 @@ function chaosScenario(seed: number): Scenario {
       visibilityDelayMs: 1000,
     },
     controller: {
-      strategy: 'podsg',
+      ...DEFAULT_SCENARIO_CONTROLLER,
       cooldownSeconds: 30,
       recycleSeconds: 120,
-      workers: null,
-      ec2ClientQps: null,
-      ec2ClientBurst: null,
-      moveBranches: null,
       // Every fifth seed, nodes keep warm branches for what their pods recently used.
       warmPool: seed % 5 === 1 ? { branchesPerNode: 2, idleSeconds: 60 } : null,
       // Every third seed, pods wait for releases (on either node, then moved) before creating.

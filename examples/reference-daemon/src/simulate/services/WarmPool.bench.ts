@@ -12,7 +12,7 @@
 //     and without the pool, per node-hour, over the whole run and over the second hour alone.
 import { it } from 'vitest';
 import { readyPercentiles } from '../calculations/percentiles.js';
-import type { Scenario } from '../models/Scenario.js';
+import { DEFAULT_SCENARIO_CONTROLLER, type Scenario } from '../models/Scenario.js';
 import { Simulation } from './Simulation.js';
 
 const NODES = 10;
@@ -58,14 +58,7 @@ function scenario(options: { warm: boolean; burst: boolean; until: number }): Sc
       visibilityDelayMs: 1000,
     },
     controller: {
-      strategy: 'podsg',
-      cooldownSeconds: null,
-      recycleSeconds: null,
-      workers: null,
-      ec2ClientQps: null,
-      ec2ClientBurst: null,
-      moveBranches: null,
-      releaseWaitSeconds: null,
+      ...DEFAULT_SCENARIO_CONTROLLER,
       warmPool: options.warm
         ? { branchesPerNode: BRANCHES_PER_NODE, idleSeconds: IDLE_SECONDS }
         : null,
